@@ -11,8 +11,12 @@ export type RedisType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream' |
  */
 export interface KeyRecord {
   db: number;
-  /** Key bytes; a view that is only valid during the callback. */
+  /**
+   * Key bytes are `key[0 .. keyLength)`. `key` is a buffer the parser reuses (it may be
+   * longer than the key): valid only during the callback, copy what you keep.
+   */
   key: Uint8Array;
+  keyLength: number;
   type: RedisType;
   /** `OBJECT ENCODING` as the saving server reports it (5.0 streams: `stream`). */
   encoding: string;
