@@ -1,0 +1,856 @@
+/**
+ * The structure layer: walks an RDB file record by record and turns it into KeyRecords and
+ * element events. One switch on the record byte, one decoder per encoding. Values are never
+ * materialized unless the visitor asks for bytes (`values`), and huge strings are streamed past.
+ */
+import type { ChunkSource } from '../input/source.ts';
+import type { FileInfo, KeyRecord, RedisType, ValueVisitor, BlobKind, StreamMeta } from '../types.ts';
+import { RdbError } from '../types.ts';
+import { Reader } from './reader.ts';
+import { trailerHex } from './crc64.ts';
+import { ListpackCursor } from './listpack.ts';
+import { ZiplistCursor } from './ziplist.ts';
+import { IntsetCursor } from './intset.ts';
+import { ZipmapCursor } from './zipmap.ts';
+import type { BlobCursor } from './blob.ts';
+import { isCanonicalInt, parseScore } from './text.ts';
+import { moduleName } from './module.ts';
+import { parseVersion, type ServerVersion } from './version.ts';
+
+export interface ParseOptions {
+  /** Name used in error messages. */
+  file?: string;
+  /** Element events (memory model, value materializer). */
+  visitor?: ValueVisitor;
+  /** Called once per key, after its value was read. The record object is reused. */
+  onKey?: (rec: KeyRecord) => void;
+  /** Called once the header and the aux fields before the first key are known. */
+  onHeader?: (info: FileInfo) => void;
+  /** Hand every byte of every string to the visitor (LZF decompressed, nothing skipped). */
+  values?: boolean;
+  /** Decompress and walk everything to check it, even what no consumer needs. */
+  validate?: boolean;
+  /** Throw on a checksum mismatch (default), or only record it in FileInfo. */
+  checksumMismatch?: 'throw' | 'record';
+}
+
+/** Value type ids (Redis numbering). */
+const T = {
+  STRING: 0, LIST: 1, SET: 2, ZSET: 3, HASH: 4, ZSET_2: 5, MODULE_PRE_GA: 6, MODULE_2: 7,
+  HASH_ZIPMAP: 9, LIST_ZIPLIST: 10, SET_INTSET: 11, ZSET_ZIPLIST: 12, HASH_ZIPLIST: 13,
+  LIST_QUICKLIST: 14, STREAM_LISTPACKS: 15, HASH_LISTPACK: 16, ZSET_LISTPACK: 17,
+  LIST_QUICKLIST_2: 18, STREAM_LISTPACKS_2: 19, SET_LISTPACK: 20, STREAM_LISTPACKS_3: 21,
+  HASH_METADATA_PRE_GA: 22, HASH_LISTPACK_EX_PRE_GA: 23, HASH_METADATA: 24, HASH_LISTPACK_EX: 25,
+} as const;
+
+const OP = {
+  KEY_META_OR_SLOT_IMPORT: 0xf3, SLOT_INFO: 0xf4, FUNCTION2: 0xf5, FUNCTION_PRE_GA: 0xf6,
+  MODULE_AUX: 0xf7, IDLE: 0xf8, FREQ: 0xf9, AUX: 0xfa, RESIZEDB: 0xfb, EXPIRETIME_MS: 0xfc,
+  EXPIRETIME: 0xfd, SELECTDB: 0xfe, EOF: 0xff,
+} as const;
+
+/** Strings up to this size are handed to the visitor as bytes even in analysis mode. */
+const INLINE_LIMIT = 1 << 16;
+/** A 7.2+ list saved as one packed node of at most this many bytes is a listpack in memory. */
+const LIST_LISTPACK_MAX_BYTES = 8192;
+
+const NOOP: ValueVisitor = {
+  begin() {}, str() {}, int() {}, bigStr() {}, score() {}, fieldTtl() {}, blob() {},
+  streamNode() {}, streamEntry() {}, streamMeta() {}, streamGroup() {}, streamPel() {},
+  streamConsumer() {}, streamConsumerPel() {}, end() {},
+};
+
+const latin1 = new TextDecoder('latin1');
+const utf8 = new TextDecoder('utf-8');
+
+export function newKeyRecord(): KeyRecord {
+  return {
+    db: 0, key: new Uint8Array(256), keyLength: 0, type: 'string', encoding: '', rdbType: 0,
+    expireAtMs: -1, idleS: -1, lfuFreq: -1, length: 0, largestElement: 0, offset: 0,
+    valueFileBytes: 0, memoryBytes: 0, module: '', streamGroups: 0, streamMaxPending: 0, fieldsWithTtl: 0,
+  };
+}
+
+export function newFileInfo(): FileInfo {
+  return {
+    producer: 'unknown', rdbVersion: 0, producerVersion: '', aux: {}, functions: [], modules: {},
+    slots: [], databases: {}, checksum: 'unread', storedChecksum: '', computedChecksum: '', bytes: 0, warnings: [],
+  };
+}
+
+export class RdbParser {
+  readonly info: FileInfo = newFileInfo();
+  /** The version whose encodings the file's producer used (from aux, else the RDB version). */
+  version: ServerVersion = parseVersion('', 0, 'redis');
+  /** Keys read so far (for progress and partial results). */
+  keys = 0;
+
+  private readonly r: Reader;
+  private readonly v: ValueVisitor;
+  private readonly rec = newKeyRecord();
+  private readonly wantBytes: boolean;
+  private readonly validate: boolean;
+  private valkeyTypes = false;
+  private headerSent = false;
+  private db = 0;
+  private dbStats: FileInfo['databases'][string] = this.dbEntry(0);
+  private readonly lp = new ListpackCursor();
+  private readonly zl = new ZiplistCursor();
+  private readonly is = new IntsetCursor();
+  private readonly zm = new ZipmapCursor();
+  /** Stream ids are copied here because the listpack that follows may reuse the window. */
+  private readonly idBuf = new Uint8Array(16);
+
+  constructor(
+    src: ChunkSource,
+    private readonly opts: ParseOptions = {},
+  ) {
+    this.r = new Reader(src, opts.file ?? '');
+    this.v = opts.visitor ?? NOOP;
+    this.wantBytes = opts.values === true;
+    this.validate = opts.values === true || opts.validate === true;
+  }
+
+  /** Bytes consumed so far. */
+  get offset(): number {
+    return this.r.offset;
+  }
+
+  parse(): FileInfo {
+    this.header();
+    const r = this.r;
+    const rec = this.rec;
+    let expire = -1;
+    let idle = -1;
+    let freq = -1;
+    let keyStart = -1;
+    for (;;) {
+      const at = r.offset;
+      const t = r.u8('a record type or opcode');
+      if (t < 0xf3) {
+        if (!this.headerSent) this.sendHeader();
+        this.key(t, keyStart >= 0 ? keyStart : at, expire, idle, freq);
+        expire = idle = freq = keyStart = -1;
+        continue;
+      }
+      switch (t) {
+        case OP.EXPIRETIME_MS:
+          if (keyStart < 0) keyStart = at;
+          expire = r.i64le('an 8-byte expire time');
+          break;
+        case OP.EXPIRETIME:
+          if (keyStart < 0) keyStart = at;
+          r.need(4, 'a 4-byte expire time');
+          expire = ((r.buf[r.pos] | (r.buf[r.pos + 1] << 8) | (r.buf[r.pos + 2] << 16) | (r.buf[r.pos + 3] << 24)) >>> 0) * 1000;
+          r.pos += 4;
+          break;
+        case OP.IDLE:
+          if (keyStart < 0) keyStart = at;
+          idle = r.len('an LRU idle time');
+          break;
+        case OP.FREQ:
+          if (keyStart < 0) keyStart = at;
+          freq = r.u8('an LFU frequency');
+          break;
+        case OP.SELECTDB:
+          this.db = r.len('a database number');
+          this.dbStats = this.dbEntry(this.db);
+          break;
+        case OP.RESIZEDB:
+          this.dbStats.resizeKeys = r.len('the RESIZEDB key count');
+          this.dbStats.resizeExpires = r.len('the RESIZEDB expires count');
+          break;
+        case OP.AUX:
+          this.aux();
+          break;
+        case OP.MODULE_AUX: {
+          const id = r.lenBig('a module id');
+          const name = moduleName(id);
+          this.info.modules[name] ??= 0;
+          const two = r.len('the MODULE_AUX UINT marker');
+          if (two !== 2) r.fail(`MODULE_AUX marker 2, found ${two}`);
+          r.len('the MODULE_AUX "when" field');
+          this.skipModule(name);
+          break;
+        }
+        case OP.FUNCTION2:
+          r.str('a function library', true);
+          this.info.functions.push(libraryName(r.sb!.subarray(r.ss, r.se)));
+          break;
+        case OP.FUNCTION_PRE_GA: {
+          r.str('a function name', true);
+          const name = utf8.decode(r.sb!.subarray(r.ss, r.se));
+          r.str('a function engine', false);
+          if (r.len('a function description flag') !== 0) r.str('a function description', false);
+          r.str('a function body', false);
+          this.info.functions.push(name);
+          break;
+        }
+        case OP.SLOT_INFO: {
+          const slot = r.len('a slot id');
+          const keys = r.len('a slot key count');
+          const expires = r.len('a slot expires count');
+          this.info.slots.push({ slot, keys, expires });
+          break;
+        }
+        case OP.KEY_META_OR_SLOT_IMPORT:
+          return r.fail(
+            this.valkeyTypes
+              ? 'unsupported: Valkey SLOT_IMPORT opcode 243 (atomic slot migration state), whose layout is not known to this version'
+              : 'unsupported: KEY_META opcode 243 (Redis 8.6, RDB 13), whose layout is not known to this version',
+            at,
+          );
+        case OP.EOF:
+          if (keyStart >= 0) this.info.warnings.push(`offset ${keyStart}: key prefix opcodes without a key before EOF`);
+          if (!this.headerSent) this.sendHeader();
+          this.trailer();
+          return this.info;
+        default:
+          return r.fail(`a known record type, found 0x${t.toString(16)}`, at);
+      }
+    }
+  }
+
+  private header(): void {
+    const r = this.r;
+    if (r.atEnd()) r.fail('an RDB header, found an empty file', 0);
+    r.need(9, 'the 9-byte RDB header');
+    const b = r.buf;
+    const p = r.pos;
+    const text = latin1.decode(b.subarray(p, p + 9));
+    let version: number;
+    if (text.startsWith('REDIS') && /^\d{4}$/.test(text.slice(5))) {
+      version = Number(text.slice(5));
+      this.info.producer = 'redis';
+    } else if (text.startsWith('VALKEY') && /^\d{3}$/.test(text.slice(6))) {
+      version = Number(text.slice(6));
+      this.info.producer = 'valkey';
+      this.valkeyTypes = true;
+    } else if (text.startsWith('REDIS')) {
+      return r.fail(`a 4-digit RDB version after REDIS, found ${JSON.stringify(text.slice(5))}`, 5);
+    } else {
+      return r.fail(`the REDIS or VALKEY magic, found ${JSON.stringify(text.slice(0, 9))}`, 0);
+    }
+    if (version < 1) r.fail(`an RDB version of at least 1, found ${version}`, 5);
+    if (this.info.producer === 'redis' && version > 13) {
+      r.fail(`an RDB version this tool knows (1-13, or Valkey's VALKEY080), found ${version}`, 5);
+    }
+    r.pos += 9;
+    this.info.rdbVersion = version;
+    this.version = parseVersion('', version, this.info.producer);
+  }
+
+  private sendHeader(): void {
+    this.headerSent = true;
+    const aux = this.info.aux;
+    const ver = aux['valkey-ver'] ?? aux['redis-ver'] ?? '';
+    if (aux['valkey-ver'] !== undefined) this.info.producer = 'valkey';
+    this.info.producerVersion = ver;
+    this.version = parseVersion(ver, this.info.rdbVersion, this.info.producer);
+    this.opts.onHeader?.(this.info);
+  }
+
+  private aux(): void {
+    const r = this.r;
+    r.str('an AUX field name', true);
+    const name = latin1.decode(r.sb!.subarray(r.ss, r.se));
+    r.str(`the value of AUX field ${name}`, true);
+    const value = utf8.decode(r.sb!.subarray(r.ss, r.se));
+    if (name === 'slot-info') {
+      const [slot, keys, expires] = value.split(',').map(Number);
+      this.info.slots.push({ slot, keys, expires });
+    } else if (name === 'lua' && this.info.aux.lua !== undefined) {
+      this.info.aux.lua += '\n' + value;
+    } else {
+      this.info.aux[name] = value;
+    }
+    if (this.headerSent && (name === 'redis-ver' || name === 'valkey-ver')) this.sendHeader();
+  }
+
+  private trailer(): void {
+    const r = this.r;
+    r.finishCrc();
+    const info = this.info;
+    info.computedChecksum = r.crc.hex();
+    if (info.rdbVersion < 5 && !this.valkeyTypes) {
+      info.checksum = 'absent';
+      info.bytes = r.offset;
+      return;
+    }
+    const at = r.offset;
+    r.need(8, 'the 8-byte CRC-64 checksum after EOF');
+    const stored = trailerHex(r.buf, r.pos);
+    r.pos += 8;
+    info.bytes = r.offset;
+    info.storedChecksum = stored;
+    if (stored === '0000000000000000') info.checksum = 'disabled';
+    else if (stored === info.computedChecksum) info.checksum = 'ok';
+    else {
+      info.checksum = 'mismatch';
+      if (this.opts.checksumMismatch !== 'record') {
+        r.fail(`checksum ${info.computedChecksum} (CRC-64 of the bytes before it), found ${stored}`, at);
+      }
+    }
+  }
+
+  private dbEntry(db: number): FileInfo['databases'][string] {
+    const dbs = this.info.databases;
+    return (dbs[db] ??= { keys: 0, expires: 0, resizeKeys: 0, resizeExpires: 0 });
+  }
+
+  // ---- keys -------------------------------------------------------------------------------
+
+  private key(t: number, start: number, expire: number, idle: number, freq: number): void {
+    const r = this.r;
+    const rec = this.rec;
+    const typeAt = r.offset - 1;
+    const kind = this.classify(t, typeAt);
+    rec.db = this.db;
+    rec.rdbType = t;
+    rec.type = kind;
+    rec.expireAtMs = expire;
+    rec.idleS = idle;
+    rec.lfuFreq = freq;
+    rec.offset = start;
+    rec.length = 0;
+    rec.largestElement = 0;
+    rec.memoryBytes = 0;
+    rec.module = '';
+    rec.streamGroups = 0;
+    rec.streamMaxPending = 0;
+    rec.fieldsWithTtl = 0;
+    r.str('a key', true);
+    const n = r.se - r.ss;
+    if (rec.key.length < n) rec.key = new Uint8Array(Math.max(n, rec.key.length * 2));
+    rec.key.set(r.sb!.subarray(r.ss, r.se));
+    rec.keyLength = n;
+    rec.encoding = '';
+    const valueStart = r.offset;
+    this.v.begin(rec);
+    this.value(t, typeAt);
+    rec.valueFileBytes = r.offset - valueStart;
+    this.keys++;
+    this.dbStats.keys++;
+    if (expire >= 0) this.dbStats.expires++;
+    this.v.end(rec);
+    this.opts.onKey?.(rec);
+  }
+
+  private classify(t: number, at: number): RedisType {
+    switch (t) {
+      case T.STRING:
+        return 'string';
+      case T.LIST: case T.LIST_ZIPLIST: case T.LIST_QUICKLIST: case T.LIST_QUICKLIST_2:
+        return 'list';
+      case T.SET: case T.SET_INTSET: case T.SET_LISTPACK:
+        return 'set';
+      case T.ZSET: case T.ZSET_2: case T.ZSET_ZIPLIST: case T.ZSET_LISTPACK:
+        return 'zset';
+      case T.HASH: case T.HASH_ZIPMAP: case T.HASH_ZIPLIST: case T.HASH_LISTPACK:
+        return 'hash';
+      case T.STREAM_LISTPACKS: case T.STREAM_LISTPACKS_2: case T.STREAM_LISTPACKS_3:
+        return 'stream';
+      case T.MODULE_2:
+        return 'module';
+      case T.MODULE_PRE_GA:
+        return this.r.fail('a module value of type 7; type 6 (Redis 4.0 release candidates) has no framing and cannot be skipped', at);
+      case 22:
+        if (this.valkeyTypes) return 'hash';
+        return 'hash';
+      case T.HASH_LISTPACK_EX_PRE_GA: case T.HASH_METADATA: case T.HASH_LISTPACK_EX:
+        if (this.valkeyTypes) {
+          return this.r.fail(`a value type Valkey ${this.info.rdbVersion} defines, found ${t} (a pre-release Valkey type)`, at);
+        }
+        return 'hash';
+      case 26:
+        return this.r.fail('unsupported: value type 26 (STREAM_LISTPACKS_4, Redis 8.6 / RDB 13), whose layout is not known to this version', at);
+      default:
+        return this.r.fail(`a known value type (0-25), found ${t}`, at);
+    }
+  }
+
+  private value(t: number, at: number): void {
+    const rec = this.rec;
+    switch (t) {
+      case T.STRING: return this.stringValue();
+      case T.LIST: rec.encoding = 'linkedlist'; return this.plainList(false);
+      case T.SET: rec.encoding = 'hashtable'; return this.plainList(true);
+      case T.ZSET: rec.encoding = 'skiplist'; return this.plainZset(false);
+      case T.ZSET_2: rec.encoding = 'skiplist'; return this.plainZset(true);
+      case T.HASH: rec.encoding = 'hashtable'; return this.plainHash(0);
+      case T.MODULE_2: return this.moduleValue();
+      case T.HASH_ZIPMAP: rec.encoding = 'zipmap'; return this.packed(this.zm, 'zipmap', 'a zipmap', 2);
+      case T.LIST_ZIPLIST: rec.encoding = 'ziplist'; return this.packed(this.zl, 'ziplist', 'a list ziplist', 1);
+      case T.SET_INTSET: rec.encoding = 'intset'; return this.packed(this.is, 'intset', 'an intset', 1);
+      case T.ZSET_ZIPLIST: rec.encoding = 'ziplist'; return this.packed(this.zl, 'ziplist', 'a zset ziplist', 3);
+      case T.HASH_ZIPLIST: rec.encoding = 'ziplist'; return this.packed(this.zl, 'ziplist', 'a hash ziplist', 2);
+      case T.LIST_QUICKLIST: rec.encoding = 'quicklist'; return this.quicklist(false);
+      case T.LIST_QUICKLIST_2: return this.quicklist(true);
+      case T.HASH_LISTPACK: rec.encoding = 'listpack'; return this.packed(this.lp, 'listpack', 'a hash listpack', 2);
+      case T.ZSET_LISTPACK: rec.encoding = 'listpack'; return this.packed(this.lp, 'listpack', 'a zset listpack', 3);
+      case T.SET_LISTPACK: rec.encoding = 'listpack'; return this.packed(this.lp, 'listpack', 'a set listpack', 1);
+      case T.STREAM_LISTPACKS: return this.stream(1);
+      case T.STREAM_LISTPACKS_2: return this.stream(2);
+      case T.STREAM_LISTPACKS_3: return this.stream(3);
+      case 22:
+        rec.encoding = 'hashtable';
+        return this.valkeyTypes ? this.plainHash(3) : this.plainHash(1);
+      case T.HASH_METADATA: {
+        rec.encoding = 'hashtable';
+        const min = this.r.i64le('the hash minimum field expire time');
+        return this.plainHash(2, min);
+      }
+      case T.HASH_LISTPACK_EX_PRE_GA: rec.encoding = 'listpackex'; return this.packed(this.lp, 'listpack', 'a hash listpack with TTLs', 4);
+      case T.HASH_LISTPACK_EX:
+        rec.encoding = 'listpackex';
+        this.r.i64le('the hash minimum field expire time');
+        return this.packed(this.lp, 'listpack', 'a hash listpack with TTLs', 4);
+      default:
+        this.r.fail(`a known value type, found ${t}`, at);
+    }
+  }
+
+  /** Hand the last string read to the visitor; returns its length. */
+  private emitStr(): number {
+    const r = this.r;
+    if (r.sb === null) this.v.bigStr(r.slen);
+    else this.v.str(r.sb, r.ss, r.se);
+    return r.slen;
+  }
+
+  private stringValue(): void {
+    const r = this.r;
+    const rec = this.rec;
+    r.str('a string value', this.validate, INLINE_LIMIT);
+    const n = this.emitStr();
+    rec.length = n;
+    rec.largestElement = n;
+    const v = this.version;
+    if (r.sb !== null && n <= 20 && isCanonicalInt(r.sb, r.ss, r.se)) rec.encoding = 'int';
+    else if (v.num >= 300 && n <= (v.num >= 302 ? 44 : 39)) rec.encoding = 'embstr';
+    else rec.encoding = 'raw';
+  }
+
+  private plainList(isSet: boolean): void {
+    const r = this.r;
+    const rec = this.rec;
+    const n = r.len(isSet ? 'a set size' : 'a list length');
+    const what = isSet ? 'a set member' : 'a list element';
+    let largest = 0;
+    for (let i = 0; i < n; i++) {
+      r.str(what, this.validate, INLINE_LIMIT);
+      const len = this.emitStr();
+      if (len > largest) largest = len;
+    }
+    rec.length = n;
+    rec.largestElement = largest;
+    if (n === 0) this.emptyWarning();
+  }
+
+  private plainZset(binary: boolean): void {
+    const r = this.r;
+    const rec = this.rec;
+    const n = r.len('a zset size');
+    let largest = 0;
+    for (let i = 0; i < n; i++) {
+      r.str('a zset member', this.validate, INLINE_LIMIT);
+      const len = this.emitStr();
+      if (len > largest) largest = len;
+      let score: number;
+      if (binary) score = r.f64le('an 8-byte zset score');
+      else {
+        const l = r.u8('a zset score length');
+        if (l === 253) score = NaN;
+        else if (l === 254) score = Infinity;
+        else if (l === 255) score = -Infinity;
+        else {
+          r.need(l, 'a zset score');
+          score = parseScore(r.buf, r.pos, r.pos + l);
+          if (Number.isNaN(score)) r.fail('a decimal zset score');
+          r.pos += l;
+        }
+      }
+      this.v.score(score);
+    }
+    rec.length = n;
+    rec.largestElement = largest;
+    if (n === 0) this.emptyWarning();
+  }
+
+  /**
+   * Plain hashes. `ttlMode`: 0 none; 1 Redis 7.4 pre-GA (absolute TTL before each pair);
+   * 2 Redis 7.4 (relative TTL before each pair, `min` prefix); 3 Valkey 9 (i64 after each pair, -1 none).
+   */
+  private plainHash(ttlMode: number, min = 0): void {
+    const r = this.r;
+    const rec = this.rec;
+    const n = r.len('a hash size');
+    let largest = 0;
+    let withTtl = 0;
+    for (let i = 0; i < n; i++) {
+      let ttl = 0;
+      if (ttlMode === 1 || ttlMode === 2) {
+        ttl = r.len('a hash field TTL');
+        if (ttlMode === 2 && ttl !== 0) ttl = ttl + min - 1;
+      }
+      r.str('a hash field', this.validate, INLINE_LIMIT);
+      let len = this.emitStr();
+      if (len > largest) largest = len;
+      r.str('a hash value', this.validate, INLINE_LIMIT);
+      len = this.emitStr();
+      if (len > largest) largest = len;
+      if (ttlMode === 3) {
+        ttl = r.i64le('a hash field expire time');
+        if (ttl === -1) ttl = 0;
+      }
+      if (ttlMode !== 0) {
+        this.v.fieldTtl(ttl);
+        if (ttl !== 0) withTtl++;
+      }
+    }
+    rec.length = n;
+    rec.largestElement = largest;
+    rec.fieldsWithTtl = withTtl;
+    if (n === 0) this.emptyWarning();
+  }
+
+  private emptyWarning(): void {
+    this.info.warnings.push(`offset ${this.rec.offset}: empty ${this.rec.type} (Redis skips such keys on load)`);
+  }
+
+  /** Read a string holding a packed structure and point `c` at it. */
+  private openBlob(c: BlobCursor, what: string): void {
+    const r = this.r;
+    const at = r.offset;
+    r.str(what, true);
+    // An uncompressed blob starts after its length prefix, which is 1-9 bytes long.
+    const fileAt = r.slzf ? at : r.offset - (r.se - r.ss);
+    c.reset(r.sb!, r.ss, r.se, fileAt, r.slzf, r.file, what);
+  }
+
+  /**
+   * Walk one packed value. `shape`: 1 single elements; 2 pairs (hash); 3 member/score pairs;
+   * 4 field/value/ttl triplets.
+   */
+  private packed(c: BlobCursor & { open(): void; next(): boolean }, kind: BlobKind, what: string, shape: number): void {
+    this.openBlob(c, what);
+    c.open();
+    const v = this.v;
+    const bytes = c.end - c.start;
+    const declared = kind === 'intset' ? (c as IntsetCursor).count : kind === 'zipmap' ? 0 : (c as ListpackCursor).declared;
+    v.blob(kind, bytes, declared, kind === 'intset' ? (c as IntsetCursor).width : 0);
+    const rec = this.rec;
+    let i = 0;
+    let largest = 0;
+    let withTtl = 0;
+    while (c.next()) {
+      const pos = shape === 1 ? 0 : shape === 4 ? i % 3 : i & 1;
+      i++;
+      if (pos === 0 || (shape === 2 && pos === 1) || (shape === 4 && pos === 1)) {
+        const len = c.textLength;
+        if (len > largest) largest = len;
+        if (c.isInt) v.int(c.iv);
+        else v.str(c.sb, c.s, c.e);
+      } else if (shape === 3) {
+        v.score(c.isInt ? c.iv : this.scoreText(c));
+      } else {
+        if (!c.isInt) c.fail('an integer field TTL in the listpack');
+        v.fieldTtl(c.iv);
+        if (c.iv !== 0) withTtl++;
+      }
+    }
+    const per = shape === 1 ? 1 : shape === 4 ? 3 : 2;
+    if (i % per !== 0) c.fail(`a multiple of ${per} entries, found ${i}`, c.start);
+    rec.length = i / per;
+    rec.largestElement = largest;
+    rec.fieldsWithTtl = withTtl;
+    if (i === 0) this.emptyWarning();
+  }
+
+  private scoreText(c: BlobCursor): number {
+    const s = parseScore(c.sb, c.s, c.e);
+    if (Number.isNaN(s)) c.fail('a decimal zset score', c.s);
+    return s;
+  }
+
+  private quicklist(v2: boolean): void {
+    const r = this.r;
+    const rec = this.rec;
+    const v = this.v;
+    const nodes = r.len('a quicklist node count');
+    let count = 0;
+    let largest = 0;
+    let packedNodes = 0;
+    let lastNodeBytes = 0;
+    let plainNodes = 0;
+    for (let k = 0; k < nodes; k++) {
+      let container = 2;
+      if (v2) {
+        const at = r.offset;
+        container = r.len('a quicklist node container');
+        if (container !== 1 && container !== 2) r.fail(`quicklist container 1 (plain) or 2 (packed), found ${container}`, at);
+      }
+      if (container === 1) {
+        r.str('a plain quicklist node', this.validate, INLINE_LIMIT);
+        v.blob('plain', r.slen, 1, 0);
+        const len = this.emitStr();
+        if (len > largest) largest = len;
+        count++;
+        plainNodes++;
+        continue;
+      }
+      const c = v2 ? this.lp : this.zl;
+      this.openBlob(c, v2 ? 'a quicklist listpack node' : 'a quicklist ziplist node');
+      c.open();
+      const bytes = c.end - c.start;
+      v.blob(v2 ? 'listpack' : 'ziplist', bytes, c.declared, 0);
+      let n = 0;
+      while (c.next()) {
+        n++;
+        const len = c.textLength;
+        if (len > largest) largest = len;
+        if (c.isInt) v.int(c.iv);
+        else v.str(c.sb, c.s, c.e);
+      }
+      if (n === 0 && v2) c.fail('a non-empty quicklist node', c.start);
+      count += n;
+      packedNodes++;
+      lastNodeBytes = bytes;
+    }
+    rec.length = count;
+    rec.largestElement = largest;
+    if (v2) {
+      const single = packedNodes === 1 && plainNodes === 0 && lastNodeBytes <= LIST_LISTPACK_MAX_BYTES;
+      rec.encoding = this.version.num >= 702 && single ? 'listpack' : 'quicklist';
+    }
+    if (count === 0) this.emptyWarning();
+  }
+
+  private moduleValue(): void {
+    const r = this.r;
+    const rec = this.rec;
+    const id = r.lenBig('a module type id');
+    const name = moduleName(id);
+    rec.module = name;
+    rec.encoding = 'raw';
+    this.info.modules[name] = (this.info.modules[name] ?? 0) + 1;
+    this.skipModule(name);
+  }
+
+  /** Skip module data framed by sub-opcodes, the way redis-check-rdb does without the module. */
+  private skipModule(name: string): void {
+    const r = this.r;
+    for (;;) {
+      const at = r.offset;
+      const op = r.len(`a module opcode in a ${name} value`);
+      switch (op) {
+        case 0: return;
+        case 1: case 2: r.lenBig(`a module integer in a ${name} value`); break;
+        case 3: r.need(4, 'a module float'); r.pos += 4; break;
+        case 4: r.need(8, 'a module double'); r.pos += 8; break;
+        case 5: r.str(`a module string in a ${name} value`, false, 0); break;
+        default: r.fail(`a module opcode 0-5 in a ${name} value, found ${op}`, at);
+      }
+    }
+  }
+
+  // ---- streams ----------------------------------------------------------------------------
+
+  private stream(layout: number): void {
+    const r = this.r;
+    const rec = this.rec;
+    const v = this.v;
+    const lp = this.lp;
+    rec.encoding = 'stream';
+    const nodes = r.len('a stream listpack count');
+    const id = this.idBuf;
+    let entries = 0;
+    let largest = 0;
+    let prevMs = -1n;
+    let prevSeq = 0n;
+    const walk = this.validate;
+    for (let k = 0; k < nodes; k++) {
+      const at = r.offset;
+      r.str('a stream node master id', true);
+      if (r.se - r.ss !== 16) r.fail(`a 16-byte stream master id, found ${r.se - r.ss} bytes`, at);
+      id.set(r.sb!.subarray(r.ss, r.se));
+      this.openBlob(lp, 'a stream listpack');
+      lp.open();
+      v.streamNode(id, 0, lp.end - lp.start);
+      // Master entry: count, deleted, number of master fields, the fields, 0.
+      const count = this.lpInt('the stream node entry count');
+      const deleted = this.lpInt('the stream node deleted count');
+      const nMaster = this.lpInt('the stream node master field count');
+      if (count === 0 && deleted === 0) lp.fail('a non-empty stream listpack', lp.start);
+      entries += count;
+      if (!walk) continue;
+      const masterStart = lp.p;
+      for (let i = 0; i < nMaster; i++) if (!lp.next()) lp.fail('a stream master field');
+      const masterEnd = lp.p;
+      if (this.lpInt('the stream master entry terminator') !== 0) lp.fail('0 after the stream master fields');
+      const baseMs = readU64be(id, 0);
+      const baseSeq = readU64be(id, 8);
+      let live = 0;
+      let dead = 0;
+      while (lp.next()) {
+        if (!lp.isInt) lp.fail('integer stream entry flags');
+        const flags = lp.iv;
+        const msDiff = this.lpBig('a stream entry id (ms delta)');
+        const seqDiff = this.lpBig('a stream entry id (seq delta)');
+        const same = (flags & 2) !== 0;
+        const nFields = same ? nMaster : this.lpInt('a stream entry field count');
+        const isDeleted = (flags & 1) !== 0;
+        const ms = baseMs + msDiff;
+        const seq = baseSeq + seqDiff;
+        if (ms < prevMs || (ms === prevMs && seq <= prevSeq)) lp.fail('stream entry ids in ascending order');
+        prevMs = ms;
+        prevSeq = seq;
+        if (isDeleted) dead++;
+        else {
+          live++;
+          v.streamEntry(ms, seq, nFields);
+        }
+        let mp = masterStart;
+        for (let i = 0; i < nFields; i++) {
+          if (same) {
+            // The field comes from the master entry: re-read it there.
+            const save = lp.p;
+            const seen = lp.seen;
+            lp.p = mp;
+            lp.next();
+            mp = lp.p;
+            if (!isDeleted) this.lpEmit();
+            lp.p = save;
+            lp.seen = seen;
+          } else {
+            if (!lp.next()) lp.fail('a stream entry field');
+            if (!isDeleted) this.lpEmit();
+          }
+          if (!lp.next()) lp.fail('a stream entry value');
+          if (!isDeleted) {
+            const len = lp.textLength;
+            if (len > largest) largest = len;
+            this.lpEmit();
+          }
+        }
+        if (same && mp !== masterEnd) lp.fail('stream entry values for every master field');
+        const lpCount = this.lpInt('the stream entry back-count');
+        if (lpCount !== (same ? 3 + nFields : 4 + 2 * nFields)) lp.fail(`stream entry back-count ${same ? 3 + nFields : 4 + 2 * nFields}, found ${lpCount}`);
+      }
+      if (live !== count || dead !== deleted) lp.fail(`${count} live and ${deleted} deleted stream entries as the master entry declares, found ${live} and ${dead}`, lp.start);
+    }
+    const meta: StreamMeta = {
+      length: r.len('the stream length'),
+      lastMs: r.lenBig('the stream last id'),
+      lastSeq: r.lenBig('the stream last id'),
+      firstMs: 0n, firstSeq: 0n, maxDeletedMs: 0n, maxDeletedSeq: 0n, entriesAdded: 0n, groups: 0,
+    };
+    if (layout >= 2) {
+      meta.firstMs = r.lenBig('the stream first id');
+      meta.firstSeq = r.lenBig('the stream first id');
+      meta.maxDeletedMs = r.lenBig('the stream max deleted id');
+      meta.maxDeletedSeq = r.lenBig('the stream max deleted id');
+      meta.entriesAdded = r.lenBig('the stream entries-added counter');
+    } else meta.entriesAdded = BigInt(meta.length);
+    if (meta.length !== entries) r.fail(`a stream length equal to its ${entries} live entries, found ${meta.length}`);
+    meta.groups = r.len('a consumer group count');
+    v.streamMeta(meta);
+    let maxPending = 0;
+    for (let g = 0; g < meta.groups; g++) {
+      r.str('a consumer group name', true);
+      const nameStart = r.ss;
+      const nameBuf = r.sb!;
+      const nameEnd = r.se;
+      // Copy the name: the reads below may move the window.
+      const name = nameBuf.slice(nameStart, nameEnd);
+      const lastMs = r.lenBig('a group last-delivered id');
+      const lastSeq = r.lenBig('a group last-delivered id');
+      const entriesRead = layout >= 2 ? BigInt.asIntN(64, r.lenBig('a group entries-read counter')) : -1n;
+      v.streamGroup(name, 0, name.length, lastMs, lastSeq, entriesRead);
+      const pel = r.len('a group pending-entries count');
+      if (pel > maxPending) maxPending = pel;
+      this.pelIds(pel, true);
+      const consumers = r.len('a consumer count');
+      let owned = 0;
+      for (let c = 0; c < consumers; c++) {
+        r.str('a consumer name', true);
+        const cname = r.sb!.slice(r.ss, r.se);
+        const seen = r.i64le('a consumer seen time');
+        const active = layout >= 3 ? r.i64le('a consumer active time') : seen;
+        v.streamConsumer(cname, 0, cname.length, seen, active);
+        const n = r.len('a consumer pending count');
+        owned += n;
+        this.pelIds(n, false);
+      }
+      if (owned !== pel) r.fail(`consumers owning all ${pel} pending entries of their group, found ${owned}`);
+    }
+    rec.length = meta.length;
+    rec.largestElement = largest;
+    rec.streamGroups = meta.groups;
+    rec.streamMaxPending = maxPending;
+  }
+
+  /** Group PEL (`group`: with delivery time and count) or consumer PEL ids, strictly ascending. */
+  private pelIds(n: number, group: boolean): void {
+    const r = this.r;
+    const v = this.v;
+    const prev = this.idBuf;
+    for (let i = 0; i < n; i++) {
+      const at = r.offset;
+      r.need(16, 'a 16-byte pending entry id');
+      const b = r.buf;
+      const p = r.pos;
+      if (i > 0 && compare16(b, p, prev) <= 0) r.fail('pending entry ids in ascending order', at);
+      prev.set(b.subarray(p, p + 16));
+      r.pos += 16;
+      if (group) {
+        const delivery = r.i64le('a pending entry delivery time');
+        const count = r.len('a pending entry delivery count');
+        v.streamPel(prev, 0, delivery, count);
+      } else {
+        v.streamConsumerPel(prev, 0);
+      }
+    }
+  }
+
+  private lpInt(what: string): number {
+    const lp = this.lp;
+    if (!lp.next() || !lp.isInt) lp.fail(`${what} as an integer entry`);
+    return lp.iv;
+  }
+
+  private lpBig(what: string): bigint {
+    const lp = this.lp;
+    if (!lp.next()) lp.fail(what);
+    if (lp.isInt) return BigInt(lp.iv);
+    // int64 beyond 2^53 arrives as text.
+    return BigInt(latin1.decode(lp.sb.subarray(lp.s, lp.e)));
+  }
+
+  private lpEmit(): void {
+    const lp = this.lp;
+    if (lp.isInt) this.v.int(lp.iv);
+    else this.v.str(lp.sb, lp.s, lp.e);
+  }
+}
+
+/** `#!lua name=mylib ...` → `mylib`. */
+function libraryName(code: Uint8Array): string {
+  const head = utf8.decode(code.subarray(0, Math.min(code.length, 512)));
+  const m = /^#!\S+[^\n]*?\bname=(\S+)/.exec(head);
+  return m ? m[1] : head.split('\n')[0];
+}
+
+function readU64be(b: Uint8Array, at: number): bigint {
+  return new DataView(b.buffer, b.byteOffset + at, 8).getBigUint64(0, false);
+}
+
+function compare16(b: Uint8Array, p: number, other: Uint8Array): number {
+  for (let i = 0; i < 16; i++) {
+    const d = b[p + i] - other[i];
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+export { RdbError };

@@ -1,0 +1,356 @@
+/**
+ * The raw-bytes layer: a cursor over a synchronous chunk source, with the CRC-64 kept as
+ * bytes are consumed, and the RDB length/string primitives. Nothing here allocates from a
+ * length read out of the file: buffers only grow by bytes that actually arrived.
+ */
+import type { ChunkSource } from '../input/source.ts';
+import { RdbError } from '../types.ts';
+import { Crc64 } from './crc64.ts';
+import { lzfDecompress } from './lzf.ts';
+
+const EMPTY = new Uint8Array(0);
+const TWO32 = 4294967296;
+/** LZF cannot expand more than 264 output bytes per 3 input bytes. */
+const LZF_MAX_RATIO = 88;
+
+export class Reader {
+  /** Current window; `buf[pos, end)` is unread. */
+  buf: Uint8Array = EMPTY;
+  pos = 0;
+  end = 0;
+  /** File offset of `buf[0]`. */
+  base = 0;
+  readonly crc = new Crc64();
+  /** `buf` index up to which the CRC has been fed; -1 once the CRC is final. */
+  private crcFrom = 0;
+
+  /** Result of the last readString: bytes in `sb[ss, se)`, or `sb === null` when skipped. */
+  sb: Uint8Array | null = null;
+  ss = 0;
+  se = 0;
+  /** Decoded length of the last string. */
+  slen = 0;
+  /** The last string was LZF-compressed in the file. */
+  slzf = false;
+
+  private scratch = new Uint8Array(4096);
+  private digits = new Uint8Array(24);
+
+  constructor(
+    private readonly src: ChunkSource,
+    readonly file: string,
+  ) {}
+
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  fail(expected: string, at = this.offset): never {
+    throw new RdbError(at, expected, this.file);
+  }
+
+  /** Make `n` bytes readable at `pos`; `what` names the expected item for the error. */
+  need(n: number, what: string): void {
+    if (this.end - this.pos < n) this.fill(n, what);
+  }
+
+  private fill(n: number, what: string): void {
+    const start = this.offset;
+    this.feedCrc(this.pos);
+    const restLen = this.end - this.pos;
+    let out: Uint8Array | null = null;
+    let have = restLen;
+    if (restLen > 0) {
+      out = new Uint8Array(Math.max(restLen * 2, 65536));
+      out.set(this.buf.subarray(this.pos, this.end));
+    }
+    // The source may reuse a chunk's memory on the next call, so each chunk is either
+    // adopted as the window (no copy) or copied before the next one is pulled.
+    let adopted: Uint8Array | null = null;
+    while (have < n) {
+      const c = this.src.next();
+      if (c === null) {
+        this.base += this.pos;
+        this.buf = out ? out.subarray(0, have) : EMPTY;
+        this.pos = 0;
+        this.end = have;
+        this.crcFrom = this.crcFrom < 0 ? -1 : 0;
+        this.fail(`unexpected end of file (${have} of ${n} bytes) reading ${what} at offset ${start}`, start + have);
+      }
+      if (c.length === 0) continue;
+      if (out === null && c.length >= n) {
+        adopted = c;
+        have = c.length;
+        break;
+      }
+      if (out === null) out = new Uint8Array(Math.max(65536, c.length * 2));
+      if (have + c.length > out.length) {
+        const grown = new Uint8Array(Math.max(out.length * 2, have + c.length));
+        grown.set(out.subarray(0, have));
+        out = grown;
+      }
+      out.set(c, have);
+      have += c.length;
+    }
+    this.base += this.pos;
+    this.buf = adopted ?? out!.subarray(0, have);
+    this.pos = 0;
+    this.end = have;
+    if (this.crcFrom >= 0) this.crcFrom = 0;
+  }
+
+  /** Advance past `n` bytes without keeping them (streams through huge values). */
+  skip(n: number, what: string): void {
+    const avail = this.end - this.pos;
+    if (n <= avail) {
+      this.pos += n;
+      return;
+    }
+    const start = this.offset;
+    let left = n - avail;
+    this.pos = this.end;
+    this.feedCrc(this.end);
+    for (;;) {
+      const c = this.src.next();
+      if (c === null) {
+        this.fail(`unexpected end of file (${n - left} of ${n} bytes) reading ${what} at offset ${start}`, start + n - left);
+      }
+      this.base += this.end;
+      this.buf = c;
+      this.end = c.length;
+      this.pos = 0;
+      if (this.crcFrom >= 0) this.crcFrom = 0;
+      if (c.length >= left) {
+        this.pos = left;
+        return;
+      }
+      this.pos = c.length;
+      this.feedCrc(c.length);
+      left -= c.length;
+    }
+  }
+
+  private feedCrc(upTo: number): void {
+    if (this.crcFrom < 0) return;
+    if (upTo > this.crcFrom) this.crc.update(this.buf, this.crcFrom, upTo);
+    this.crcFrom = upTo;
+  }
+
+  /** Feed the CRC with everything consumed so far and freeze it (the trailer is not covered). */
+  finishCrc(): void {
+    this.feedCrc(this.pos);
+    this.crcFrom = -1;
+  }
+
+  /** True when the input has no byte left (pulls one chunk if needed). */
+  atEnd(): boolean {
+    if (this.pos < this.end) return false;
+    for (;;) {
+      const c = this.src.next();
+      if (c === null) return true;
+      if (c.length === 0) continue;
+      this.feedCrc(this.end);
+      this.base += this.end;
+      this.buf = c;
+      this.pos = 0;
+      this.end = c.length;
+      if (this.crcFrom >= 0) this.crcFrom = 0;
+      return false;
+    }
+  }
+
+  u8(what: string): number {
+    if (this.pos >= this.end) this.fill(1, what);
+    return this.buf[this.pos++];
+  }
+
+  u32le(what: string): number {
+    this.need(4, what);
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 4;
+    return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+  }
+
+  /** Signed 64-bit little-endian as a number (exact below 2^53). */
+  i64le(what: string): number {
+    this.need(8, what);
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 8;
+    const lo = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+    const hi = b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24);
+    return hi * TWO32 + lo;
+  }
+
+  f64le(what: string): number {
+    this.need(8, what);
+    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true);
+    this.pos += 8;
+    return v;
+  }
+
+  /**
+   * An RDB length as a number. Lengths above 2^53 are never real counts or sizes, so they
+   * are reported as corrupt here rather than carried as bigints through the hot path.
+   */
+  len(what: string): number {
+    const at = this.offset;
+    const b0 = this.u8(what);
+    const kind = b0 >> 6;
+    if (kind === 0) return b0 & 0x3f;
+    if (kind === 1) return ((b0 & 0x3f) << 8) | this.u8(what);
+    if (b0 === 0x80) {
+      this.need(4, what);
+      const b = this.buf;
+      const p = this.pos;
+      this.pos = p + 4;
+      return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+    }
+    if (b0 === 0x81) {
+      this.need(8, what);
+      const b = this.buf;
+      const p = this.pos;
+      this.pos = p + 8;
+      const hi = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+      const lo = ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0;
+      if (hi > 0x1fffff) this.fail(`${what}: a length that fits 53 bits, found ${(BigInt(hi) << 32n) | BigInt(lo)}`, at);
+      return hi * TWO32 + lo;
+    }
+    if (kind === 3) this.fail(`${what}: a length, found a string-encoding byte 0x${b0.toString(16)}`, at);
+    return this.fail(`${what}: a valid length prefix, found 0x${b0.toString(16)}`, at);
+  }
+
+  /** An RDB length as a full 64-bit unsigned value (stream ids, signed module values). */
+  lenBig(what: string): bigint {
+    const at = this.offset;
+    const b0 = this.u8(what);
+    if (b0 === 0x81) {
+      this.need(8, what);
+      const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getBigUint64(0, false);
+      this.pos += 8;
+      return v;
+    }
+    this.pos--;
+    if (b0 >> 6 === 3) this.fail(`${what}: a length, found a string-encoding byte 0x${b0.toString(16)}`, at);
+    return BigInt(this.len(what));
+  }
+
+  /**
+   * Read an RDB string. With `wantBytes` the decoded bytes land in `sb[ss, se)` (a view into
+   * the window or a scratch buffer, valid until the next read). Without it, values longer than
+   * `inlineLimit` and LZF strings are skipped and only `slen` is set (`sb === null`).
+   */
+  str(what: string, wantBytes: boolean, inlineLimit = 1 << 16): void {
+    const at = this.offset;
+    const b0 = this.u8(what);
+    const kind = b0 >> 6;
+    let n: number;
+    this.slzf = false;
+    if (kind === 0) n = b0 & 0x3f;
+    else if (kind === 1) n = ((b0 & 0x3f) << 8) | this.u8(what);
+    else if (kind === 3) {
+      const enc = b0 & 0x3f;
+      if (enc <= 2) {
+        this.intString(enc, what);
+        return;
+      }
+      if (enc === 3) {
+        this.lzfString(what, wantBytes);
+        return;
+      }
+      return this.fail(`${what}: a string encoding 0-3, found ${enc}`, at);
+    } else {
+      this.pos--;
+      n = this.len(what);
+    }
+    this.slen = n;
+    if (!wantBytes && n > inlineLimit) {
+      this.sb = null;
+      this.skip(n, what);
+      return;
+    }
+    this.need(n, what);
+    this.sb = this.buf;
+    this.ss = this.pos;
+    this.se = this.pos + n;
+    this.pos += n;
+  }
+
+  private intString(enc: number, what: string): void {
+    let v: number;
+    if (enc === 0) {
+      v = (this.u8(what) << 24) >> 24;
+    } else if (enc === 1) {
+      this.need(2, what);
+      v = ((this.buf[this.pos] | (this.buf[this.pos + 1] << 8)) << 16) >> 16;
+      this.pos += 2;
+    } else {
+      this.need(4, what);
+      const b = this.buf;
+      const p = this.pos;
+      v = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
+      this.pos += 4;
+    }
+    const len = writeDecimal(v, this.digits);
+    this.sb = this.digits;
+    this.ss = 0;
+    this.se = len;
+    this.slen = len;
+  }
+
+  private lzfString(what: string, wantBytes: boolean): void {
+    const at = this.offset - 1;
+    const clen = this.len(`${what} (LZF compressed length)`);
+    const ulen = this.len(`${what} (LZF uncompressed length)`);
+    this.slzf = true;
+    this.slen = ulen;
+    if (!wantBytes) {
+      this.sb = null;
+      this.skip(clen, what);
+      return;
+    }
+    this.need(clen, what);
+    if (ulen > clen * LZF_MAX_RATIO + 32) {
+      this.fail(`${what}: LZF data of ${clen} bytes cannot expand to the declared ${ulen} bytes`, at);
+    }
+    if (this.scratch.length < ulen) this.scratch = new Uint8Array(Math.max(ulen, this.scratch.length * 2));
+    const bad = lzfDecompress(this.buf, this.pos, this.pos + clen, this.scratch, ulen);
+    if (bad) this.fail(`${what}: ${bad.what}`, this.base + bad.at);
+    this.pos += clen;
+    this.sb = this.scratch;
+    this.ss = 0;
+    this.se = ulen;
+  }
+
+  /**
+   * Copy the last string out of the scratch space when it lives there, so that a following
+   * read cannot overwrite it. Returns the owner buffer.
+   */
+  keep(dst: Uint8Array): Uint8Array {
+    const n = this.se - this.ss;
+    if (dst.length < n) dst = new Uint8Array(Math.max(n, dst.length * 2));
+    dst.set(this.sb!.subarray(this.ss, this.se));
+    return dst;
+  }
+}
+
+/** Decimal text of a safe integer into `out`; returns its length. */
+export function writeDecimal(v: number, out: Uint8Array): number {
+  let n = 0;
+  if (v < 0) {
+    out[n++] = 45;
+    v = -v;
+  }
+  const startDigits = n;
+  do {
+    out[n++] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  } while (v > 0);
+  for (let i = startDigits, j = n - 1; i < j; i++, j--) {
+    const t = out[i];
+    out[i] = out[j];
+    out[j] = t;
+  }
+  return n;
+}
