@@ -88,7 +88,6 @@ export class RdbParser {
   private readonly r: Reader;
   private readonly v: ValueVisitor;
   private readonly rec = newKeyRecord();
-  private readonly wantBytes: boolean;
   private readonly validate: boolean;
   private valkeyTypes = false;
   private headerSent = false;
@@ -107,7 +106,6 @@ export class RdbParser {
   ) {
     this.r = new Reader(src, opts.file ?? '');
     this.v = opts.visitor ?? NOOP;
-    this.wantBytes = opts.values === true;
     this.validate = opts.values === true || opts.validate === true;
   }
 
@@ -119,7 +117,6 @@ export class RdbParser {
   parse(): FileInfo {
     this.header();
     const r = this.r;
-    const rec = this.rec;
     let expire = -1;
     let idle = -1;
     let freq = -1;
