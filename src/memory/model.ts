@@ -70,7 +70,6 @@ export class MemoryModel implements ValueVisitor {
   private sharedCandidate = false;
   private blobBytes = 0;
   private blobKind: BlobKind | '' = '';
-  private blobWidth = 0;
   private nodes = 0;
   private nodeSum = 0;
   private plainNodes = 0;
@@ -141,7 +140,6 @@ export class MemoryModel implements ValueVisitor {
     this.sharedCandidate = false;
     this.blobBytes = 0;
     this.blobKind = '';
-    this.blobWidth = 0;
     this.nodes = 0;
     this.nodeSum = 0;
     this.plainNodes = 0;
@@ -270,7 +268,7 @@ export class MemoryModel implements ValueVisitor {
     this.ttlLpSum += lpEntry(lpIntEncLen(ms));
   }
 
-  blob(kind: BlobKind, bytes: number, _count: number, width: number): void {
+  blob(kind: BlobKind, bytes: number): void {
     if (this.type === 'list') {
       this.closeNode();
       this.nodes++;
@@ -289,7 +287,6 @@ export class MemoryModel implements ValueVisitor {
     }
     this.blobKind = kind;
     this.blobBytes = bytes;
-    this.blobWidth = width;
   }
 
   /** Cost of a finished quicklist node in the loading server's node format. */

@@ -1,0 +1,73 @@
+/**
+ * Estimated `used_memory` of a server that loaded the file: the per-key MEMORY USAGE figures
+ * plus what that command leaves out (memory-model.md, section 6): allocator rounding of the
+ * main dict entries, the main and expires dict bucket arrays, expires entries, inner dict
+ * entries, shared integers, and the empty server's own baseline.
+ */
+import type { KeyRecord } from '../types.ts';
+import type { KeyOverhead } from './model.ts';
+import { nextPow2 } from './sizes.ts';
+
+/** `used_memory_startup` of an empty server, measured per release (jemalloc builds). */
+function startupBytes(v: number): number {
+  if (v >= 704) return 946_600;
+  if (v >= 700) return 858_900;
+  if (v >= 500) return 791_600;
+  return 508_000;
+}
+
+export interface InstanceEstimate {
+  /** Estimated used_memory in bytes. */
+  usedMemory: number;
+  /** Σ MEMORY USAGE of every key. */
+  keysBytes: number;
+  /** Everything else: dicts, expires, allocator rounding, baseline. */
+  overheadBytes: number;
+  startupBytes: number;
+}
+
+export class InstanceAccumulator {
+  private keysBytes = 0;
+  private extra = 0;
+  private readonly perDb = new Map<number, { keys: number; expires: number }>();
+
+  constructor(private readonly version: number) {}
+
+  add(rec: KeyRecord, o: KeyOverhead): void {
+    this.keysBytes += rec.memoryBytes;
+    // The 24-byte dictEntry takes a 32-byte slot; so do entries inside hashtable values.
+    this.extra += 8 + 8 * o.htElements;
+    if (o.sharedInt) this.extra -= 16;
+    let db = this.perDb.get(rec.db);
+    if (!db) this.perDb.set(rec.db, (db = { keys: 0, expires: 0 }));
+    db.keys++;
+    if (rec.expireAtMs >= 0) {
+      db.expires++;
+      this.extra += 32;
+    }
+  }
+
+  /** Fold another accumulator (another shard or worker) into this one. */
+  merge(other: InstanceAccumulator): void {
+    this.keysBytes += other.keysBytes;
+    this.extra += other.extra;
+    for (const [db, s] of other.perDb) {
+      const mine = this.perDb.get(db);
+      if (mine) {
+        mine.keys += s.keys;
+        mine.expires += s.expires;
+      } else this.perDb.set(db, { ...s });
+    }
+  }
+
+  finish(): InstanceEstimate {
+    let dicts = 0;
+    for (const { keys, expires } of this.perDb.values()) {
+      dicts += 8 * nextPow2(keys);
+      if (expires > 0) dicts += 8 * nextPow2(expires);
+    }
+    const startup = startupBytes(this.version);
+    const overhead = this.extra + dicts + startup;
+    return { usedMemory: this.keysBytes + overhead, keysBytes: this.keysBytes, overheadBytes: overhead, startupBytes: startup };
+  }
+}
