@@ -1,0 +1,534 @@
+/**
+ * Opening an input: a file or stdin, plain RDB or gzip / LZ4-frame / zstd compressed,
+ * recognised by its magic bytes and streamed as decompressed chunks with bounded memory
+ * (everything is pulled by the consumer of `Input.chunks`).
+ */
+import { fstatSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import lz4js from 'lz4js';
+import { Decompress as ZstdDecompress } from 'fzstd';
+import { RdbError } from '../types.ts';
+import { MAGIC_BYTES, detectFormat, type DetectedFormat } from './detect.ts';
+import { Xxh32, xxh32 } from './xxh32.ts';
+
+export type InputFormat = Exclude<DetectedFormat, 'unknown'>;
+
+export interface Input {
+  /** What the magic bytes said. */
+  format: InputFormat;
+  /** The input's size on disk (compressed size for compressed inputs) when known: null for pipes. */
+  compressedSize: number | null;
+  /**
+   * The decompressed bytes, in order, as fresh chunks the consumer may keep (and transfer):
+   * no chunk is reused or written to after it has been yielded. Iterable once. Errors are
+   * RdbErrors naming the input, except I/O errors from the OS, which pass through as is.
+   */
+  chunks: AsyncIterable<Uint8Array>;
+  /** Input (compressed) bytes consumed so far, for progress against compressedSize. */
+  bytesRead(): number;
+  /** The name used in error messages: the path, or `<stdin>`. */
+  name: string;
+  /**
+   * Releases the file or stream. Only needed when `chunks` is not iterated to its end
+   * (breaking out of a for-await loop closes it too). Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Verify LZ4 header, block and content checksums (xxh32) when the frame has them. Default true. */
+  verifyChecksums?: boolean;
+  /** Size of plain-file reads. Default 1 MiB. */
+  readSize?: number;
+}
+
+const READ_SIZE = 1 << 20;
+const EMPTY = new Uint8Array(0);
+
+/** Opens `path` (`-` = stdin), detects its format from the first bytes and prepares the stream. */
+export async function openInput(path: string, options: OpenOptions = {}): Promise<Input> {
+  const name = path === '-' ? '<stdin>' : path;
+  const verify = options.verifyChecksums ?? true;
+  const readSize = options.readSize ?? READ_SIZE;
+
+  let raw: RawReader;
+  let compressedSize: number | null = null;
+  if (path === '-') {
+    try {
+      const st = fstatSync(0);
+      if (st.isFile()) compressedSize = st.size;
+    } catch {
+      /* no usable fd 0: the stream will tell */
+    }
+    raw = streamReader(process.stdin);
+  } else {
+    const fh = await open(path, 'r');
+    try {
+      const st = await fh.stat();
+      if (st.isFile()) compressedSize = st.size;
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+    raw = fileReader(fh, readSize);
+  }
+  const counted = new CountingReader(raw);
+
+  // Peek: gather at least MAGIC_BYTES (or whatever there is) without losing any chunk.
+  const head: Uint8Array[] = [];
+  let headLen = 0;
+  try {
+    while (headLen < MAGIC_BYTES) {
+      const c = await counted.read();
+      if (c === null) break;
+      if (c.length === 0) continue;
+      head.push(c);
+      headLen += c.length;
+    }
+  } catch (e) {
+    await counted.close();
+    throw e;
+  }
+  if (headLen === 0) {
+    await counted.close();
+    throw new RdbError(0, 'expected an RDB header, found an empty file', name);
+  }
+  const format = detectFormat(head.length === 1 ? head[0]! : concat(head, headLen));
+  if (format === 'unknown') {
+    await counted.close();
+    throw new RdbError(0, 'expected an RDB file (REDIS/VALKEY magic) or a gzip, LZ4 or zstd compressed one', name);
+  }
+  const reader = new PeekedReader(head, counted);
+
+  let chunks: AsyncGenerator<Uint8Array>;
+  switch (format) {
+    case 'rdb':
+      chunks = plainChunks(reader);
+      break;
+    case 'gzip':
+      chunks = gunzipChunks(reader, name, counted);
+      break;
+    case 'lz4':
+      chunks = lz4Chunks(reader, name, verify);
+      break;
+    case 'zstd':
+      chunks = zstdChunks(reader, name, counted);
+      break;
+  }
+  let started = false;
+  const iterable: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]() {
+      if (started) throw new Error(`${name}: Input.chunks can be iterated only once`);
+      started = true;
+      return chunks;
+    },
+  };
+  return {
+    format,
+    compressedSize,
+    chunks: iterable,
+    bytesRead: () => counted.count,
+    name,
+    close: async () => {
+      await chunks.return(undefined);
+      await reader.close();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Raw byte readers
+
+interface RawReader {
+  /** The next chunk (fresh, never reused), or null at end of input. */
+  read(): Promise<Uint8Array | null>;
+  close(): Promise<void>;
+}
+
+function fileReader(fh: import('node:fs/promises').FileHandle, size: number): RawReader {
+  let closed = false;
+  return {
+    async read() {
+      if (closed) return null;
+      const buf = new Uint8Array(size);
+      const { bytesRead } = await fh.read(buf, 0, size, null);
+      if (bytesRead === 0) return null;
+      return bytesRead === size ? buf : buf.subarray(0, bytesRead);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await fh.close();
+    },
+  };
+}
+
+function streamReader(stream: NodeJS.ReadableStream): RawReader {
+  const it = (stream as Readable)[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  let done = false;
+  return {
+    async read() {
+      if (done) return null;
+      const r = await it.next();
+      if (r.done) {
+        done = true;
+        return null;
+      }
+      const v = r.value;
+      return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
+    },
+    async close() {
+      if (done) return;
+      done = true;
+      await it.return?.();
+    },
+  };
+}
+
+class CountingReader implements RawReader {
+  count = 0;
+  constructor(private readonly inner: RawReader) {}
+  async read(): Promise<Uint8Array | null> {
+    const c = await this.inner.read();
+    if (c) this.count += c.length;
+    return c;
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/** Replays the chunks read while detecting the format, then continues with the reader. */
+class PeekedReader implements RawReader {
+  constructor(
+    private readonly head: Uint8Array[],
+    private readonly inner: RawReader,
+  ) {}
+  read(): Promise<Uint8Array | null> {
+    const h = this.head.shift();
+    return h ? Promise.resolve(h) : this.inner.read();
+  }
+  close(): Promise<void> {
+    this.head.length = 0;
+    return this.inner.close();
+  }
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let p = 0;
+  for (const c of parts) {
+    out.set(c, p);
+    p += c.length;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Plain
+
+async function* plainChunks(r: RawReader): AsyncGenerator<Uint8Array> {
+  try {
+    for (;;) {
+      const c = await r.read();
+      if (c === null) return;
+      if (c.length) yield c;
+    }
+  } finally {
+    await r.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// gzip (node zlib; Gunzip decodes concatenated members on its own)
+
+const GZIP_SLICE = 64 << 10;
+
+async function* gunzipChunks(r: RawReader, name: string, counted: CountingReader): AsyncGenerator<Uint8Array> {
+  // zlib inflates a whole written chunk before it looks at backpressure, so feed it
+  // bounded slices: at gzip's maximum ratio (~1032:1) one slice expands to at most ~64 MiB.
+  async function* rawGen() {
+    for (;;) {
+      const c = await r.read();
+      if (c === null) return;
+      for (let p = 0; p < c.length; p += GZIP_SLICE) yield c.subarray(p, Math.min(c.length, p + GZIP_SLICE));
+    }
+  }
+  const src = Readable.from(rawGen(), { objectMode: true, highWaterMark: 1 });
+  // 256 KiB outputs: full ones own their ArrayBuffer, so a channel can transfer them.
+  const gz = createGunzip({ chunkSize: 256 << 10 });
+  pipeline(src, gz, () => {
+    /* errors surface through the iteration of gz below */
+  });
+  try {
+    for await (const c of gz as AsyncIterable<Buffer>) {
+      // A chunk spanning zlib's whole output buffer is copied: zlib may still write into
+      // that buffer (final flush), so it must never be detached by a consumer's transfer.
+      // (new Uint8Array(buffer) copies; Buffer#slice would not.)
+      yield c.byteOffset === 0 && c.byteLength === c.buffer.byteLength ? new Uint8Array(c) : c;
+    }
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'Z_BUF_ERROR') {
+      throw new RdbError(counted.count, 'gzip data ends unexpectedly (truncated file?)', name);
+    }
+    if (typeof code === 'string' && code.startsWith('Z_')) {
+      // zlib reports no position; bytesWritten is where the input chunk it failed in starts.
+      throw new RdbError(gz.bytesWritten, `corrupt gzip data at or after this offset (zlib: ${(e as Error).message})`, name);
+    }
+    throw e;
+  } finally {
+    src.destroy();
+    gz.destroy();
+    await r.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// zstd (fzstd streaming decoder)
+
+/** Largest compressed slice pushed into fzstd at once; shrinks when output balloons. */
+const ZSTD_SLICE_MAX = 256 << 10;
+const ZSTD_SLICE_MIN = 4 << 10;
+const ZSTD_OUTPUT_SOFT_LIMIT = 16 << 20;
+
+async function* zstdChunks(r: RawReader, name: string, counted: CountingReader): AsyncGenerator<Uint8Array> {
+  let out: Uint8Array[] = [];
+  let outBytes = 0;
+  const dec = new ZstdDecompress((data) => {
+    if (data.length) {
+      out.push(data);
+      outBytes += data.length;
+    }
+  });
+  let pushed = 0; // compressed bytes handed to fzstd so far
+  let slice = ZSTD_SLICE_MAX;
+  const push = (data: Uint8Array, final: boolean) => {
+    try {
+      dec.push(data, final);
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code === 5) throw new RdbError(counted.count, 'zstd data ends unexpectedly (truncated file?)', name);
+      // fzstd reports no position: the offset is where the slice it failed in starts.
+      throw new RdbError(pushed, `corrupt zstd data at or after this offset (${(e as Error).message})`, name);
+    }
+    pushed += data.length;
+  };
+  try {
+    for (;;) {
+      const c = await r.read();
+      if (c === null) {
+        push(EMPTY, true);
+        for (const o of out) yield o;
+        return;
+      }
+      for (let p = 0; p < c.length; ) {
+        const end = Math.min(c.length, p + slice);
+        push(c.subarray(p, end), false);
+        p = end;
+        // Adapt the slice so one push cannot produce unbounded output (RLE blocks).
+        if (outBytes > ZSTD_OUTPUT_SOFT_LIMIT) slice = Math.max(ZSTD_SLICE_MIN, slice >> 2);
+        else if (outBytes < ZSTD_OUTPUT_SOFT_LIMIT >> 4 && slice < ZSTD_SLICE_MAX) slice <<= 1;
+        if (out.length) {
+          const batch = out;
+          out = [];
+          outBytes = 0;
+          for (const o of batch) yield o;
+        }
+      }
+    }
+  } finally {
+    await r.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// LZ4 frame format (own streaming frame parser, lz4js block decoder)
+
+const LZ4_MAGIC = 0x184d2204;
+const LZ4_LEGACY_MAGIC = 0x184c2102;
+const LZ4_SKIPPABLE_MASK = 0xfffffff0;
+const LZ4_SKIPPABLE = 0x184d2a50;
+const LZ4_WINDOW = 64 << 10;
+
+/** Exact-size reads over a chunk stream, tracking the absolute offset. */
+class ByteReader {
+  private chunk: Uint8Array = EMPTY;
+  private pos = 0;
+  private scratch: Uint8Array = EMPTY;
+  /** Absolute offset of the next unread byte. */
+  offset = 0;
+  constructor(private readonly r: RawReader) {}
+
+  /** True when no byte is left. */
+  async atEnd(): Promise<boolean> {
+    while (this.pos >= this.chunk.length) {
+      const c = await this.r.read();
+      if (c === null) return true;
+      this.chunk = c;
+      this.pos = 0;
+    }
+    return false;
+  }
+
+  /**
+   * The next `n` bytes as a view valid until the next call, or null when the input ends
+   * first (the bytes that were there are consumed; `offset` is then the end of input).
+   */
+  async take(n: number): Promise<Uint8Array | null> {
+    if (this.chunk.length - this.pos >= n) {
+      const v = this.chunk.subarray(this.pos, this.pos + n);
+      this.pos += n;
+      this.offset += n;
+      return v;
+    }
+    if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, 64));
+    let have = 0;
+    while (have < n) {
+      if (this.pos >= this.chunk.length && (await this.atEnd())) return null;
+      const k = Math.min(n - have, this.chunk.length - this.pos);
+      this.scratch.set(this.chunk.subarray(this.pos, this.pos + k), have);
+      have += k;
+      this.pos += k;
+      this.offset += k;
+    }
+    return this.scratch.subarray(0, n);
+  }
+
+  /** Skips `n` bytes; false when the input ends first. */
+  async skip(n: number): Promise<boolean> {
+    while (n > 0) {
+      if (this.pos >= this.chunk.length && (await this.atEnd())) return false;
+      const k = Math.min(n, this.chunk.length - this.pos);
+      this.pos += k;
+      this.offset += k;
+      n -= k;
+    }
+    return true;
+  }
+}
+
+const u32le = (b: Uint8Array, p = 0) => (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+const hex32 = (v: number) => '0x' + v.toString(16).toUpperCase().padStart(8, '0');
+
+async function* lz4Chunks(r: RawReader, name: string, verify: boolean): AsyncGenerator<Uint8Array> {
+  const br = new ByteReader(r);
+  const fail = (offset: number, what: string): never => {
+    throw new RdbError(offset, what, name);
+  };
+  const need = async (n: number, what: string): Promise<Uint8Array> => {
+    const v = await br.take(n);
+    return v ?? fail(br.offset, `LZ4 data ends unexpectedly in ${what} (truncated file?)`);
+  };
+  // Last 64 KiB of output, for linked blocks (kept apart from yielded chunks, which the
+  // consumer may transfer away).
+  const hist = new Uint8Array(LZ4_WINDOW);
+  let histLen = 0;
+  const remember = (b: Uint8Array, start: number, end: number) => {
+    const n = end - start;
+    if (n >= LZ4_WINDOW) {
+      hist.set(b.subarray(end - LZ4_WINDOW, end), 0);
+      histLen = LZ4_WINDOW;
+    } else {
+      const keep = Math.min(histLen, LZ4_WINDOW - n);
+      hist.copyWithin(0, histLen - keep, histLen);
+      hist.set(b.subarray(start, end), keep);
+      histLen = keep + n;
+    }
+  };
+
+  try {
+    let frames = 0;
+    while (!(await br.atEnd())) {
+      const frameStart = br.offset;
+      const magic = u32le(await need(4, 'a frame magic'));
+      if ((magic & LZ4_SKIPPABLE_MASK) === LZ4_SKIPPABLE >>> 0) {
+        const size = u32le(await need(4, 'a skippable frame header'));
+        if (!(await br.skip(size))) fail(br.offset, 'LZ4 data ends unexpectedly in a skippable frame (truncated file?)');
+        continue;
+      }
+      if (magic === LZ4_LEGACY_MAGIC) fail(frameStart, 'legacy LZ4 frames (lz4 -l) are not supported; recompress with the default LZ4 frame format');
+      if (magic !== LZ4_MAGIC) {
+        fail(frameStart, `expected an LZ4 frame (magic 04 22 4D 18)${frames ? ' or the end of the file after the previous frame' : ''}, found ${hex32(magic)}`);
+      }
+      frames++;
+
+      // Frame descriptor: FLG, BD, [content size: 8], [dict id: 4], HC.
+      const fb = await need(2, 'a frame descriptor');
+      const flg = fb[0]!;
+      const bd = fb[1]!;
+      if (flg >> 6 !== 1) fail(frameStart + 4, `unsupported LZ4 frame version ${flg >> 6} (FLG byte ${flg})`);
+      if (flg & 0x02 || bd & 0x8f) fail(frameStart + 4, 'corrupt LZ4 frame descriptor (reserved bits set)');
+      const independent = (flg & 0x20) !== 0;
+      const blockSums = (flg & 0x10) !== 0;
+      const hasContentSize = (flg & 0x08) !== 0;
+      const contentSum = (flg & 0x04) !== 0;
+      const hasDict = (flg & 0x01) !== 0;
+      const bsId = (bd >> 4) & 7;
+      if (bsId < 4) fail(frameStart + 5, `corrupt LZ4 frame descriptor (block size id ${bsId})`);
+      const blockMax = 1 << (8 + 2 * bsId);
+      const extra = (hasContentSize ? 8 : 0) + (hasDict ? 4 : 0);
+      const desc = new Uint8Array(2 + extra);
+      desc[0] = flg;
+      desc[1] = bd;
+      const rest = await need(extra + 1, 'a frame descriptor');
+      desc.set(rest.subarray(0, extra), 2);
+      const hc = rest[extra]!;
+      if (verify && hc !== ((xxh32(desc) >>> 8) & 0xff)) {
+        fail(frameStart + 6 + extra, 'corrupt LZ4 frame descriptor (header checksum mismatch)');
+      }
+      let contentSize = -1;
+      if (hasContentSize) contentSize = u32le(desc, 2) + u32le(desc, 6) * 2 ** 32;
+      if (hasDict) fail(frameStart + 4, 'LZ4 frames that need a dictionary are not supported');
+
+      const sum = contentSum && verify ? new Xxh32() : null;
+      let produced = 0;
+      histLen = 0;
+      for (;;) {
+        const blockStart = br.offset;
+        const word = u32le(await need(4, 'a block header'));
+        if (word === 0) break; // end mark
+        const stored = (word & 0x80000000) !== 0;
+        const size = word & 0x7fffffff;
+        if (size > blockMax) fail(blockStart, `corrupt LZ4 block (size ${size} exceeds the frame's ${blockMax}-byte block maximum)`);
+        const data = await need(size, 'a block');
+        const dataSum = blockSums && verify ? xxh32(data) : 0;
+        let out: Uint8Array;
+        let start: number;
+        let end: number;
+        if (stored) {
+          out = new Uint8Array(data); // a copy: data may be a view of a raw chunk or scratch
+          start = 0;
+          end = size;
+        } else {
+          start = independent ? 0 : histLen;
+          out = new Uint8Array(start + blockMax);
+          if (start) out.set(hist.subarray(0, histLen), 0);
+          end = lz4js.decompressBlock(data, out, 0, size, start);
+          if (!(end <= out.length)) fail(blockStart, `corrupt LZ4 block (decodes past the ${blockMax}-byte block maximum)`);
+        }
+        if (blockSums) {
+          const want = u32le(await need(4, 'a block checksum'));
+          if (verify && want !== dataSum) fail(blockStart, 'corrupt LZ4 block (block checksum mismatch)');
+        }
+        if (end === start) continue;
+        if (!independent) remember(out, start, end);
+        sum?.update(out, start, end);
+        produced += end - start;
+        yield start === 0 && end === out.length ? out : out.subarray(start, end);
+      }
+      if (contentSum) {
+        const at = br.offset;
+        const want = u32le(await need(4, 'the content checksum'));
+        if (sum && want !== sum.digest()) fail(at, 'corrupt LZ4 frame (content checksum mismatch)');
+      }
+      if (contentSize >= 0 && contentSize !== produced) {
+        fail(br.offset, `corrupt LZ4 frame (decoded ${produced} bytes, the header announced ${contentSize})`);
+      }
+    }
+  } finally {
+    await r.close();
+  }
+}

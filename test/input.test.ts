@@ -1,0 +1,516 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { gzipSync } from 'node:zlib';
+import lz4js from 'lz4js';
+import { RdbError } from '../src/types.ts';
+import { bufferSource, fileSource, type ChunkSource } from '../src/input/source.ts';
+import { detectFormat } from '../src/input/detect.ts';
+import { openInput, type Input } from '../src/input/decompress.ts';
+import { Xxh32, xxh32 } from '../src/input/xxh32.ts';
+import { createControl, pumpToPort, readProgress, type PumpResult } from '../src/input/channel.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DATA = fileURLToPath(new URL('./data/', import.meta.url));
+/**
+ * Node 20 does not apply `--import tsx` from a Worker's execArgv to the worker's entry
+ * module, so the worker boots from a small eval script that registers tsx first.
+ */
+const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./input-worker.ts', import.meta.url).href)}); })`;
+
+/** RDB-ish bytes: `REDIS0011`, then short random runs, repeated words and long byte runs. */
+function makePayload(size: number, seed: number): Uint8Array {
+  const out = new Uint8Array(size);
+  out.set(new TextEncoder().encode('REDIS0011'), 0);
+  let x = seed >>> 0 || 1;
+  const rnd = () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+  const words = ['user:', 'session:', 'cache:', 'queue:', 'value-', 'lorem ipsum dolor sit amet '];
+  let p = 9;
+  while (p < size) {
+    const r = rnd();
+    if (r % 10 === 0) {
+      const n = 1 + (rnd() % 4000);
+      const b = rnd() & 0xff;
+      for (let i = 0; i < n && p < size; i++) out[p++] = b;
+    } else if (r % 3 === 0) {
+      const n = 1 + (rnd() % 24);
+      for (let i = 0; i < n && p < size; i++) out[p++] = rnd() & 0xff;
+    } else {
+      const s = words[r % words.length] + (rnd() % 100000);
+      for (let i = 0; i < s.length && p < size; i++) out[p++] = s.charCodeAt(i);
+    }
+  }
+  return out;
+}
+
+/** Mostly incompressible bytes (so some LZ4 blocks end up stored). */
+function randomBytes(size: number, seed: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+function cat(...parts: Uint8Array[]): Uint8Array {
+  return Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
+}
+
+const le32 = (v: number) => {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, v >>> 0, true);
+  return b;
+};
+
+interface Lz4FrameOptions {
+  /** 4..7 → 64 KiB .. 4 MiB. */
+  blockSizeId?: number;
+  blockChecksum?: boolean;
+  contentChecksum?: boolean;
+  contentSize?: boolean;
+}
+
+/** A test-only LZ4 frame writer: independent blocks compressed with lz4js's block compressor. */
+function lz4Frame(src: Uint8Array, o: Lz4FrameOptions = {}): Uint8Array {
+  const bsId = o.blockSizeId ?? 4;
+  const blockMax = 1 << (8 + 2 * bsId);
+  const flg = 0x40 | 0x20 | (o.blockChecksum ? 0x10 : 0) | (o.contentSize ? 0x08 : 0) | (o.contentChecksum ? 0x04 : 0);
+  const desc = [flg, bsId << 4];
+  if (o.contentSize) {
+    const cs = new Uint8Array(8);
+    new DataView(cs.buffer).setBigUint64(0, BigInt(src.length), true);
+    desc.push(...cs);
+  }
+  const head = Uint8Array.from(desc);
+  const parts: Uint8Array[] = [le32(0x184d2204), head, Uint8Array.of((xxh32(head) >>> 8) & 0xff)];
+  const dst = new Uint8Array(lz4js.compressBound(blockMax));
+  for (let p = 0; p < src.length; p += blockMax) {
+    const end = Math.min(src.length, p + blockMax);
+    const n = lz4js.compressBlock(src, dst, p, end - p, new Uint32Array(1 << 16));
+    const stored = !(n > 0 && n < end - p);
+    const block = stored ? src.slice(p, end) : dst.slice(0, n);
+    parts.push(le32(stored ? 0x80000000 | block.length : block.length), block);
+    if (o.blockChecksum) parts.push(le32(xxh32(block)));
+  }
+  parts.push(le32(0));
+  if (o.contentChecksum) parts.push(le32(xxh32(src)));
+  return cat(...parts);
+}
+
+const skippableFrame = (n: number) => cat(le32(0x184d2a5a), le32(n), new Uint8Array(n).fill(0xee));
+
+async function drain(input: Input): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of input.chunks) parts.push(c);
+  return cat(...parts);
+}
+
+async function readAll(path: string): Promise<{ input: Input; bytes: Uint8Array }> {
+  const input = await openInput(path);
+  return { input, bytes: await drain(input) };
+}
+
+function isRdbError(pattern: RegExp) {
+  return (e: unknown) => {
+    assert.ok(e instanceof RdbError, `expected an RdbError, got ${String(e)}`);
+    assert.match(e.message, pattern);
+    return true;
+  };
+}
+
+const hasCli = (cmd: string) => spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
+
+let dir: string;
+let payload: Uint8Array;
+const file = (name: string, data?: Uint8Array) => {
+  const p = join(dir, name);
+  if (data) writeFileSync(p, data);
+  return p;
+};
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rdbscope-input-'));
+  payload = makePayload(3 << 20, 12345);
+  file('plain.rdb', payload);
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('detectFormat', () => {
+  test('recognises magics, never names', () => {
+    const b = (...x: number[]) => Uint8Array.from(x);
+    const t = (s: string) => new TextEncoder().encode(s);
+    assert.equal(detectFormat(t('REDIS0011')), 'rdb');
+    assert.equal(detectFormat(t('VALKEY080')), 'rdb');
+    assert.equal(detectFormat(b(0x1f, 0x8b, 8, 0)), 'gzip');
+    assert.equal(detectFormat(b(0x04, 0x22, 0x4d, 0x18, 0x64)), 'lz4');
+    assert.equal(detectFormat(b(0x28, 0xb5, 0x2f, 0xfd, 0)), 'zstd');
+    assert.equal(detectFormat(t('REDI')), 'unknown');
+    assert.equal(detectFormat(t('VALKE')), 'unknown');
+    assert.equal(detectFormat(b(0x1f)), 'unknown');
+    assert.equal(detectFormat(b()), 'unknown');
+    assert.equal(detectFormat(t('PK\x03\x04')), 'unknown');
+  });
+});
+
+describe('xxh32', () => {
+  test('matches the lz4js reference implementation, streamed or not', async () => {
+    const ref = (await import('lz4js/xxh32.js')) as unknown as { default: { hash(seed: number, b: Uint8Array, i: number, n: number): number } };
+    const data = makePayload(5000, 3);
+    for (const n of [0, 1, 3, 4, 15, 16, 17, 33, 1000, 5000]) {
+      const want = ref.default.hash(0, data, 0, n) >>> 0;
+      assert.equal(xxh32(data, 0, n), want, `len ${n}`);
+      const s = new Xxh32();
+      for (let i = 0; i < n; i += 7) s.update(data, i, Math.min(n, i + 7));
+      assert.equal(s.digest(), want, `streamed len ${n}`);
+    }
+  });
+});
+
+describe('sources', () => {
+  test('bufferSource serves the buffer in chunks', () => {
+    const buf = makePayload(10000, 1);
+    const got: Uint8Array[] = [];
+    const src = bufferSource(buf, 3000);
+    for (let c = src.next(); c; c = src.next()) got.push(c);
+    assert.deepEqual(got.map((c) => c.length), [3000, 3000, 3000, 1000]);
+    assert.equal(sha(cat(...got)), sha(buf));
+    assert.equal(bufferSource(new Uint8Array(0)).next(), null);
+    const whole = bufferSource(buf);
+    assert.equal(whole.next()?.length, 10000);
+    assert.equal(whole.next(), null);
+  });
+
+  test('fileSource yields exactly the file bytes, each chunk valid until the next call', () => {
+    for (const size of [4096, 1000003, undefined]) {
+      const src: ChunkSource = fileSource(file('plain.rdb'), size);
+      const parts: Uint8Array[] = [];
+      let prev: Uint8Array | null = null;
+      let prevCopy: Uint8Array | null = null;
+      for (let c = src.next(); c; c = src.next()) {
+        // The previous chunk must not have been overwritten by this read.
+        if (prev) assert.deepEqual(prev, prevCopy);
+        parts.push(c.slice());
+        prev = c;
+        prevCopy = c.slice();
+      }
+      assert.equal(src.next(), null);
+      assert.equal(sha(cat(...parts)), sha(payload), `chunkSize ${size}`);
+    }
+    const empty = fileSource(file('empty-src', new Uint8Array(0)));
+    assert.equal(empty.next(), null);
+    const early = fileSource(file('plain.rdb'), 1024);
+    assert.ok(early.next());
+    early.close();
+    assert.equal(early.next(), null);
+  });
+});
+
+describe('openInput', () => {
+  test('plain RDB', async () => {
+    const { input, bytes } = await readAll(file('plain.rdb'));
+    assert.equal(input.format, 'rdb');
+    assert.equal(input.compressedSize, payload.length);
+    assert.equal(input.bytesRead(), payload.length);
+    assert.equal(sha(bytes), sha(payload));
+  });
+
+  test('gzip, one member and two concatenated members', async () => {
+    const one = file('one.rdb.gz', gzipSync(payload));
+    const half = payload.length >> 1;
+    const two = file('two.rdb.gz', cat(gzipSync(payload.subarray(0, half)), gzipSync(payload.subarray(half), { level: 1 })));
+    for (const p of [one, two]) {
+      const { input, bytes } = await readAll(p);
+      assert.equal(input.format, 'gzip');
+      assert.equal(input.compressedSize, readFileSync(p).length);
+      assert.equal(input.bytesRead(), input.compressedSize);
+      assert.equal(sha(bytes), sha(payload), p);
+    }
+  });
+
+  test('LZ4: lz4js frames (linked blocks) and own frames with every optional field', async () => {
+    const viaLz4js = file('lz4js.rdb.lz4', lz4js.compress(payload));
+    const rnd = randomBytes(200_000, 9);
+    const mixed = cat(payload.subarray(0, 500_000), rnd, payload.subarray(500_000));
+    const fancy = file(
+      'fancy.rdb.lz4',
+      cat(
+        lz4Frame(mixed.subarray(0, 1_000_000), { blockSizeId: 4, blockChecksum: true, contentChecksum: true, contentSize: true }),
+        skippableFrame(100),
+        lz4Frame(new Uint8Array(0), { contentChecksum: true }),
+        lz4Frame(mixed.subarray(1_000_000, 2_000_000), { blockSizeId: 5 }),
+        skippableFrame(0),
+        lz4Frame(mixed.subarray(2_000_000), { blockSizeId: 7, contentChecksum: true }),
+      ),
+    );
+    for (const [p, want] of [
+      [viaLz4js, payload],
+      [fancy, mixed],
+    ] as const) {
+      const { input, bytes } = await readAll(p);
+      assert.equal(input.format, 'lz4');
+      assert.equal(input.bytesRead(), input.compressedSize);
+      assert.equal(bytes.length, want.length, p);
+      assert.equal(sha(bytes), sha(want), p);
+    }
+  });
+
+  /*
+   * test/data/sample.rdb.{lz4,zst} hold makePayload(128 KiB, 7), split at byte 100000 into
+   * two frames each, written once with the reference CLIs (lz4 1.9.4, zstd 1.5.4):
+   *   lz4 -BD -B4 a  (linked 64 KiB blocks, content checksum) + lz4 -B5 -BX --content-size --no-frame-crc b
+   *   zstd -19 a     (with checksum)                          + zstd -1 --no-check b
+   */
+  test('LZ4 and zstd samples written by the reference CLIs (test/data)', async () => {
+    const want = sha(makePayload(128 << 10, 7));
+    for (const name of ['sample.rdb.lz4', 'sample.rdb.zst']) {
+      const { input, bytes } = await readAll(join(DATA, name));
+      assert.equal(input.format, name.endsWith('lz4') ? 'lz4' : 'zstd');
+      assert.equal(sha(bytes), want, name);
+    }
+  });
+
+  test('lz4 and zstd CLIs on the 3 MB payload (skipped without the CLIs)', async (t) => {
+    for (const [cli, args, ext] of [
+      ['lz4', ['-q', '-c', '-BD'], 'lz4'],
+      ['lz4', ['-q', '-c', '-B4', '-BX', '--content-size'], 'lz4'],
+      ['zstd', ['-q', '-c', '-3'], 'zst'],
+      ['zstd', ['-q', '-c', '--long=24', '-T2'], 'zst'],
+    ] as const) {
+      if (!hasCli(cli)) {
+        t.diagnostic(`${cli} not installed: skipped`);
+        continue;
+      }
+      const r = spawnSync(cli, [...args, file('plain.rdb')], { maxBuffer: 64 << 20 });
+      assert.equal(r.status, 0, String(r.stderr));
+      const { input, bytes } = await readAll(file(`cli.rdb.${ext}`, r.stdout));
+      assert.equal(input.format, ext === 'lz4' ? 'lz4' : 'zstd');
+      assert.equal(sha(bytes), sha(payload), `${cli} ${args.join(' ')}`);
+    }
+  });
+
+  test('chunks are fresh: keeping every chunk still gives the original bytes', async () => {
+    // (drain keeps references to all chunks and only concatenates at the end)
+    const { bytes } = await readAll(file('lz4js.rdb.lz4'));
+    assert.equal(sha(bytes), sha(payload));
+  });
+
+  test('empty file and wrong magic', async () => {
+    const empty = file('empty.rdb', new Uint8Array(0));
+    await assert.rejects(openInput(empty), (e: unknown) => {
+      assert.ok(e instanceof RdbError);
+      assert.equal(e.message, `${empty}: offset 0: expected an RDB header, found an empty file`);
+      return true;
+    });
+    for (const [name, data] of [
+      ['wrong.rdb', new TextEncoder().encode('PK\x03\x04 not an rdb at all')],
+      ['short.rdb', new TextEncoder().encode('RED')],
+    ] as const) {
+      const p = file(name, data);
+      await assert.rejects(openInput(p), (e: unknown) => {
+        assert.ok(e instanceof RdbError);
+        assert.equal(e.message, `${p}: offset 0: expected an RDB file (REDIS/VALKEY magic) or a gzip, LZ4 or zstd compressed one`);
+        return true;
+      });
+    }
+  });
+
+  test('truncated gzip, LZ4 and zstd inputs give an RdbError', async () => {
+    const gz = gzipSync(payload);
+    const lz = lz4js.compress(payload);
+    const lzOwn = lz4Frame(payload, { contentChecksum: true, blockSizeId: 5 });
+    const zst = readFileSync(join(DATA, 'sample.rdb.zst'));
+    const cases: [string, Uint8Array, RegExp][] = [
+      ['trunc.gz', gz.subarray(0, gz.length >> 1), /gzip data ends unexpectedly/],
+      ['trunc-tail.gz', gz.subarray(0, gz.length - 3), /gzip data ends unexpectedly/],
+      ['trunc.lz4', lz.subarray(0, lz.length >> 1), /LZ4 data ends unexpectedly in a block/],
+      ['trunc-endmark.lz4', lz.subarray(0, lz.length - 2), /LZ4 data ends unexpectedly in a block header/],
+      ['trunc-sum.lz4', lzOwn.subarray(0, lzOwn.length - 1), /LZ4 data ends unexpectedly in the content checksum/],
+      ['trunc-head.lz4', lz.subarray(0, 5), /LZ4 data ends unexpectedly in a frame descriptor/],
+      ['trunc.zst', zst.subarray(0, zst.length >> 1), /zstd data ends unexpectedly|corrupt zstd/],
+      ['trunc-tail.zst', zst.subarray(0, zst.length - 2), /zstd data ends unexpectedly/],
+    ];
+    for (const [name, data, pattern] of cases) {
+      const p = file(name, data);
+      await assert.rejects(readAll(p), isRdbError(pattern), name);
+    }
+  });
+
+  test('corrupt gzip, LZ4 and zstd data give an RdbError with an offset', async () => {
+    const zst = Buffer.from(readFileSync(join(DATA, 'sample.rdb.zst')));
+    for (let i = 100; i < 140; i++) zst[i] = zst[i]! ^ 0x5a;
+    await assert.rejects(readAll(file('corrupt.zst', zst)), isRdbError(/offset \d+: corrupt zstd data|zstd data ends unexpectedly/));
+
+    const gz = Buffer.from(gzipSync(payload));
+    for (let i = 1000; i < 1100; i++) gz[i] = 0xff;
+    await assert.rejects(readAll(file('corrupt.gz', gz)), isRdbError(/offset \d+: corrupt gzip data/));
+
+    const lz = Buffer.from(lz4Frame(payload, { contentChecksum: true }));
+    lz[5000] = lz[5000]! ^ 0x55;
+    await assert.rejects(readAll(file('corrupt.lz4', lz)), isRdbError(/corrupt LZ4/));
+
+    const garbage = cat(lz4Frame(payload.subarray(0, 1000)), new TextEncoder().encode('garbage!'));
+    await assert.rejects(readAll(file('garbage.lz4', garbage)), isRdbError(/offset \d+: expected an LZ4 frame/));
+  });
+
+  test('stdin ("-") from a pipe and from a redirected file', async () => {
+    const gzPath = file('stdin.rdb.gz', gzipSync(payload, { level: 1 }));
+    const code = `
+      import { openInput } from ${JSON.stringify(join(ROOT, 'src/input/decompress.ts'))};
+      import { createHash } from 'node:crypto';
+      const input = await openInput('-');
+      const h = createHash('sha256');
+      let n = 0;
+      for await (const c of input.chunks) { h.update(c); n += c.length; }
+      console.log(JSON.stringify({ format: input.format, size: input.compressedSize, read: input.bytesRead(), n, hash: h.digest('hex') }));
+    `;
+    const run = (stdin: 'pipe' | number) =>
+      new Promise<{ format: string; size: number | null; read: number; n: number; hash: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+          cwd: ROOT,
+          stdio: [stdin, 'pipe', 'pipe'],
+        });
+        let out = '';
+        let err = '';
+        child.stdout!.on('data', (d) => (out += d));
+        child.stderr!.on('data', (d) => (err += d));
+        child.on('error', reject);
+        child.on('close', (status) => {
+          if (status !== 0) reject(new Error(`child exited ${status}: ${err}`));
+          else resolve(JSON.parse(out));
+        });
+        if (stdin === 'pipe') {
+          // Write in pieces so the child really reads a stream.
+          const data = readFileSync(gzPath);
+          let p = 0;
+          const pump = () => {
+            while (p < data.length) {
+              const end = Math.min(data.length, p + 100_000);
+              const ok = child.stdin!.write(data.subarray(p, end));
+              p = end;
+              if (!ok) return void child.stdin!.once('drain', pump);
+            }
+            child.stdin!.end();
+          };
+          pump();
+        }
+      });
+    const gzSize = readFileSync(gzPath).length;
+    const piped = await run('pipe');
+    assert.deepEqual(piped, { format: 'gzip', size: null, read: gzSize, n: payload.length, hash: sha(payload) });
+    const fd = openSync(gzPath, 'r');
+    try {
+      const redirected = await run(fd);
+      assert.deepEqual(redirected, { format: 'gzip', size: gzSize, read: gzSize, n: payload.length, hash: sha(payload) });
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
+
+describe('channel (main thread → worker)', () => {
+  interface WorkerReport {
+    ok: boolean;
+    bytes: number;
+    chunks?: number;
+    hash?: string;
+    maxInFlight?: number;
+    srcBytes?: number;
+    isRdbError?: boolean;
+    message?: string;
+    offset?: number;
+  }
+
+  async function throughWorker(
+    path: string,
+    opts: { maxInFlight?: number; stopAfter?: number; delayEvery?: number } = {},
+  ): Promise<{ report: WorkerReport; pump: PumpResult; progress: { bytes: number; keys: number } }> {
+    const input = await openInput(path);
+    const control = createControl();
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(WORKER_BOOT, {
+      eval: true,
+      workerData: { port: port2, control, stopAfter: opts.stopAfter, delayEvery: opts.delayEvery },
+      transferList: [port2],
+    });
+    try {
+      const reportP = new Promise<WorkerReport>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+        worker.once('exit', (c) => reject(new Error(`worker exited with ${c} before reporting`)));
+      });
+      const [pump, report] = await Promise.all([pumpToPort(input.chunks, port1, control, opts.maxInFlight), reportP]);
+      return { report, pump, progress: readProgress(control) };
+    } finally {
+      await worker.terminate();
+      port1.close();
+      await input.close();
+    }
+  }
+
+  test('gzip input pumped into a worker arrives whole, with bounded in-flight chunks', { timeout: 60_000 }, async () => {
+    const gz = file('worker.rdb.gz', gzipSync(payload));
+    const { report, pump, progress } = await throughWorker(gz, { maxInFlight: 4, delayEvery: 2 });
+    assert.equal(report.ok, true, report.message);
+    assert.equal(report.bytes, payload.length);
+    assert.equal(report.srcBytes, payload.length);
+    assert.equal(report.hash, sha(payload));
+    // The slow consumer lets the queue fill up to the limit, never past it.
+    assert.equal(report.maxInFlight, 4);
+    assert.equal(pump.outcome, 'end');
+    assert.equal(pump.bytes, payload.length);
+    assert.equal(pump.chunks, report.chunks);
+    assert.deepEqual(progress, { bytes: payload.length, keys: report.chunks });
+  });
+
+  test('plain and LZ4 inputs through the worker (transferred and copied chunks)', { timeout: 60_000 }, async () => {
+    for (const p of [file('plain.rdb'), file('lz4js.rdb.lz4'), file('fancy.rdb.lz4')]) {
+      const { report, pump } = await throughWorker(p);
+      const want = readAll(p).then((r) => r.bytes);
+      assert.equal(report.ok, true, report.message);
+      assert.equal(report.hash, sha(await want), p);
+      assert.equal(pump.outcome, 'end');
+    }
+  });
+
+  test('a decompression error reaches the worker as an RdbError', { timeout: 60_000 }, async () => {
+    const gz = gzipSync(payload);
+    const p = file('worker-trunc.gz', gz.subarray(0, gz.length >> 1));
+    const { report, pump } = await throughWorker(p);
+    assert.equal(pump.outcome, 'error');
+    assert.ok(pump.error instanceof RdbError);
+    assert.equal(report.ok, false);
+    assert.equal(report.isRdbError, true);
+    assert.equal(report.message, (pump.error as RdbError).message);
+    assert.match(report.message!, /gzip data ends unexpectedly/);
+  });
+
+  test('a worker that stops early cancels the pump', { timeout: 60_000 }, async () => {
+    const { report, pump } = await throughWorker(file('plain.rdb'), { stopAfter: 1, maxInFlight: 1 });
+    assert.equal(report.ok, true);
+    assert.equal(report.chunks, 1);
+    assert.equal(pump.outcome, 'cancelled');
+    assert.ok(pump.bytes < payload.length);
+  });
+});
