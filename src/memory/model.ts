@@ -15,9 +15,9 @@ import {
 } from './sizes.ts';
 
 export interface MemoryOptions {
-  /** The server that will hold the data (defaults to the file's producer). */
-  version: ServerVersion;
   allocator: AllocatorProfile;
+  /** The server that will hold the data; when absent, `useVersion` sets it from the file. */
+  version?: ServerVersion | null;
 }
 
 /** Default loading-server limits (redis.conf defaults, unchanged since 7.0 / 2.6). */
@@ -43,7 +43,9 @@ export interface KeyOverhead {
 
 export class MemoryModel implements ValueVisitor {
   readonly sc: SizeClass;
-  readonly v: number;
+  /** Version of the modelled server, major*100+minor. */
+  v = 704;
+  readonly forced: boolean;
   /** Expected allocation of a skiplist node with a random level (P = 1/4). */
   private readonly skipNode: number;
   readonly overhead: KeyOverhead = { htElements: 0, sharedInt: false };
@@ -91,7 +93,8 @@ export class MemoryModel implements ValueVisitor {
 
   constructor(opts: MemoryOptions) {
     this.sc = sizeClassFor(opts.allocator);
-    this.v = opts.version.num;
+    this.forced = !!opts.version;
+    if (opts.version) this.v = modelledVersion(opts.version.num);
     let e = 0;
     let p = 0.75;
     for (let level = 1; level <= 32; level++) {
@@ -100,6 +103,11 @@ export class MemoryModel implements ValueVisitor {
       p *= 0.25;
     }
     this.skipNode = e;
+  }
+
+  /** Model the file's own producer, unless a version was forced. Call before the first key. */
+  useVersion(version: ServerVersion): void {
+    if (!this.forced) this.v = modelledVersion(version.num);
   }
 
   /** sds allocation as MEMORY USAGE sees it: rounded from 6.0, the sds' own size before. */
@@ -505,6 +513,11 @@ export class MemoryModel implements ValueVisitor {
 }
 
 const dictScratch = new DictSim();
+
+/** 2.x/3.2 have no MEMORY USAGE: they are estimated with the 4.0 model (the nearest one). */
+export function modelledVersion(num: number): number {
+  return Math.max(num, 400);
+}
 
 /** MEMORY USAGE's averaging step: `asize += (double)elesize / samples * count`, truncated. */
 function avg(base: number, sum: number, n: number): number {
