@@ -40,7 +40,7 @@ export interface ScanResult {
 export class Scan {
   readonly parser: RdbParser;
   readonly model: MemoryModel | null;
-  private readonly instance: InstanceAccumulator | null;
+  private instance: InstanceAccumulator | null = null;
   private readonly allocator: AllocatorProfile | null;
 
   constructor(src: ChunkSource, opts: ScanOptions = {}) {
@@ -50,9 +50,8 @@ export class Scan {
     this.model = model;
     let visitor: ValueVisitor | undefined = model ?? opts.visitor;
     if (model && opts.visitor) visitor = new TeeVisitor(model, opts.visitor);
-    let instance: InstanceAccumulator | null = null;
     const onKey = opts.onKey;
-    const parser: RdbParser = new RdbParser(src, {
+    this.parser = new RdbParser(src, {
       file: opts.file,
       values: opts.values,
       validate: opts.validate,
@@ -60,21 +59,23 @@ export class Scan {
       checksumMismatch: opts.checksumMismatch,
       onHeader: (info) => {
         if (model) {
-          model.useVersion(parser.version);
-          instance = new InstanceAccumulator(model.v);
+          model.useVersion(this.parser.version);
+          this.instance = new InstanceAccumulator(model.v);
         }
         opts.onHeader?.(info);
       },
       onKey: model
         ? (rec) => {
-            instance!.add(rec, model.overhead);
+            this.instance!.add(rec, model.overhead);
             onKey?.(rec);
           }
         : onKey,
     });
-    this.parser = parser;
-    this.instance = null;
-    Object.defineProperty(this, 'instance', { get: () => instance });
+  }
+
+  /** The instance estimate over the keys read so far (for partial results). */
+  instanceSoFar(): InstanceEstimate | null {
+    return this.instance?.finish() ?? null;
   }
 
   run(): ScanResult {
@@ -84,7 +85,7 @@ export class Scan {
       keys: this.parser.keys,
       modelVersion: this.model?.v ?? 0,
       allocator: this.allocator,
-      instance: this.instance?.finish() ?? null,
+      instance: this.instanceSoFar(),
     };
   }
 }

@@ -1,0 +1,70 @@
+/** `rdbscope info`: the file's header, producer, aux fields, databases, functions, modules, checksum. */
+import type { FileInfo } from '../types.ts';
+
+export interface InfoReport {
+  file: string;
+  rdbVersion: number;
+  producer: string;
+  producerVersion: string;
+  aux: Record<string, string>;
+  databases: Record<string, { keys: number; expires: number; resizeKeys: number; resizeExpires: number }>;
+  keys: number;
+  functions: string[];
+  modules: Record<string, number>;
+  slots: number;
+  checksum: FileInfo['checksum'];
+  storedChecksum: string;
+  computedChecksum: string;
+  bytes: number;
+  warnings: string[];
+}
+
+export function infoReport(file: string, info: FileInfo, keys: number): InfoReport {
+  return {
+    file,
+    rdbVersion: info.rdbVersion,
+    producer: info.producer,
+    producerVersion: info.producerVersion,
+    aux: info.aux,
+    databases: info.databases,
+    keys,
+    functions: info.functions,
+    modules: info.modules,
+    slots: info.slots.length,
+    checksum: info.checksum,
+    storedChecksum: info.storedChecksum,
+    computedChecksum: info.computedChecksum,
+    bytes: info.bytes,
+    warnings: info.warnings,
+  };
+}
+
+const CHECKSUM_TEXT: Record<FileInfo['checksum'], string> = {
+  ok: 'ok',
+  mismatch: 'MISMATCH',
+  disabled: 'not computed by the server (rdbchecksum no)',
+  absent: 'none (RDB version < 5)',
+  unread: 'not reached',
+};
+
+export function infoText(r: InfoReport): string {
+  const lines: string[] = [];
+  lines.push(`file:       ${r.file}`);
+  lines.push(`format:     RDB ${r.rdbVersion} (${r.producer}${r.producerVersion ? ' ' + r.producerVersion : ''})`);
+  lines.push(`size:       ${r.bytes} bytes`);
+  if (r.aux.ctime) lines.push(`saved at:   ${new Date(Number(r.aux.ctime) * 1000).toISOString()}`);
+  lines.push(`keys:       ${r.keys}`);
+  lines.push(`checksum:   ${CHECKSUM_TEXT[r.checksum]}${r.checksum === 'mismatch' ? ` (stored ${r.storedChecksum}, computed ${r.computedChecksum})` : ''}`);
+  lines.push('', 'databases:');
+  for (const [db, d] of Object.entries(r.databases).filter(([, d]) => d.keys > 0 || d.resizeKeys > 0)) {
+    lines.push(`  db${db}: ${d.keys} keys, ${d.expires} with expiry`);
+  }
+  lines.push('', 'aux fields:');
+  for (const [k, v] of Object.entries(r.aux)) lines.push(`  ${k} = ${JSON.stringify(v).slice(1, -1).slice(0, 200)}`);
+  if (r.functions.length) lines.push('', `functions:  ${r.functions.join(', ')}`);
+  const mods = Object.entries(r.modules);
+  if (mods.length) lines.push('', `modules:    ${mods.map(([m, n]) => `${m} (${n} keys)`).join(', ')}`);
+  if (r.slots) lines.push(`slot info:  ${r.slots} records`);
+  if (r.warnings.length) lines.push('', 'warnings:', ...r.warnings.map((w) => `  ${w}`));
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,58 @@
+/** What the main thread asks a parse worker to do, and what comes back. */
+import type { FileInfo } from '../types.ts';
+import type { AllocatorProfile } from '../memory/allocator.ts';
+import type { InstanceEstimate } from '../memory/instance.ts';
+
+export type JobKind = 'dump' | 'info' | 'check' | 'keys' | 'analyze';
+
+export interface KeyFilterSpec {
+  dbs: number[] | null;
+  types: string[] | null;
+  match: string | null;
+  minBytes: number;
+}
+
+export interface Job {
+  kind: JobKind;
+  /** Display name for messages. */
+  file: string;
+  /** Read this path directly (plain RDB files); null when chunks arrive over the port. */
+  path: string | null;
+  /** Output descriptor for streamed rows (dump, keys, analyze's keys.csv), or -1. */
+  outFd: number;
+  /** Per-key output format for `keys` and analyze's keys.csv. */
+  rows: 'csv' | 'jsonl' | null;
+  /** Emit the CSV header (the first job writing to a descriptor does). */
+  header: boolean;
+  filter: KeyFilterSpec | null;
+  memory: { allocator: AllocatorProfile; version: string | null } | null;
+  /** Index of this file among the analyzed ones (analyze). */
+  fileIndex: number;
+  /** Options for the analysis (analyze). */
+  analyze: Record<string, unknown> | null;
+  redact: boolean;
+}
+
+export interface JobError {
+  message: string;
+  /** input: the file is unreadable or defective (exit 2); internal: a bug (exit 1); pipe: the reader went away. */
+  kind: 'input' | 'internal' | 'pipe';
+  /** Set for input defects (RdbError); absent for internal errors. */
+  offset?: number;
+  expected?: string;
+  stack?: string;
+}
+
+export interface JobResult {
+  ok: boolean;
+  error?: JobError;
+  info: FileInfo;
+  keys: number;
+  /** Bytes of the (decompressed) RDB consumed. */
+  bytes: number;
+  modelVersion: number;
+  allocator: AllocatorProfile | null;
+  instance: InstanceEstimate | null;
+  /** analyze: this file's aggregate (a report), also on failure for --partial. */
+  report?: unknown;
+}

@@ -1,0 +1,122 @@
+/**
+ * Main-thread side of a parse: detects the input format, starts a parse worker, feeds it
+ * decompressed chunks when the input is not a plain file (plain files the worker reads
+ * itself), reports progress, and returns the worker's result.
+ */
+import { Worker, MessageChannel, type TransferListItem } from 'node:worker_threads';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { detectFormat } from '../input/detect.ts';
+import { openInput, type Input } from '../input/decompress.ts';
+import { createControl, pumpToPort, readProgress, cancelChannel } from '../input/channel.ts';
+import { RdbError } from '../types.ts';
+import type { Job, JobError, JobResult } from './job.ts';
+
+export interface Progress {
+  file: string;
+  /** Bytes of the input file read so far (compressed bytes for compressed input). */
+  bytes: number;
+  /** Size of the input file when known. */
+  total: number | null;
+  keys: number;
+}
+
+export interface RunOptions {
+  onProgress?: (p: Progress) => void;
+  /** Progress callback interval, ms. */
+  intervalMs?: number;
+}
+
+const here = import.meta.url;
+
+function startWorker(workerData: unknown, transferList: TransferListItem[]): Worker {
+  if (here.endsWith('.ts')) {
+    // Running from sources (tests, development): register tsx inside the worker first.
+    const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(new URL('./worker.ts', here).href)}); })`;
+    return new Worker(boot, { eval: true, workerData, transferList });
+  }
+  return new Worker(new URL('./worker.js', here), { workerData, transferList });
+}
+
+/** Format and size of a named file, peeking at its first bytes; null for stdin. */
+function peek(path: string): { format: ReturnType<typeof detectFormat>; size: number } | null {
+  if (path === '-') return null;
+  const fd = openSync(path, 'r');
+  try {
+    const head = new Uint8Array(16);
+    const n = readSync(fd, head, 0, 16, 0);
+    return { format: detectFormat(head.subarray(0, n)), size: fstatSync(fd).size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Run one job over one input (`-` = stdin). Never rejects for bad input: see `result.ok`. */
+export async function runJob(input: string, job: Omit<Job, 'path' | 'file'>, opts: RunOptions = {}): Promise<JobResult> {
+  const file = input === '-' ? '<stdin>' : input;
+  let source: Input | null = null;
+  let size: number | null = null;
+  try {
+    const p = peek(input);
+    size = p?.size ?? null;
+    if (!p || p.format !== 'rdb') {
+      source = await openInput(input);
+      size = source.compressedSize;
+    }
+  } catch (e) {
+    return inputFailure(file, e);
+  }
+  const control = createControl();
+  const full: Job = { ...job, file, path: source ? null : input };
+  let port1: MessageChannel['port1'] | null = null;
+  let worker: Worker;
+  if (source) {
+    const ch = new MessageChannel();
+    port1 = ch.port1;
+    worker = startWorker({ job: full, port: ch.port2, control }, [ch.port2]);
+  } else {
+    worker = startWorker({ job: full, port: null, control }, []);
+  }
+  const pump = source && port1 ? pumpToPort(source.chunks, port1, control) : null;
+  const timer = opts.onProgress
+    ? setInterval(() => {
+        const p = readProgress(control);
+        opts.onProgress!({ file, bytes: source ? source.bytesRead() : p.bytes, total: size, keys: p.keys });
+      }, opts.intervalMs ?? 200)
+    : null;
+  try {
+    const result = await new Promise<JobResult>((resolve) => {
+      let done = false;
+      worker.once('message', (m: JobResult) => {
+        done = true;
+        resolve(m);
+      });
+      worker.once('error', (e) => {
+        done = true;
+        resolve({ ok: false, error: { kind: 'internal', message: e.message, stack: e.stack }, info: null as never, keys: 0, bytes: 0, modelVersion: 0, allocator: null, instance: null });
+      });
+      worker.once('exit', (code) => {
+        if (!done) resolve({ ok: false, error: { kind: 'internal', message: `parse worker exited with code ${code}` }, info: null as never, keys: 0, bytes: 0, modelVersion: 0, allocator: null, instance: null });
+      });
+    });
+    cancelChannel(control);
+    await pump;
+    port1?.close();
+    return result;
+  } finally {
+    if (timer) clearInterval(timer);
+    await worker.terminate();
+    await source?.close();
+  }
+}
+
+function inputFailure(file: string, e: unknown): JobResult {
+  const code = (e as NodeJS.ErrnoException).code;
+  const error: JobError = e instanceof RdbError
+    ? { kind: 'input', message: e.file ? e.message : `${file}: ${e.message}`, offset: e.offset, expected: e.expected }
+    : code === 'ENOENT'
+      ? { kind: 'input', message: `${file}: cannot read: no such file` }
+      : code === 'EACCES' || code === 'EISDIR'
+        ? { kind: 'input', message: `${file}: cannot read: ${(e as Error).message}` }
+        : { kind: 'internal', message: `${file}: ${e instanceof Error ? e.message : String(e)}`, stack: (e as Error).stack };
+  return { ok: false, error, info: null as never, keys: 0, bytes: 0, modelVersion: 0, allocator: null, instance: null };
+}
