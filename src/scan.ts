@@ -25,6 +25,8 @@ export interface ScanOptions {
   onHeader?: (info: FileInfo) => void;
   onKey?: (rec: KeyRecord) => void;
   checksumMismatch?: 'throw' | 'record';
+  /** Leave CRC verification to the caller (FileInfo.checksum 'pending'; see RdbParser). */
+  deferChecksum?: boolean;
 }
 
 export interface ScanResult {
@@ -57,6 +59,7 @@ export class Scan {
       validate: opts.validate,
       visitor,
       checksumMismatch: opts.checksumMismatch,
+      deferChecksum: opts.deferChecksum,
       onHeader: (info) => {
         if (model) {
           model.useVersion(this.parser.version);

@@ -65,8 +65,13 @@ export interface FileInfo {
   slots: { slot: number; keys: number; expires: number }[];
   /** Per database: RESIZEDB hints and the keys actually read. */
   databases: Record<string, { keys: number; expires: number; resizeKeys: number; resizeExpires: number }>;
-  /** 'ok' | 'mismatch' | 'disabled' (stored 0) | 'absent' (RDB < 5) | 'unread' (not reached). */
-  checksum: 'ok' | 'mismatch' | 'disabled' | 'absent' | 'unread';
+  /**
+   * 'ok' | 'mismatch' | 'disabled' (stored 0) | 'absent' (RDB < 5) | 'unread' (not reached) |
+   * 'pending' (the parse left verification to its caller, see `crcEnd`).
+   */
+  checksum: 'ok' | 'mismatch' | 'disabled' | 'absent' | 'unread' | 'pending';
+  /** Offset just past the EOF opcode: the checksum covers the bytes before it. */
+  crcEnd: number;
   storedChecksum: string;
   computedChecksum: string;
   /** Total bytes consumed (offset just past the checksum). */

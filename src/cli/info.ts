@@ -45,6 +45,7 @@ const CHECKSUM_TEXT: Record<FileInfo['checksum'], string> = {
   disabled: 'not computed by the server (rdbchecksum no)',
   absent: 'none (RDB version < 5)',
   unread: 'not reached',
+  pending: 'not verified',
 };
 
 export function infoText(r: InfoReport): string {

@@ -32,6 +32,11 @@ export interface ParseOptions {
   validate?: boolean;
   /** Throw on a checksum mismatch (default), or only record it in FileInfo. */
   checksumMismatch?: 'throw' | 'record';
+  /**
+   * Leave the CRC to the caller (who reads the same bytes on another thread): the trailer is
+   * read and FileInfo.checksum is 'pending' with `crcEnd` set.
+   */
+  deferChecksum?: boolean;
 }
 
 /** Value type ids (Redis numbering). */
@@ -74,7 +79,7 @@ export function newKeyRecord(): KeyRecord {
 export function newFileInfo(): FileInfo {
   return {
     producer: 'unknown', rdbVersion: 0, producerVersion: '', aux: {}, functions: [], modules: {},
-    slots: [], databases: {}, checksum: 'unread', storedChecksum: '', computedChecksum: '', bytes: 0, warnings: [],
+    slots: [], databases: {}, checksum: 'unread', storedChecksum: '', computedChecksum: '', crcEnd: 0, bytes: 0, warnings: [],
   };
 }
 
@@ -104,7 +109,7 @@ export class RdbParser {
     src: ChunkSource,
     private readonly opts: ParseOptions = {},
   ) {
-    this.r = new Reader(src, opts.file ?? '');
+    this.r = new Reader(src, opts.file ?? '', !opts.deferChecksum);
     this.v = opts.visitor ?? NOOP;
     this.validate = opts.values === true || opts.validate === true;
   }
@@ -268,7 +273,8 @@ export class RdbParser {
     const r = this.r;
     r.finishCrc();
     const info = this.info;
-    info.computedChecksum = r.crc.hex();
+    info.crcEnd = r.offset;
+    if (!this.opts.deferChecksum) info.computedChecksum = r.crc.hex();
     if (info.rdbVersion < 5 && !this.valkeyTypes) {
       info.checksum = 'absent';
       info.bytes = r.offset;
@@ -281,6 +287,7 @@ export class RdbParser {
     info.bytes = r.offset;
     info.storedChecksum = stored;
     if (stored === '0000000000000000') info.checksum = 'disabled';
+    else if (this.opts.deferChecksum) info.checksum = 'pending';
     else if (stored === info.computedChecksum) info.checksum = 'ok';
     else {
       info.checksum = 'mismatch';
@@ -319,7 +326,10 @@ export class RdbParser {
     r.str('a key', true);
     const n = r.se - r.ss;
     if (rec.key.length < n) rec.key = new Uint8Array(Math.max(n, rec.key.length * 2));
-    rec.key.set(r.sb!.subarray(r.ss, r.se));
+    const kb = rec.key;
+    const sb = r.sb!;
+    // A plain loop: most keys are short, and subarray() would allocate a view per key.
+    for (let i = 0, j = r.ss; i < n; i++, j++) kb[i] = sb[j];
     rec.keyLength = n;
     rec.encoding = '';
     const valueStart = r.offset;

@@ -36,10 +36,14 @@ export class Reader {
   private scratch = new Uint8Array(4096);
   private digits = new Uint8Array(24);
 
+  /** Without `crc` the reader keeps no checksum (the caller verifies the file elsewhere). */
   constructor(
     private readonly src: ChunkSource,
     readonly file: string,
-  ) {}
+    crc = true,
+  ) {
+    if (!crc) this.crcFrom = -1;
+  }
 
   get offset(): number {
     return this.base + this.pos;
@@ -54,36 +58,48 @@ export class Reader {
     if (this.end - this.pos < n) this.fill(n, what);
   }
 
+  /** The rest of a chunk whose head went into a small stitched window. */
+  private pend: Uint8Array | null = null;
+
+  /** Next chunk of input: the pending remainder first. */
+  private pull(): Uint8Array | null {
+    const p = this.pend;
+    if (p !== null) {
+      this.pend = null;
+      return p;
+    }
+    return this.src.next();
+  }
+
   private fill(n: number, what: string): void {
     const start = this.offset;
     this.feedCrc(this.pos);
     const restLen = this.end - this.pos;
-    let out: Uint8Array | null = null;
-    let have = restLen;
-    if (restLen > 0) {
-      out = new Uint8Array(Math.max(restLen * 2, 65536));
-      out.set(this.buf.subarray(this.pos, this.end));
+    let c = this.pull();
+    while (c !== null && c.length === 0) c = this.pull();
+    if (c === null) this.short(0, restLen, n, what, start);
+    if (restLen === 0 && c.length >= n) {
+      // Common case: the next chunk becomes the window as it is.
+      this.adopt(c, c.length);
+      return;
     }
-    // The source may reuse a chunk's memory on the next call, so each chunk is either
-    // adopted as the window (no copy) or copied before the next one is pulled.
-    let adopted: Uint8Array | null = null;
-    while (have < n) {
-      const c = this.src.next();
-      if (c === null) {
-        this.base += this.pos;
-        this.buf = out ? out.subarray(0, have) : EMPTY;
-        this.pos = 0;
-        this.end = have;
-        this.crcFrom = this.crcFrom < 0 ? -1 : 0;
-        this.fail(`unexpected end of file (${have} of ${n} bytes) reading ${what} at offset ${start}`, start + have);
-      }
-      if (c.length === 0) continue;
-      if (out === null && c.length >= n) {
-        adopted = c;
-        have = c.length;
-        break;
-      }
-      if (out === null) out = new Uint8Array(Math.max(65536, c.length * 2));
+    if (restLen + c.length >= n && n <= 4096) {
+      // A small read across a chunk boundary: stitch just the bytes it needs, keep the rest
+      // of the chunk pending, so the window moves on to it without copying.
+      const take = n - restLen;
+      const stitch = new Uint8Array(n);
+      stitch.set(this.buf.subarray(this.pos, this.end));
+      stitch.set(c.subarray(0, take), restLen);
+      if (take < c.length) this.pend = c.subarray(take);
+      this.adopt(stitch, n);
+      return;
+    }
+    // A large read: gather whole chunks (each copied before the next is pulled, since a
+    // source may reuse a chunk's memory on its following call).
+    let out = new Uint8Array(Math.max(restLen + c.length, 65536));
+    out.set(this.buf.subarray(this.pos, this.end));
+    let have = restLen;
+    for (;;) {
       if (have + c.length > out.length) {
         const grown = new Uint8Array(Math.max(out.length * 2, have + c.length));
         grown.set(out.subarray(0, have));
@@ -91,12 +107,25 @@ export class Reader {
       }
       out.set(c, have);
       have += c.length;
+      if (have >= n) break;
+      c = this.pull();
+      while (c !== null && c.length === 0) c = this.pull();
+      if (c === null) this.short(have, have, n, what, start);
     }
+    this.adopt(out, have);
+  }
+
+  /** Make `b[0, len)` the window, continuing right after the current one. */
+  private adopt(b: Uint8Array, len: number): void {
     this.base += this.pos;
-    this.buf = adopted ?? out!.subarray(0, have);
+    this.buf = b;
     this.pos = 0;
-    this.end = have;
+    this.end = len;
     if (this.crcFrom >= 0) this.crcFrom = 0;
+  }
+
+  private short(_have: number, got: number, n: number, what: string, start: number): never {
+    return this.fail(`unexpected end of file (${got} of ${n} bytes) reading ${what} at offset ${start}`, start + got);
   }
 
   /** Advance past `n` bytes without keeping them (streams through huge values). */
@@ -111,7 +140,7 @@ export class Reader {
     this.pos = this.end;
     this.feedCrc(this.end);
     for (;;) {
-      const c = this.src.next();
+      const c = this.pull();
       if (c === null) {
         this.fail(`unexpected end of file (${n - left} of ${n} bytes) reading ${what} at offset ${start}`, start + n - left);
       }
@@ -146,7 +175,7 @@ export class Reader {
   atEnd(): boolean {
     if (this.pos < this.end) return false;
     for (;;) {
-      const c = this.src.next();
+      const c = this.pull();
       if (c === null) return true;
       if (c.length === 0) continue;
       this.feedCrc(this.end);

@@ -30,6 +30,8 @@ export class InstanceAccumulator {
   private keysBytes = 0;
   private extra = 0;
   private readonly perDb = new Map<number, { keys: number; expires: number }>();
+  private lastDb = -1;
+  private last: { keys: number; expires: number } = { keys: 0, expires: 0 };
 
   constructor(private readonly version: number) {}
 
@@ -38,8 +40,14 @@ export class InstanceAccumulator {
     // The 24-byte dictEntry takes a 32-byte slot; so do entries inside hashtable values.
     this.extra += 8 + 8 * o.htElements;
     if (o.sharedInt) this.extra -= 16;
-    let db = this.perDb.get(rec.db);
-    if (!db) this.perDb.set(rec.db, (db = { keys: 0, expires: 0 }));
+    let db = this.last;
+    if (rec.db !== this.lastDb) {
+      const known = this.perDb.get(rec.db);
+      if (known) db = known;
+      else this.perDb.set(rec.db, (db = { keys: 0, expires: 0 }));
+      this.lastDb = rec.db;
+      this.last = db;
+    }
     db.keys++;
     if (rec.expireAtMs >= 0) {
       db.expires++;

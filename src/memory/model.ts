@@ -129,6 +129,15 @@ export class MemoryModel implements ValueVisitor {
   begin(rec: KeyRecord): void {
     this.rdbType = rec.rdbType;
     this.type = rec.type;
+    this.overhead.htElements = 0;
+    this.overhead.sharedInt = false;
+    if (rec.type === 'string') {
+      // The hot path of most dumps: only the string state matters.
+      this.strInt = false;
+      this.strLen = 0;
+      this.sharedCandidate = false;
+      return;
+    }
     this.n = 0;
     this.maxLen = 0;
     this.lpSum = 0;
@@ -143,9 +152,6 @@ export class MemoryModel implements ValueVisitor {
     this.intWidth = 2;
     this.firstNonInt = -1;
     this.firstLong = -1;
-    this.strInt = false;
-    this.strLen = 0;
-    this.sharedCandidate = false;
     this.blobBytes = 0;
     this.blobKind = '';
     this.nodes = 0;
@@ -160,8 +166,6 @@ export class MemoryModel implements ValueVisitor {
     this.pelCount = 0;
     this.inConsumer = false;
     this.mainRax.reset();
-    this.overhead.htElements = 0;
-    this.overhead.sharedInt = false;
   }
 
   // ---- element events -----------------------------------------------------------------------

@@ -31,6 +31,8 @@ export interface Job {
   /** Options for the analysis (analyze). */
   analyze: Record<string, unknown> | null;
   redact: boolean;
+  /** The main thread verifies the CRC (plain files): the worker only reads the trailer. */
+  deferChecksum?: boolean;
 }
 
 export interface JobError {

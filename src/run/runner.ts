@@ -9,6 +9,7 @@ import { detectFormat } from '../input/detect.ts';
 import { openInput, type Input } from '../input/decompress.ts';
 import { createControl, pumpToPort, readProgress, cancelChannel } from '../input/channel.ts';
 import { RdbError } from '../types.ts';
+import { crcOfFile } from '../input/crc-file.ts';
 import type { Job, JobError, JobResult } from './job.ts';
 
 export interface Progress {
@@ -66,7 +67,10 @@ export async function runJob(input: string, job: Omit<Job, 'path' | 'file'>, opt
     return inputFailure(file, e);
   }
   const control = createControl();
-  const full: Job = { ...job, file, path: source ? null : input };
+  // For plain files this thread computes the CRC while the worker parses (two cores, one pass each).
+  const deferChecksum = !source && size !== null && size >= 8;
+  const full: Job = { ...job, file, path: source ? null : input, deferChecksum };
+  const crcGuess = deferChecksum ? crcOfFile(input, size! - 8) : null;
   let port1: MessageChannel['port1'] | null = null;
   let worker: Worker;
   if (source) {
@@ -101,12 +105,38 @@ export async function runJob(input: string, job: Omit<Job, 'path' | 'file'>, opt
     cancelChannel(control);
     await pump;
     port1?.close();
+    if (crcGuess) await verifyDeferred(result, input, size! - 8, crcGuess, job.kind === 'info');
     return result;
   } finally {
     if (timer) clearInterval(timer);
     await worker.terminate();
     await source?.close();
   }
+}
+
+/** Settle a 'pending' checksum with the CRC this thread computed (or recompute for odd layouts). */
+async function verifyDeferred(result: JobResult, path: string, guessEnd: number, guess: Promise<string>, recordOnly: boolean): Promise<void> {
+  const computed = await guess.catch(() => null);
+  const info = result.info;
+  if (!info || info.checksum !== 'pending') return;
+  info.computedChecksum = info.crcEnd === guessEnd && computed !== null ? computed : await crcOfFile(path, info.crcEnd);
+  if (info.computedChecksum === info.storedChecksum) {
+    info.checksum = 'ok';
+    return;
+  }
+  info.checksum = 'mismatch';
+  if (recordOnly || !result.ok) return;
+  result.ok = false;
+  result.error = {
+    kind: 'input',
+    message: `${result.info ? pathName(path) : path}: offset ${info.crcEnd}: checksum ${info.computedChecksum} (CRC-64 of the bytes before it), found ${info.storedChecksum}`,
+    offset: info.crcEnd,
+    expected: `checksum ${info.computedChecksum}`,
+  };
+}
+
+function pathName(p: string): string {
+  return p === '-' ? '<stdin>' : p;
 }
 
 function inputFailure(file: string, e: unknown): JobResult {

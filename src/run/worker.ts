@@ -31,6 +31,7 @@ function run({ job, port, control }: WorkerInput): JobResult {
     values: job.kind === 'dump',
     validate: job.kind === 'check' || job.kind === 'dump',
     checksumMismatch: job.kind === 'info' ? 'record' : 'throw',
+    deferChecksum: job.deferChecksum,
     visitor: handler.visitor,
     onHeader: handler.onHeader,
     onKey: (rec) => {

@@ -1,0 +1,21 @@
+/** CRC-64 of a file's first `end` bytes, read asynchronously (runs beside a parse worker). */
+import { open } from 'node:fs/promises';
+import { Crc64 } from '../format/crc64.ts';
+
+export async function crcOfFile(path: string, end: number): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const crc = new Crc64();
+    const buf = new Uint8Array(1 << 20);
+    let pos = 0;
+    while (pos < end) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - pos), pos);
+      if (bytesRead === 0) break;
+      crc.update(buf, 0, bytesRead);
+      pos += bytesRead;
+    }
+    return crc.hex();
+  } finally {
+    await fh.close();
+  }
+}
