@@ -63,7 +63,7 @@ export class Scan {
       onHeader: (info) => {
         if (model) {
           model.useVersion(this.parser.version);
-          this.instance = new InstanceAccumulator(model.v);
+          this.instance = new InstanceAccumulator(model.v, this.allocator!);
         }
         opts.onHeader?.(info);
       },

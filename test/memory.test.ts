@@ -5,6 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hasRedis, startRedis } from './helpers/redis.ts';
+import { scan } from '../src/scan.ts';
+import { fileSource } from '../src/input/source.ts';
 import { corpusDir, dumpsIn, fixturesDir, keyId, parseDump, truthKeyBytes, allocatorOf, type Dump } from './helpers/truth.ts';
 
 interface Tally {
@@ -75,4 +81,25 @@ test('memory model: project fixtures (Debian redis-server, jemalloc16)', () => {
   for (const dump of measuredDumps(fixturesDir)) tallyDump(dump, all);
   console.log(`fixtures together: exact ${all.exact}/${all.n} (${pct(all.exact, all.n)}), within 5% ${pct(all.within5, all.n)}, sum ${pct(all.model - all.truth, all.truth)}`);
   assertTargets(all);
+});
+
+// used_memory of a server that loaded the file at start-up (nothing else done to it) against
+// the instance estimate. (The truth files' info_memory also holds state a file cannot carry:
+// client buffers left by the generator, growth across DEBUG RELOAD.)
+test('instance used_memory: fixtures loaded by a fresh redis-server', { skip: !hasRedis() && 'redis-server not on PATH' }, async () => {
+  for (const dump of dumpsIn(fixturesDir)) {
+    const dir = mkdtempSync(join(tmpdir(), 'rdbscope-load-'));
+    copyFileSync(dump.rdb, join(dir, 'loaded.rdb'));
+    const server = await startRedis(['--dir', dir, '--dbfilename', 'loaded.rdb']);
+    try {
+      const mem = await server.info('memory');
+      const used = Number(mem.used_memory);
+      const est = scan(fileSource(dump.rdb), { memory: { allocator: 'jemalloc16' } }).instance!.usedMemory;
+      console.log(`${dump.name}: estimated used_memory ${est}, server ${used} (${pct(est - used, used)})`);
+      assert.ok(Math.abs(est - used) <= 0.05 * used, `${dump.name}: estimate ${est} vs ${used}`);
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 });

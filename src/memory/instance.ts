@@ -7,13 +7,20 @@
 import type { KeyRecord } from '../types.ts';
 import type { KeyOverhead } from './model.ts';
 import { nextPow2 } from './sizes.ts';
+import type { AllocatorProfile } from './allocator.ts';
 
-/** `used_memory_startup` of an empty server, measured per release (jemalloc builds). */
-function startupBytes(v: number): number {
-  if (v >= 704) return 946_600;
-  if (v >= 700) return 858_900;
-  if (v >= 500) return 791_600;
-  return 508_000;
+/**
+ * `used_memory` of an empty server right after start-up with one client connected, measured
+ * per release: `used_memory_startup` (jemalloc builds: 5.0 791.6k, 7.0 858.9k, 7.4 946.6k;
+ * Debian's 7.0 with the system jemalloc 876.2k) plus about 38 KB for the connection and the
+ * buffers a first command allocates.
+ */
+function baselineBytes(v: number, allocator: AllocatorProfile): number {
+  const client = 38_500;
+  if (v >= 704) return 946_600 + client;
+  if (v >= 700) return (allocator === 'jemalloc16' ? 876_200 : 858_900) + client;
+  if (v >= 500) return 791_600 + client;
+  return 508_000 + client;
 }
 
 export interface InstanceEstimate {
@@ -23,6 +30,7 @@ export interface InstanceEstimate {
   keysBytes: number;
   /** Everything else: dicts, expires, allocator rounding, baseline. */
   overheadBytes: number;
+  /** The empty server's own memory with one client connected. */
   startupBytes: number;
 }
 
@@ -33,13 +41,17 @@ export class InstanceAccumulator {
   private lastDb = -1;
   private last: { keys: number; expires: number } = { keys: 0, expires: 0 };
 
-  constructor(private readonly version: number) {}
+  constructor(
+    private readonly version: number,
+    private readonly allocator: AllocatorProfile,
+  ) {}
 
   add(rec: KeyRecord, o: KeyOverhead): void {
     this.keysBytes += rec.memoryBytes;
     // The 24-byte dictEntry takes a 32-byte slot; so do entries inside hashtable values.
     this.extra += 8 + 8 * o.htElements;
     if (o.sharedInt) this.extra -= 16;
+    this.extra -= o.raxExcess;
     let db = this.last;
     if (rec.db !== this.lastDb) {
       const known = this.perDb.get(rec.db);
@@ -74,7 +86,7 @@ export class InstanceAccumulator {
       dicts += 8 * nextPow2(keys);
       if (expires > 0) dicts += 8 * nextPow2(expires);
     }
-    const startup = startupBytes(this.version);
+    const startup = baselineBytes(this.version, this.allocator);
     const overhead = this.extra + dicts + startup;
     return { usedMemory: this.keysBytes + overhead, keysBytes: this.keysBytes, overheadBytes: overhead, startupBytes: startup };
   }
