@@ -169,8 +169,9 @@ export class RdbParser {
           const id = r.lenBig('a module id');
           const name = moduleName(id);
           this.info.modules[name] ??= 0;
+          const markerAt = r.offset;
           const two = r.len('the MODULE_AUX UINT marker');
-          if (two !== 2) r.fail(`MODULE_AUX marker 2, found ${two}`);
+          if (two !== 2) r.fail(`MODULE_AUX marker 2, found ${two}`, markerAt);
           r.len('the MODULE_AUX "when" field');
           this.skipModule(name);
           break;
@@ -830,7 +831,8 @@ export class RdbParser {
     const lp = this.lp;
     if (!lp.next()) lp.fail(what);
     if (lp.isInt) return BigInt(lp.iv);
-    // int64 beyond 2^53 arrives as text.
+    // int64 beyond 2^53 arrives as text; any other string entry is corrupt.
+    if (!isCanonicalInt(lp.sb, lp.s, lp.e)) lp.fail(`${what} as an integer entry`);
     return BigInt(latin1.decode(lp.sb.subarray(lp.s, lp.e)));
   }
 
