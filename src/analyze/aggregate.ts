@@ -1,0 +1,1044 @@
+/**
+ * One streaming pass over the keys of one or more files → a `Report`.
+ *
+ * Memory is bounded whatever the key count: per-file counters (per db, per type/encoding),
+ * the namespace trie (capped, see namespace.ts), and top-N heaps. Nothing per key is kept.
+ *
+ * Usage, per file (the parser's `onHeader` is the natural place for `beginFile`):
+ *
+ *   const agg = new Aggregator(opts);
+ *   for (const file of files) {
+ *     agg.beginFile(name, parser.info);   // optional but recommended: live FileInfo, aux known
+ *     ... parser calls agg.add(rec) for every key ...
+ *     agg.addFile(info, name, estimatedUsedMemory);  // after the file is fully read
+ *   }
+ *   const report = agg.toReport();
+ *
+ * Records added since the previous `addFile` belong to the file `addFile` closes.
+ *
+ * TTL reference. The TTL histogram measures time left from the file's save time (aux `ctime`
+ * × 1000). When `beginFile` got the live FileInfo, the reference is known from the first key
+ * on. Otherwise TTLs are buffered (24 bytes per key with a TTL, at most 2^20 of them) until
+ * `addFile` brings the aux fields. A file without `ctime` (RDB < 7) is measured from the newest
+ * `ctime` among the files closed before it (shards are saved together), else from the
+ * `referenceMs` option, else from the time the analysis started. If the buffer fills up
+ * before the reference is known, the fallback is applied early and the file gets a warning.
+ *
+ * Merging. `mergeReports` rebuilds the same state from reports (the trie from
+ * `namespaceTree` + `namespaces`, the heaps from the top lists, the per-file sections as
+ * they are) and runs the same finalisation, so merging the reports of shards A and B gives
+ * exactly the report of analysing A then B.
+ */
+
+import type { FileInfo, KeyRecord, RedisType } from '../types.ts';
+import type {
+  DatabaseStats,
+  EncodingStats,
+  FileSection,
+  KeyEntry,
+  NamespaceEntry,
+  NamespaceStats,
+  NamespaceTreeNode,
+  QueueEntry,
+  Report,
+  ReportOptions,
+  TtlBucket,
+  TtlBucketId,
+  TypeStats,
+} from '../report/schema.ts';
+import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from '../report/schema.ts';
+import {
+  type Entry,
+  entryFromRecord,
+  fromKeyEntry,
+  rankBytes,
+  rankElement,
+  rankLength,
+  rankPending,
+  rankQueue,
+  recordWinsTie,
+  toKeyEntry,
+  toQueueEntry,
+} from './entry.ts';
+import { NAMESPACE_DEFAULTS, NAMESPACE_RULES, NamespaceTrie, type NamespaceOptions, type TrieShape } from './namespace.ts';
+import { TopN } from './topn.ts';
+import { computeFindings } from './findings.ts';
+
+export interface AnalyzeOptions extends NamespaceOptions {
+  /** Top-list length. Default 100. */
+  top?: number;
+  /** Big element threshold in bytes. Default 1 MiB. */
+  bigElement?: number;
+  /** Queue length / pending threshold. Default 10000. */
+  queueThreshold?: number;
+  /** Queues listed at most. Default 1000. */
+  queueLimit?: number;
+  /** maxmemory-policy for findings. */
+  policy?: string | null;
+  /** maxmemory in bytes for findings. */
+  maxmemory?: number | null;
+  /** TTL reference for files without `ctime` (ms). */
+  referenceMs?: number;
+  /** The analysis start time (ms); defaults to Date.now() at construction. */
+  nowMs?: number;
+  /** Written to `report.tool.version`. */
+  toolVersion?: string | null;
+}
+
+export const ANALYZE_DEFAULTS = {
+  top: 100,
+  bigElement: 1024 * 1024,
+  queueThreshold: 10000,
+  queueLimit: 1000,
+} as const;
+
+export const TYPES: readonly RedisType[] = ['string', 'list', 'set', 'zset', 'hash', 'stream', 'module'];
+const TYPE_INDEX: Record<RedisType, number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4, stream: 5, module: 6 };
+
+export const TTL_BUCKETS: readonly { id: TtlBucketId; label: string; belowMs: number }[] = [
+  { id: 'expired', label: 'already expired', belowMs: 0 },
+  { id: 'lt1h', label: '< 1 hour', belowMs: 3600_000 },
+  { id: 'lt1d', label: '< 1 day', belowMs: 86400_000 },
+  { id: 'lt7d', label: '< 7 days', belowMs: 7 * 86400_000 },
+  { id: 'lt30d', label: '< 30 days', belowMs: 30 * 86400_000 },
+  { id: 'later', label: '30 days or more', belowMs: Infinity },
+];
+
+/** Histogram bucket of a TTL, `left` = expiry − reference (ms). */
+export function ttlBucket(left: number): number {
+  if (left < 0) return 0;
+  if (left < 3600_000) return 1;
+  if (left < 86400_000) return 2;
+  if (left < 604800_000) return 3;
+  if (left < 2592000_000) return 4;
+  return 5;
+}
+
+const PENDING_TTL_MAX = 1 << 20;
+
+function round6(x: number): number {
+  return Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : 0;
+}
+function ratio(a: number, b: number): number {
+  return b > 0 ? round6(a / b) : 0;
+}
+function avg(a: number, b: number): number {
+  return b > 0 ? Math.round(a / b) : 0;
+}
+
+function resolveOptions(o: AnalyzeOptions): ReportOptions {
+  const int = (v: number, name: string, min: number): number => {
+    if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${v}`);
+    return v;
+  };
+  return {
+    separators: o.separators ?? NAMESPACE_DEFAULTS.separators,
+    maxChildren: int(o.maxChildren ?? NAMESPACE_DEFAULTS.maxChildren, 'max-children', 1),
+    depth: int(o.depth ?? NAMESPACE_DEFAULTS.depth, 'depth', 0),
+    maxNodes: int(o.maxNodes ?? NAMESPACE_DEFAULTS.maxNodes, 'max-nodes', 16),
+    top: int(o.top ?? ANALYZE_DEFAULTS.top, 'top', 0),
+    bigElement: int(o.bigElement ?? ANALYZE_DEFAULTS.bigElement, 'big-element', 0),
+    queueThreshold: int(o.queueThreshold ?? ANALYZE_DEFAULTS.queueThreshold, 'queue-threshold', 0),
+    queueLimit: int(o.queueLimit ?? ANALYZE_DEFAULTS.queueLimit, 'queue-limit', 0),
+    policy: o.policy ?? null,
+    maxmemory: o.maxmemory ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Namespace payload
+
+/** Figures of the keys ending at one namespace node. */
+export class NsData {
+  keys = 0;
+  bytes = 0;
+  noTtlKeys = 0;
+  noTtlBytes = 0;
+  types = [0, 0, 0, 0, 0, 0, 0];
+  /** Bit d set = db d (d < 31). */
+  dbMask = 0;
+  /** Databases ≥ 31, sorted. */
+  dbExtra: number[] | null = null;
+  largest: Entry | null = null;
+
+  addDb(db: number): void {
+    if (db < 31) this.dbMask |= 1 << db;
+    else {
+      const x = (this.dbExtra ??= []);
+      if (!x.includes(db)) {
+        x.push(db);
+        x.sort((a, b) => a - b);
+      }
+    }
+  }
+
+  dbs(): number[] {
+    const out: number[] = [];
+    for (let d = 0; d < 31; d++) if (this.dbMask & (1 << d)) out.push(d);
+    if (this.dbExtra !== null) out.push(...this.dbExtra);
+    return out;
+  }
+}
+
+export function mergeNsData(dst: NsData, src: NsData): void {
+  dst.keys += src.keys;
+  dst.bytes += src.bytes;
+  dst.noTtlKeys += src.noTtlKeys;
+  dst.noTtlBytes += src.noTtlBytes;
+  for (let i = 0; i < 7; i++) dst.types[i] += src.types[i];
+  dst.dbMask |= src.dbMask;
+  if (src.dbExtra !== null) for (const d of src.dbExtra) dst.addDb(d);
+  if (src.largest !== null && (dst.largest === null || rankBytes(src.largest, dst.largest) > 0)) dst.largest = src.largest;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-file accumulation
+
+interface DbAcc {
+  keys: number;
+  bytes: number;
+  ttlKeys: number;
+  ttlBytes: number;
+  noTtlKeys: number;
+  noTtlBytes: number;
+  expiredKeys: number;
+}
+function newDbAcc(): DbAcc {
+  return { keys: 0, bytes: 0, ttlKeys: 0, ttlBytes: 0, noTtlKeys: 0, noTtlBytes: 0, expiredKeys: 0 };
+}
+
+interface EncAcc {
+  type: RedisType;
+  encoding: string;
+  keys: number;
+  bytes: number;
+  maxLength: number;
+}
+
+class FileAcc {
+  keys = 0;
+  bytes = 0;
+  valueFileBytes = 0;
+  ttlKeys = 0;
+  ttlBytes = 0;
+  noTtlKeys = 0;
+  noTtlBytes = 0;
+  readonly dbs = new Map<number, DbAcc>();
+  lastDb = -1;
+  lastDbAcc: DbAcc = newDbAcc();
+  readonly encs = new Map<string, EncAcc>();
+  lastType = '';
+  lastEnc = '';
+  lastEncAcc: EncAcc | null = null;
+  /** TTL reference (ms) once known. */
+  ref: number | null = null;
+  refSource: FileSection['ttlReferenceSource'] = 'ctime';
+  readonly hKeys = [0, 0, 0, 0, 0, 0];
+  readonly hBytes = [0, 0, 0, 0, 0, 0];
+  /** TTLs waiting for the reference: (expireAtMs, bytes, db) triples. */
+  pending: Float64Array | null = null;
+  pendingLen = 0;
+  warnings: string[] = [];
+
+  constructor(
+    public name: string,
+    public info: FileInfo | null,
+    readonly index: number,
+  ) {}
+
+  db(db: number): DbAcc {
+    if (db === this.lastDb) return this.lastDbAcc;
+    let a = this.dbs.get(db);
+    if (a === undefined) this.dbs.set(db, (a = newDbAcc()));
+    this.lastDb = db;
+    this.lastDbAcc = a;
+    return a;
+  }
+
+  enc(type: RedisType, encoding: string): EncAcc {
+    if (type === this.lastType && encoding === this.lastEnc && this.lastEncAcc !== null) return this.lastEncAcc;
+    const k = type + '\u0000' + encoding;
+    let a = this.encs.get(k);
+    if (a === undefined) this.encs.set(k, (a = { type, encoding, keys: 0, bytes: 0, maxLength: 0 }));
+    this.lastType = type;
+    this.lastEnc = encoding;
+    this.lastEncAcc = a;
+    return a;
+  }
+
+  bucket(exp: number, bytes: number, db: DbAcc): void {
+    const b = ttlBucket(exp - (this.ref as number));
+    this.hKeys[b]++;
+    this.hBytes[b] += bytes;
+    if (b === 0) db.expiredKeys++;
+  }
+
+  defer(exp: number, bytes: number, db: number): boolean {
+    if (this.pendingLen >= PENDING_TTL_MAX) return false;
+    let p = this.pending;
+    if (p === null) p = this.pending = new Float64Array(3 * 1024);
+    else if (3 * this.pendingLen + 3 > p.length) {
+      const q = new Float64Array(p.length * 2);
+      q.set(p);
+      p = this.pending = q;
+    }
+    const i = 3 * this.pendingLen++;
+    p[i] = exp;
+    p[i + 1] = bytes;
+    p[i + 2] = db;
+    return true;
+  }
+
+  flushPending(): void {
+    const p = this.pending;
+    if (p === null) return;
+    for (let i = 0; i < this.pendingLen; i++) this.bucket(p[3 * i], p[3 * i + 1], this.db(p[3 * i + 2]));
+    this.pending = null;
+    this.pendingLen = 0;
+  }
+}
+
+function ctimeMs(info: SectionInfo | null): number | null {
+  const v = info?.aux['ctime'];
+  if (v === undefined || !/^-?\d+$/.test(v.trim())) return null;
+  return Number(v.trim()) * 1000;
+}
+
+function auxInt(info: SectionInfo | null, name: string): number | null {
+  const v = info?.aux[name];
+  if (v === undefined || !/^\d+$/.test(v.trim())) return null;
+  return Number(v.trim());
+}
+
+function slotRanges(slots: FileInfo['slots']): { count: number; ranges: [number, number][] } {
+  const s = [...new Set(slots.map((x) => x.slot))].sort((a, b) => a - b);
+  const ranges: [number, number][] = [];
+  for (const v of s) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && last[1] === v - 1) last[1] = v;
+    else ranges.push([v, v]);
+  }
+  return { count: s.length, ranges };
+}
+
+function histogram(keys: readonly number[], bytes: readonly number[]): TtlBucket[] {
+  return TTL_BUCKETS.map((b, i) => ({ bucket: b.id, label: b.label, keys: keys[i], bytes: bytes[i] }));
+}
+
+function dbStats(db: number, a: DbAcc, totalBytes: number): DatabaseStats {
+  return {
+    db,
+    keys: a.keys,
+    bytes: a.bytes,
+    ttlKeys: a.ttlKeys,
+    ttlBytes: a.ttlBytes,
+    noTtlKeys: a.noTtlKeys,
+    noTtlBytes: a.noTtlBytes,
+    expiredKeys: a.expiredKeys,
+    avgBytes: avg(a.bytes, a.keys),
+    share: ratio(a.bytes, totalBytes),
+  };
+}
+
+function typeStats(encs: Iterable<EncAcc>, totalBytes: number, biggest: (t: RedisType) => KeyEntry | null): TypeStats[] {
+  const by = new Map<RedisType, EncAcc[]>();
+  for (const e of encs) {
+    const l = by.get(e.type);
+    if (l === undefined) by.set(e.type, [e]);
+    else l.push(e);
+  }
+  const out: TypeStats[] = [];
+  for (const type of TYPES) {
+    const l = by.get(type);
+    if (l === undefined) continue;
+    let keys = 0;
+    let bytes = 0;
+    let maxLength = 0;
+    for (const e of l) {
+      keys += e.keys;
+      bytes += e.bytes;
+      if (e.maxLength > maxLength) maxLength = e.maxLength;
+    }
+    const encodings: EncodingStats[] = l
+      .map((e) => ({ encoding: e.encoding, keys: e.keys, bytes: e.bytes, avgBytes: avg(e.bytes, e.keys), maxLength: e.maxLength }))
+      .sort((a, b) => b.bytes - a.bytes || b.keys - a.keys || (a.encoding < b.encoding ? -1 : a.encoding > b.encoding ? 1 : 0));
+    out.push({ type, keys, bytes, avgBytes: avg(bytes, keys), share: ratio(bytes, totalBytes), maxLength, encodings, biggest: biggest(type) });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// State shared by the aggregator and the merger
+
+interface State {
+  options: ReportOptions;
+  toolVersion: string | null;
+  redacted: boolean;
+  files: FileSection[];
+  trie: NamespaceTrie<NsData>;
+  big: TopN<Entry>;
+  byType: TopN<Entry>[];
+  noTtl: TopN<Entry>;
+  bigEl: TopN<Entry>;
+  queues: TopN<Entry>;
+  longest: TopN<Entry>;
+  mostPending: TopN<Entry>;
+  bigElCount: number;
+  bigElBytes: number;
+  queueCount: number;
+  queueBytes: number;
+  queueByType: { list: number; zset: number; stream: number };
+}
+
+function newState(options: ReportOptions, toolVersion: string | null): State {
+  return {
+    options,
+    toolVersion,
+    redacted: false,
+    files: [],
+    trie: new NamespaceTrie<NsData>(options, mergeNsData),
+    big: new TopN(options.top, rankBytes),
+    byType: TYPES.map(() => new TopN(options.top, rankBytes)),
+    noTtl: new TopN(options.top, rankBytes),
+    bigEl: new TopN(options.top, rankElement),
+    queues: new TopN(options.queueLimit, rankQueue),
+    longest: new TopN(1, rankLength),
+    mostPending: new TopN(1, rankPending),
+    bigElCount: 0,
+    bigElBytes: 0,
+    queueCount: 0,
+    queueBytes: 0,
+    queueByType: { list: 0, zset: 0, stream: 0 },
+  };
+}
+
+/** True when a record with `score` would beat the kept entry `floor` (or there is room). */
+function beats(floor: Entry | undefined, score: number, floorScore: number, rec: KeyRecord, fileIdx: number): boolean {
+  if (floor === undefined) return true;
+  return score > floorScore || (score === floorScore && recordWinsTie(rec, fileIdx, floor));
+}
+
+function isQueueType(t: RedisType): t is 'list' | 'zset' | 'stream' {
+  return t === 'list' || t === 'zset' || t === 'stream';
+}
+
+export class Aggregator {
+  private readonly st: State;
+  private readonly nowMs: number;
+  private readonly referenceMs: number | null;
+  private cur: FileAcc | null = null;
+  /** ctime (ms) of the files closed so far, newest. */
+  private newestCtime: number | null = null;
+
+  constructor(opts: AnalyzeOptions = {}) {
+    this.st = newState(resolveOptions(opts), opts.toolVersion ?? null);
+    this.nowMs = opts.nowMs ?? Date.now();
+    this.referenceMs = opts.referenceMs ?? null;
+  }
+
+  get options(): ReportOptions {
+    return this.st.options;
+  }
+
+  /** Keys added so far (all files). */
+  get keys(): number {
+    let n = this.cur?.keys ?? 0;
+    for (const f of this.st.files) n += f.keys;
+    return n;
+  }
+
+  /**
+   * Announces the file whose keys follow. `info` may be the parser's live FileInfo (its aux
+   * fields are complete once the first key arrives): then TTLs are bucketed on the fly.
+   */
+  beginFile(name: string, info?: FileInfo | null): void {
+    if (this.cur !== null && this.cur.keys > 0) {
+      throw new Error(`beginFile(${JSON.stringify(name)}): the keys of ${JSON.stringify(this.cur.name)} were not closed with addFile`);
+    }
+    this.cur = new FileAcc(name, info ?? null, this.st.files.length);
+  }
+
+  private fallbackRef(f: FileAcc): void {
+    if (this.newestCtime !== null) {
+      f.ref = this.newestCtime;
+      f.refSource = 'other-file';
+    } else if (this.referenceMs !== null) {
+      f.ref = this.referenceMs;
+      f.refSource = 'option';
+    } else {
+      f.ref = this.nowMs;
+      f.refSource = 'analysis-time';
+    }
+  }
+
+  /** Resolves the TTL reference when the aux fields are known (live info). */
+  private resolveRef(f: FileAcc): void {
+    if (f.info === null) return;
+    const c = ctimeMs(f.info);
+    if (c !== null) {
+      f.ref = c;
+      f.refSource = 'ctime';
+    } else this.fallbackRef(f);
+  }
+
+  /** One key. Hot path: no allocation unless the key enters a top list or a new namespace. */
+  add(rec: KeyRecord): void {
+    const st = this.st;
+    let f = this.cur;
+    if (f === null) f = this.cur = new FileAcc('', null, st.files.length);
+    const fileIdx = f.index;
+    const bytes = rec.memoryBytes;
+    const exp = rec.expireAtMs;
+    const noTtl = exp === -1;
+    const type = rec.type;
+
+    f.keys++;
+    f.bytes += bytes;
+    f.valueFileBytes += rec.valueFileBytes;
+    const dba = f.db(rec.db);
+    dba.keys++;
+    dba.bytes += bytes;
+    const enc = f.enc(type, rec.encoding);
+    enc.keys++;
+    enc.bytes += bytes;
+    if (rec.length > enc.maxLength) enc.maxLength = rec.length;
+    if (noTtl) {
+      f.noTtlKeys++;
+      f.noTtlBytes += bytes;
+      dba.noTtlKeys++;
+      dba.noTtlBytes += bytes;
+    } else {
+      f.ttlKeys++;
+      f.ttlBytes += bytes;
+      dba.ttlKeys++;
+      dba.ttlBytes += bytes;
+      if (f.ref === null) this.resolveRef(f);
+      if (f.ref !== null) f.bucket(exp, bytes, dba);
+      else if (!f.defer(exp, bytes, rec.db)) {
+        this.fallbackRef(f);
+        f.warnings.push(`TTL reference unknown after ${PENDING_TTL_MAX} keys with a TTL: measured from ${new Date(Number(f.ref)).toISOString()} (${f.refSource})`);
+        f.flushPending();
+        f.bucket(exp, bytes, dba);
+      }
+    }
+
+    // Namespace.
+    const node = st.trie.insert(rec.key, 0, rec.keyLength);
+    let d = node.data;
+    if (d === null) d = node.data = new NsData();
+    d.keys++;
+    d.bytes += bytes;
+    if (noTtl) {
+      d.noTtlKeys++;
+      d.noTtlBytes += bytes;
+    }
+    const ti = TYPE_INDEX[type];
+    d.types[ti]++;
+    if (rec.db < 31) d.dbMask |= 1 << rec.db;
+    else d.addDb(rec.db);
+
+    let e: Entry | null = null;
+    const lg = d.largest;
+    if (lg === null || bytes > lg.bytes || (bytes === lg.bytes && recordWinsTie(rec, fileIdx, lg))) {
+      d.largest = e = entryFromRecord(rec, fileIdx);
+    }
+
+    // Top lists.
+    let fl = st.big.floor();
+    if (beats(fl, bytes, fl?.bytes ?? 0, rec, fileIdx)) st.big.offer((e ??= entryFromRecord(rec, fileIdx)));
+    const th = st.byType[ti];
+    fl = th.floor();
+    if (beats(fl, bytes, fl?.bytes ?? 0, rec, fileIdx)) th.offer((e ??= entryFromRecord(rec, fileIdx)));
+    if (noTtl) {
+      fl = st.noTtl.floor();
+      if (beats(fl, bytes, fl?.bytes ?? 0, rec, fileIdx)) st.noTtl.offer((e ??= entryFromRecord(rec, fileIdx)));
+    }
+    const le = rec.largestElement;
+    if (le > st.options.bigElement) {
+      st.bigElCount++;
+      st.bigElBytes += bytes;
+      fl = st.bigEl.floor();
+      if (beats(fl, le, fl?.largestElement ?? 0, rec, fileIdx)) st.bigEl.offer((e ??= entryFromRecord(rec, fileIdx)));
+    }
+
+    // Queues.
+    if (isQueueType(type)) {
+      const len = rec.length;
+      fl = st.longest.floor();
+      if (beats(fl, len, fl?.length ?? 0, rec, fileIdx)) st.longest.offer((e ??= entryFromRecord(rec, fileIdx)));
+      const pending = type === 'stream' ? rec.streamMaxPending : -1;
+      if (pending > 0) {
+        fl = st.mostPending.floor();
+        if (beats(fl, pending, fl?.pending ?? 0, rec, fileIdx)) st.mostPending.offer((e ??= entryFromRecord(rec, fileIdx)));
+      }
+      const thr = st.options.queueThreshold;
+      if (len > thr || pending > thr) {
+        st.queueCount++;
+        st.queueBytes += bytes;
+        st.queueByType[type]++;
+        const score = pending > len ? pending : len;
+        fl = st.queues.floor();
+        const fs = fl === undefined ? 0 : fl.pending > fl.length ? fl.pending : fl.length;
+        if (beats(fl, score, fs, rec, fileIdx)) st.queues.offer((e ??= entryFromRecord(rec, fileIdx)));
+      }
+    }
+  }
+
+  /**
+   * Closes the current file: `info` as the parser returned it, `name` as reports show it,
+   * `estimatedUsedMemory` the memory model's estimate of the whole instance (optional).
+   */
+  addFile(info: FileInfo, name: string, estimatedUsedMemory?: number | null): void {
+    const f = this.cur ?? new FileAcc(name, info, this.st.files.length);
+    f.name = name;
+    f.info = info;
+    if (f.ref === null) this.resolveRef(f);
+    f.flushPending();
+    this.st.files.push(sectionOf(f, info, estimatedUsedMemory ?? null));
+    const c = ctimeMs(info);
+    if (c !== null && (this.newestCtime === null || c > this.newestCtime)) this.newestCtime = c;
+    this.cur = null;
+  }
+
+  /** The report of everything added so far (a file not closed with addFile is included as is). */
+  toReport(): Report {
+    const st = this.st;
+    const f = this.cur;
+    if (f === null || f.keys === 0) return finalize(st, st.files);
+    // An open file: report it without closing it (copies, so adding can go on).
+    const copy = new FileAcc(f.name, f.info, f.index);
+    Object.assign(copy, { ...f, hKeys: [...f.hKeys], hBytes: [...f.hBytes], dbs: new Map([...f.dbs].map(([k, v]) => [k, { ...v }])) });
+    copy.lastDb = -1;
+    copy.pending = f.pending === null ? null : f.pending.slice();
+    if (copy.ref === null) {
+      this.resolveRef(copy);
+      if (copy.ref === null) this.fallbackRef(copy);
+    }
+    copy.flushPending();
+    const info = f.info ?? emptyInfo();
+    return finalize(st, [...st.files, sectionOf(copy, info, null)]);
+  }
+}
+
+/** The FileInfo fields a file section uses. */
+type SectionInfo = Pick<FileInfo, 'producer' | 'rdbVersion' | 'producerVersion' | 'aux' | 'functions' | 'modules' | 'slots' | 'checksum' | 'bytes' | 'warnings'>;
+
+function emptyInfo(): SectionInfo {
+  return {
+    producer: 'unknown',
+    rdbVersion: 0,
+    producerVersion: '',
+    aux: {},
+    functions: [],
+    modules: {},
+    slots: [],
+    checksum: 'unread',
+    bytes: 0,
+    warnings: [],
+  };
+}
+
+function sectionOf(f: FileAcc, info: SectionInfo, estimatedUsedMemory: number | null): FileSection {
+  const dbs = [...f.dbs.entries()].sort((a, b) => a[0] - b[0]).map(([db, a]) => dbStats(db, a, f.bytes));
+  return {
+    name: f.name,
+    producer: info.producer,
+    producerVersion: info.producerVersion,
+    rdbVersion: info.rdbVersion,
+    savedAtMs: ctimeMs(info),
+    ttlReferenceMs: f.ref as number,
+    ttlReferenceSource: f.refSource,
+    usedMemAtSave: auxInt(info, 'used-mem'),
+    estimatedUsedMemory: estimatedUsedMemory ?? null,
+    fileBytes: info.bytes,
+    checksum: info.checksum,
+    aux: { ...info.aux },
+    functions: [...info.functions],
+    modules: { ...info.modules },
+    slots: slotRanges(info.slots),
+    warnings: [...info.warnings, ...f.warnings],
+    keys: f.keys,
+    bytes: f.bytes,
+    valueFileBytes: f.valueFileBytes,
+    ttlKeys: f.ttlKeys,
+    ttlBytes: f.ttlBytes,
+    noTtlKeys: f.noTtlKeys,
+    noTtlBytes: f.noTtlBytes,
+    databases: dbs,
+    types: typeStats(f.encs.values(), f.bytes, () => null),
+    ttlHistogram: histogram(f.hKeys, f.hBytes),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finalisation (shared by Aggregator.toReport and mergeReports)
+
+function nsStats(d: NsData, names: readonly string[]): NamespaceStats {
+  const types: Partial<Record<RedisType, number>> = {};
+  for (let i = 0; i < 7; i++) if (d.types[i] > 0) types[TYPES[i]] = d.types[i];
+  return {
+    keys: d.keys,
+    bytes: d.bytes,
+    noTtlKeys: d.noTtlKeys,
+    noTtlBytes: d.noTtlBytes,
+    types,
+    dbs: d.dbs(),
+    largest: d.largest === null ? null : toKeyEntry(d.largest, names),
+  };
+}
+
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function finalize(st: State, files: FileSection[]): Report {
+  const o = st.options;
+  const names = files.map((f) => f.name);
+
+  // Summary and combined per-db / per-type figures from the file sections.
+  let keys = 0;
+  let bytes = 0;
+  let valueFileBytes = 0;
+  let ttlKeys = 0;
+  let ttlBytes = 0;
+  let noTtlKeys = 0;
+  let noTtlBytes = 0;
+  let est: number | null = files.length > 0 ? 0 : null;
+  let used: number | null = files.length > 0 ? 0 : null;
+  let savedMin: number | null = null;
+  let savedMax: number | null = null;
+  const producers = new Set<string>();
+  const dbs = new Map<number, DbAcc>();
+  const encs = new Map<string, EncAcc>();
+  const hKeys = [0, 0, 0, 0, 0, 0];
+  const hBytes = [0, 0, 0, 0, 0, 0];
+  for (const f of files) {
+    keys += f.keys;
+    bytes += f.bytes;
+    valueFileBytes += f.valueFileBytes;
+    ttlKeys += f.ttlKeys;
+    ttlBytes += f.ttlBytes;
+    noTtlKeys += f.noTtlKeys;
+    noTtlBytes += f.noTtlBytes;
+    est = est === null || f.estimatedUsedMemory === null ? null : est + f.estimatedUsedMemory;
+    used = used === null || f.usedMemAtSave === null ? null : used + f.usedMemAtSave;
+    if (f.savedAtMs !== null) {
+      if (savedMin === null || f.savedAtMs < savedMin) savedMin = f.savedAtMs;
+      if (savedMax === null || f.savedAtMs > savedMax) savedMax = f.savedAtMs;
+    }
+    producers.add(f.producerVersion ? `${f.producer} ${f.producerVersion}` : f.producer);
+    for (const d of f.databases) {
+      let a = dbs.get(d.db);
+      if (a === undefined) dbs.set(d.db, (a = newDbAcc()));
+      a.keys += d.keys;
+      a.bytes += d.bytes;
+      a.ttlKeys += d.ttlKeys;
+      a.ttlBytes += d.ttlBytes;
+      a.noTtlKeys += d.noTtlKeys;
+      a.noTtlBytes += d.noTtlBytes;
+      a.expiredKeys += d.expiredKeys;
+    }
+    for (const t of f.types) {
+      for (const e of t.encodings) {
+        const k = t.type + '\u0000' + e.encoding;
+        let a = encs.get(k);
+        if (a === undefined) encs.set(k, (a = { type: t.type, encoding: e.encoding, keys: 0, bytes: 0, maxLength: 0 }));
+        a.keys += e.keys;
+        a.bytes += e.bytes;
+        if (e.maxLength > a.maxLength) a.maxLength = e.maxLength;
+      }
+    }
+    for (let i = 0; i < 6; i++) {
+      hKeys[i] += f.ttlHistogram[i]?.keys ?? 0;
+      hBytes[i] += f.ttlHistogram[i]?.bytes ?? 0;
+    }
+  }
+
+  const byTypeLists: Partial<Record<RedisType, KeyEntry[]>> = {};
+  TYPES.forEach((t, i) => {
+    const l = st.byType[i].sorted();
+    if (l.length > 0) byTypeLists[t] = l.map((e) => toKeyEntry(e, names));
+  });
+
+  // Namespaces: flat partition + tree.
+  const namespaces: NamespaceEntry[] = [];
+  const collapsedPatterns: string[] = [];
+  const tree = buildTree(st.trie.toShape((d) => d), '', (pattern, d) => {
+    const s = nsStats(d, names);
+    namespaces.push({
+      pattern,
+      ...s,
+      ttlKeys: s.keys - s.noTtlKeys,
+      avgBytes: avg(s.bytes, s.keys),
+      share: ratio(s.bytes, bytes),
+      keyShare: ratio(s.keys, keys),
+    });
+  }, collapsedPatterns);
+  namespaces.sort((a, b) => b.bytes - a.bytes || b.keys - a.keys || cmpStr(a.pattern, b.pattern));
+  const noTtlNamespaces = namespaces
+    .filter((n) => n.noTtlKeys > 0)
+    .sort((a, b) => b.noTtlBytes - a.noTtlBytes || b.noTtlKeys - a.noTtlKeys || cmpStr(a.pattern, b.pattern))
+    .slice(0, 50);
+
+  const longest = st.longest.sorted()[0];
+  const mostPending = st.mostPending.sorted()[0];
+  const q = (e: Entry | undefined): QueueEntry | null => (e === undefined ? null : toQueueEntry(e, names, o.queueThreshold));
+
+  const report: Report = {
+    schema: REPORT_SCHEMA,
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'rdbscope', version: st.toolVersion },
+    redacted: st.redacted,
+    options: { ...o },
+    summary: {
+      files: files.length,
+      keys,
+      bytes,
+      valueFileBytes,
+      avgBytes: avg(bytes, keys),
+      ttlKeys,
+      ttlBytes,
+      noTtlKeys,
+      noTtlBytes,
+      expiredKeys: hKeys[0],
+      expiredBytes: hBytes[0],
+      noTtlShare: ratio(noTtlBytes, bytes),
+      ttlKeyShare: ratio(ttlKeys, keys),
+      estimatedUsedMemory: est,
+      usedMemAtSave: used,
+      estimateToUsedMem: est !== null && used !== null && used > 0 ? round6(est / used) : null,
+      producers: [...producers].sort(),
+      savedAtMinMs: savedMin,
+      savedAtMaxMs: savedMax,
+      databases: dbs.size,
+    },
+    files,
+    databases: [...dbs.entries()].sort((a, b) => a[0] - b[0]).map(([db, a]) => dbStats(db, a, bytes)),
+    types: typeStats(encs.values(), bytes, (t) => byTypeLists[t]?.[0] ?? null),
+    ttl: { ttlKeys, ttlBytes, histogram: histogram(hKeys, hBytes) },
+    noTtl: {
+      keys: noTtlKeys,
+      bytes: noTtlBytes,
+      keyShare: ratio(noTtlKeys, keys),
+      byteShare: ratio(noTtlBytes, bytes),
+      namespaces: noTtlNamespaces,
+      biggest: st.noTtl.sorted().map((e) => toKeyEntry(e, names)),
+    },
+    namespaces,
+    namespaceTree: tree,
+    namespaceInfo: {
+      rules: [...NAMESPACE_RULES],
+      nodes: st.trie.nodeCount,
+      effectiveMaxChildren: st.trie.effectiveMaxChildren,
+      capped: st.trie.capped,
+      collapsed: collapsedPatterns.sort(cmpStr),
+    },
+    bigKeys: st.big.sorted().map((e) => toKeyEntry(e, names)),
+    bigKeysByType: byTypeLists,
+    bigElements: {
+      threshold: o.bigElement,
+      count: st.bigElCount,
+      bytes: st.bigElBytes,
+      keys: st.bigEl.sorted().map((e) => toKeyEntry(e, names)),
+    },
+    queues: st.queues.sorted().map((e) => toQueueEntry(e, names, o.queueThreshold)),
+    queueStats: {
+      threshold: o.queueThreshold,
+      count: st.queueCount,
+      bytes: st.queueBytes,
+      byType: { ...st.queueByType },
+      longest: q(longest),
+      mostPending: q(mostPending),
+    },
+    findings: [],
+  };
+  report.findings = computeFindings(report, { policy: o.policy, maxmemory: o.maxmemory });
+  return report;
+}
+
+/** Tree with roll-ups; calls `own` for every node holding keys. */
+function buildTree(
+  shape: TrieShape<NsData>,
+  pattern: string,
+  own: (pattern: string, d: NsData) => void,
+  collapsed: string[],
+): NamespaceTreeNode {
+  const children = shape.children.map((c) => buildTree(c, pattern + c.label, own, collapsed));
+  const d = shape.data;
+  let keys = d?.keys ?? 0;
+  let bytes = d?.bytes ?? 0;
+  let noTtlKeys = d?.noTtlKeys ?? 0;
+  let noTtlBytes = d?.noTtlBytes ?? 0;
+  for (const c of children) {
+    keys += c.keys;
+    bytes += c.bytes;
+    noTtlKeys += c.noTtlKeys;
+    noTtlBytes += c.noTtlBytes;
+  }
+  if (d !== null && d.keys > 0) own(pattern, d);
+  if (shape.collapsed) collapsed.push(pattern);
+  return { label: shape.label, pattern, collapsed: shape.collapsed, keys, bytes, noTtlKeys, noTtlBytes, ownKeys: d?.keys ?? 0, children };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Merging
+
+export interface MergeOptions {
+  /** Override the reports' maxmemory-policy for findings. */
+  policy?: string | null;
+  /** Override the reports' maxmemory for findings. */
+  maxmemory?: number | null;
+}
+
+function nsDataFrom(e: NamespaceEntry, fileOffset: number): NsData {
+  const d = new NsData();
+  d.keys = e.keys;
+  d.bytes = e.bytes;
+  d.noTtlKeys = e.noTtlKeys;
+  d.noTtlBytes = e.noTtlBytes;
+  TYPES.forEach((t, i) => {
+    d.types[i] = e.types[t] ?? 0;
+  });
+  for (const db of e.dbs) d.addDb(db);
+  d.largest = e.largest === null ? null : fromKeyEntry(e.largest, fileOffset);
+  return d;
+}
+
+function shapeFromTree(node: NamespaceTreeNode, byPattern: Map<string, NamespaceEntry>, fileOffset: number): TrieShape<NsData> {
+  const e = node.ownKeys > 0 ? byPattern.get(node.pattern) : undefined;
+  if (node.ownKeys > 0 && e === undefined) throw new Error(`report: namespace tree node ${JSON.stringify(node.pattern)} has no entry in namespaces`);
+  return {
+    label: node.label,
+    collapsed: node.collapsed,
+    data: e === undefined ? null : nsDataFrom(e, fileOffset),
+    children: node.children.map((c) => shapeFromTree(c, byPattern, fileOffset)),
+  };
+}
+
+/**
+ * Merges reports of disjoint key sets (cluster shards): sums, namespaces merged with the same
+ * collapsing rules, top lists re-ranked, file sections concatenated, findings recomputed.
+ * Exact: merging the reports of A and B equals the report of analysing A then B (unless the
+ * namespace node cap fired, see namespace.ts). The reports must share the namespace options,
+ * the big-element and queue thresholds; top lists are cut to the smallest `top`.
+ */
+export function mergeReports(reports: Report[], opts: MergeOptions = {}): Report {
+  if (reports.length === 0) throw new Error('mergeReports: no reports');
+  for (const r of reports) {
+    if (r.schema !== REPORT_SCHEMA || r.schemaVersion !== REPORT_SCHEMA_VERSION) {
+      throw new Error(`mergeReports: not an ${REPORT_SCHEMA} v${REPORT_SCHEMA_VERSION} report (schema ${String(r.schema)} v${String(r.schemaVersion)})`);
+    }
+  }
+  const first = reports[0].options;
+  for (const r of reports.slice(1)) {
+    for (const k of ['separators', 'maxChildren', 'depth', 'maxNodes', 'bigElement', 'queueThreshold'] as const) {
+      if (r.options[k] !== first[k]) {
+        throw new Error(`mergeReports: the reports were made with different ${k} (${JSON.stringify(first[k])} vs ${JSON.stringify(r.options[k])}); analyse them again with the same options`);
+      }
+    }
+  }
+  const options: ReportOptions = {
+    ...first,
+    top: Math.min(...reports.map((r) => r.options.top)),
+    queueLimit: Math.min(...reports.map((r) => r.options.queueLimit)),
+    policy: opts.policy !== undefined ? opts.policy : first.policy,
+    maxmemory: opts.maxmemory !== undefined ? opts.maxmemory : first.maxmemory,
+  };
+  const st = newState(options, reports[0].tool.version);
+  st.redacted = reports.some((r) => r.redacted);
+  let offset = 0;
+  let trie: NamespaceTrie<NsData> | null = null;
+  for (const r of reports) {
+    const byPattern = new Map(r.namespaces.map((n) => [n.pattern, n]));
+    const t = NamespaceTrie.fromShape<NsData, NsData>(
+      shapeFromTree(r.namespaceTree, byPattern, offset),
+      options,
+      r.namespaceInfo.effectiveMaxChildren,
+      mergeNsData,
+      (d) => d,
+    );
+    if (trie === null) trie = t;
+    else trie.mergeFrom(t);
+    const ent = (k: KeyEntry): Entry => fromKeyEntry(k, offset);
+    for (const k of r.bigKeys) st.big.offer(ent(k));
+    TYPES.forEach((type, i) => {
+      for (const k of r.bigKeysByType[type] ?? []) st.byType[i].offer(ent(k));
+    });
+    for (const k of r.noTtl.biggest) st.noTtl.offer(ent(k));
+    for (const k of r.bigElements.keys) st.bigEl.offer(ent(k));
+    for (const k of r.queues) st.queues.offer(ent(k));
+    if (r.queueStats.longest !== null) st.longest.offer(ent(r.queueStats.longest));
+    if (r.queueStats.mostPending !== null) st.mostPending.offer(ent(r.queueStats.mostPending));
+    st.bigElCount += r.bigElements.count;
+    st.bigElBytes += r.bigElements.bytes;
+    st.queueCount += r.queueStats.count;
+    st.queueBytes += r.queueStats.bytes;
+    st.queueByType.list += r.queueStats.byType.list;
+    st.queueByType.zset += r.queueStats.byType.zset;
+    st.queueByType.stream += r.queueStats.byType.stream;
+    st.files.push(...r.files.map((f) => structuredClone(f)));
+    offset += r.files.length;
+  }
+  st.trie = trie as NamespaceTrie<NsData>;
+  return finalize(st, st.files);
+}
+
+/** The namespace trie of a report, rebuilt (for redaction and diffs). */
+export function trieOfReport(r: Report): NamespaceTrie<NsData> {
+  const byPattern = new Map(r.namespaces.map((n) => [n.pattern, n]));
+  return NamespaceTrie.fromShape<NsData, NsData>(
+    shapeFromTree(r.namespaceTree, byPattern, 0),
+    r.options,
+    r.namespaceInfo.effectiveMaxChildren,
+    mergeNsData,
+    (d) => d,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diff support
+
+export interface NamespaceFigures {
+  keys: number;
+  bytes: number;
+  noTtlKeys: number;
+  noTtlBytes: number;
+}
+
+export interface NamespaceDiffRow {
+  pattern: string;
+  before: NamespaceFigures;
+  after: NamespaceFigures;
+}
+
+/**
+ * The namespaces of two reports on a common footing, for `diff`: a level collapsed in either
+ * report is collapsed in both (the union trie, as `mergeReports` builds it), and each report's
+ * entries are re-filed there. Normalised labels are fixed points of the rules, so a pattern
+ * routed through the union trie lands on the union's pattern for it. Rows are sorted by the
+ * largest absolute change in bytes, then pattern.
+ */
+export function alignNamespaces(before: Report, after: Report): NamespaceDiffRow[] {
+  const trie = trieOfReport(mergeReports([before, after]));
+  const enc = new TextEncoder();
+  const rows = new Map<string, NamespaceDiffRow>();
+  const zero = (): NamespaceFigures => ({ keys: 0, bytes: 0, noTtlKeys: 0, noTtlBytes: 0 });
+  const file = (r: Report, side: 'before' | 'after'): void => {
+    for (const n of r.namespaces) {
+      const b = enc.encode(n.pattern);
+      const p = trie.patternOf(b, 0, b.length);
+      let row = rows.get(p);
+      if (row === undefined) rows.set(p, (row = { pattern: p, before: zero(), after: zero() }));
+      const f = row[side];
+      f.keys += n.keys;
+      f.bytes += n.bytes;
+      f.noTtlKeys += n.noTtlKeys;
+      f.noTtlBytes += n.noTtlBytes;
+    }
+  };
+  file(before, 'before');
+  file(after, 'after');
+  return [...rows.values()].sort(
+    (a, b) => Math.abs(b.after.bytes - b.before.bytes) - Math.abs(a.after.bytes - a.before.bytes) || cmpStr(a.pattern, b.pattern),
+  );
+}

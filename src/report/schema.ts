@@ -1,0 +1,350 @@
+/**
+ * The `report.json` schema, version 1. This file IS the documentation of the format.
+ *
+ * Conventions
+ * - Every size is an integer number of bytes (`bytes`: estimated memory from the memory
+ *   model, what `MEMORY USAGE key SAMPLES 0` would say; 0 when no model ran).
+ * - Times are milliseconds since the Unix epoch (UTC); absent values are `null`, never omitted.
+ * - Shares are fractions in [0, 1] rounded to 6 decimals.
+ * - A key is `key` (text) plus `keyB64`: when the key is not valid UTF-8, `key` is a readable
+ *   rendering (`\xNN` for the bad bytes) and `keyB64` the exact bytes in base64; otherwise
+ *   `keyB64` is null and `key` is exact. In a redacted report (`redacted: true`) `key` is
+ *   `<namespace pattern>#<first 8 hex of sha256(key bytes)>` and `keyB64` is null.
+ * - Lists are sorted (biggest first; ties by db, then key bytes, then file) so a report is a
+ *   deterministic function of its input: merging the reports of shards gives exactly the
+ *   report of analysing the shards together (`mergeReports`).
+ * - Readers must ignore fields they do not know; a change that breaks readers bumps
+ *   `schemaVersion`.
+ */
+
+import type { FileInfo, RedisType } from '../types.ts';
+
+export const REPORT_SCHEMA = 'rdbscope.report';
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface Report {
+  /** Always 'rdbscope.report'. */
+  schema: typeof REPORT_SCHEMA;
+  /** 1 for this layout. */
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  tool: { name: 'rdbscope'; version: string | null };
+  /** True when key names were replaced by `pattern#hash` (see conventions). */
+  redacted: boolean;
+  /** The analysis options that shaped the figures (needed to merge reports). */
+  options: ReportOptions;
+  /** Headline numbers over all files. */
+  summary: Summary;
+  /** One section per input file, in input order (shard reports concatenate on merge). */
+  files: FileSection[];
+  /** Per database over all files, by db number. */
+  databases: DatabaseStats[];
+  /** Per type over all files (with the encodings inside and the biggest key of each type). */
+  types: TypeStats[];
+  /** Keys with a TTL: histogram of time left at save time. */
+  ttl: TtlSection;
+  /** Keys without a TTL. */
+  noTtl: NoTtlSection;
+  /**
+   * Flat list of namespaces that PARTITIONS the keys: every key is counted in exactly one
+   * entry (the node its key path ends at). Sorted by bytes, then keys, then pattern.
+   */
+  namespaces: NamespaceEntry[];
+  /** The namespace trie: structure and subtree roll-ups for drilling down (and for merging). */
+  namespaceTree: NamespaceTreeNode;
+  /** How the namespace trie was bounded. */
+  namespaceInfo: NamespaceInfo;
+  /** Top `options.top` keys by estimated bytes, over all types. */
+  bigKeys: KeyEntry[];
+  /** Top `options.top` keys by estimated bytes per type (types without keys are absent). */
+  bigKeysByType: Partial<Record<RedisType, KeyEntry[]>>;
+  /** Keys holding one element bigger than `options.bigElement` bytes. */
+  bigElements: BigElementsSection;
+  /**
+   * Lists, zsets and streams with more than `options.queueThreshold` elements, and streams
+   * whose consumer groups hold more pending entries than that. Top `options.queueLimit` by
+   * max(length, pending); `queueStats.count` is the exact number.
+   */
+  queues: QueueEntry[];
+  queueStats: QueueStats;
+  /** Plain-sentence findings, most severe first. */
+  findings: Finding[];
+}
+
+export interface ReportOptions {
+  /** Namespace separator characters. */
+  separators: string;
+  /** A namespace level with more distinct children than this collapses to `*`. */
+  maxChildren: number;
+  /** Namespace segments kept per key (0 = unlimited). */
+  depth: number;
+  /** Hard cap on namespace trie nodes. */
+  maxNodes: number;
+  /** Length of the top lists (big keys, per type, no-TTL biggest, big elements). */
+  top: number;
+  /** An element bigger than this many bytes makes its key a "big element" key. */
+  bigElement: number;
+  /** A list/zset/stream longer than this (or a stream with more pending entries) is a queue. */
+  queueThreshold: number;
+  /** Queues listed at most. */
+  queueLimit: number;
+  /** `maxmemory-policy` given on the command line (not stored in RDB files), or null. */
+  policy: string | null;
+  /** `maxmemory` in bytes given on the command line, or null. */
+  maxmemory: number | null;
+}
+
+export interface Summary {
+  files: number;
+  keys: number;
+  /** Σ estimated bytes of the keys. */
+  bytes: number;
+  /** Σ bytes the values take inside the files. */
+  valueFileBytes: number;
+  avgBytes: number;
+  ttlKeys: number;
+  ttlBytes: number;
+  noTtlKeys: number;
+  noTtlBytes: number;
+  /** Keys whose TTL had already passed at save time (still in the file). */
+  expiredKeys: number;
+  expiredBytes: number;
+  /** Fraction of bytes in keys without TTL. */
+  noTtlShare: number;
+  /** Fraction of keys that have a TTL. */
+  ttlKeyShare: number;
+  /** Estimated instance memory (keys + overhead, from the memory model): Σ over files, null unless every file has one. */
+  estimatedUsedMemory: number | null;
+  /** `used-mem` aux field at save time: Σ over files, null unless every file has it. */
+  usedMemAtSave: number | null;
+  /** estimatedUsedMemory / usedMemAtSave, null when either is missing. */
+  estimateToUsedMem: number | null;
+  /** Distinct producers, e.g. `redis 7.2.4`, sorted. */
+  producers: string[];
+  /** Earliest and latest save time (aux `ctime`) among the files, or null. */
+  savedAtMinMs: number | null;
+  savedAtMaxMs: number | null;
+  databases: number;
+}
+
+export interface FileSection {
+  name: string;
+  producer: 'redis' | 'valkey' | 'unknown';
+  producerVersion: string;
+  rdbVersion: number;
+  /** aux `ctime` × 1000, or null. */
+  savedAtMs: number | null;
+  /**
+   * The time TTLs are measured from: `savedAtMs` when the file has a `ctime`; otherwise
+   * the newest `ctime` among the files analysed before it, else the `referenceMs` option,
+   * else the time the analysis started (`ttlReferenceSource` tells which).
+   */
+  ttlReferenceMs: number;
+  ttlReferenceSource: 'ctime' | 'other-file' | 'option' | 'analysis-time';
+  /** aux `used-mem`, or null. */
+  usedMemAtSave: number | null;
+  /** The caller's estimate of instance memory for this file, or null. */
+  estimatedUsedMemory: number | null;
+  /** Bytes of the file consumed by the parser. */
+  fileBytes: number;
+  /** As the parser reported it (FileInfo.checksum). */
+  checksum: FileInfo['checksum'];
+  /** Every aux field as text. */
+  aux: Record<string, string>;
+  functions: string[];
+  modules: Record<string, number>;
+  /** Cluster slots seen (SLOT_INFO): count and contiguous ranges [first, last]. */
+  slots: { count: number; ranges: [number, number][] };
+  warnings: string[];
+  keys: number;
+  bytes: number;
+  valueFileBytes: number;
+  ttlKeys: number;
+  ttlBytes: number;
+  noTtlKeys: number;
+  noTtlBytes: number;
+  databases: DatabaseStats[];
+  /** Per type (here `biggest` is always null: big keys are kept over all files). */
+  types: TypeStats[];
+  ttlHistogram: TtlBucket[];
+}
+
+export interface DatabaseStats {
+  db: number;
+  keys: number;
+  bytes: number;
+  ttlKeys: number;
+  ttlBytes: number;
+  noTtlKeys: number;
+  noTtlBytes: number;
+  expiredKeys: number;
+  avgBytes: number;
+  /** Fraction of the section's bytes. */
+  share: number;
+}
+
+export interface TypeStats {
+  type: RedisType;
+  keys: number;
+  bytes: number;
+  avgBytes: number;
+  share: number;
+  /** Largest element count (length) among keys of the type. */
+  maxLength: number;
+  encodings: EncodingStats[];
+  /** The biggest key of the type (offline `redis-cli --bigkeys`), null in file sections. */
+  biggest: KeyEntry | null;
+}
+
+export interface EncodingStats {
+  encoding: string;
+  keys: number;
+  bytes: number;
+  avgBytes: number;
+  /** Largest element count among keys with this encoding. */
+  maxLength: number;
+}
+
+export type TtlBucketId = 'expired' | 'lt1h' | 'lt1d' | 'lt7d' | 'lt30d' | 'later';
+
+export interface TtlBucket {
+  bucket: TtlBucketId;
+  /** 'already expired', '< 1 hour', '< 1 day', '< 7 days', '< 30 days', '30 days or more'. */
+  label: string;
+  keys: number;
+  bytes: number;
+}
+
+export interface TtlSection {
+  ttlKeys: number;
+  ttlBytes: number;
+  /** Sum of the files' histograms (each against its own reference time). */
+  histogram: TtlBucket[];
+}
+
+export interface NoTtlSection {
+  keys: number;
+  bytes: number;
+  /** Fraction of keys / bytes without TTL. */
+  keyShare: number;
+  byteShare: number;
+  /** Namespaces holding keys without TTL, most no-TTL bytes first (at most 50). */
+  namespaces: NamespaceEntry[];
+  /** The biggest keys without TTL (top `options.top`). */
+  biggest: KeyEntry[];
+}
+
+export interface NamespaceStats {
+  keys: number;
+  bytes: number;
+  noTtlKeys: number;
+  noTtlBytes: number;
+  /** Keys per type (types with none are absent). */
+  types: Partial<Record<RedisType, number>>;
+  /** Databases the keys live in, ascending. */
+  dbs: number[];
+  /** The biggest key. */
+  largest: KeyEntry | null;
+}
+
+export interface NamespaceEntry extends NamespaceStats {
+  /** E.g. `cache:product:*`. */
+  pattern: string;
+  ttlKeys: number;
+  avgBytes: number;
+  /** Fraction of all bytes / all keys. */
+  share: number;
+  keyShare: number;
+}
+
+export interface NamespaceTreeNode {
+  /** Separator + normalised segment (`:product`); '' for the root. */
+  label: string;
+  /** Full pattern to this node. */
+  pattern: string;
+  /** True when this level overflowed max-children: all its children were folded into `*`. */
+  collapsed: boolean;
+  /** Roll-up over the subtree (this node's own keys included). */
+  keys: number;
+  bytes: number;
+  noTtlKeys: number;
+  noTtlBytes: number;
+  /** Keys ending exactly here (the `namespaces` entry with this `pattern`; 0 = none). */
+  ownKeys: number;
+  children: NamespaceTreeNode[];
+}
+
+export interface NamespaceInfo {
+  /** The rules, as sentences. */
+  rules: string[];
+  nodes: number;
+  /** max-children in force at the end (lower than options.maxChildren when capped). */
+  effectiveMaxChildren: number;
+  /** True when the node cap lowered max-children (then merging may depend on order). */
+  capped: boolean;
+  /** Patterns of the levels that collapsed. */
+  collapsed: string[];
+}
+
+export interface KeyEntry {
+  db: number;
+  key: string;
+  keyB64: string | null;
+  type: RedisType;
+  encoding: string;
+  /** Estimated bytes. */
+  bytes: number;
+  /** Elements (STRLEN for strings). */
+  length: number;
+  /** Bytes of the largest element. */
+  largestElement: number;
+  expireAtMs: number | null;
+  /** The file the key was read from: `files[fileIndex].name`. */
+  file: string;
+  fileIndex: number;
+}
+
+export interface QueueEntry extends KeyEntry {
+  /** Streams: the largest pending-entries list among its consumer groups; null otherwise. */
+  pending: number | null;
+  /** Streams: consumer groups; null otherwise. */
+  groups: number | null;
+  /** Why it is listed. */
+  reasons: ('length' | 'pending')[];
+}
+
+export interface QueueStats {
+  threshold: number;
+  /** Queues over the threshold (exact, even beyond `queueLimit`). */
+  count: number;
+  bytes: number;
+  byType: { list: number; zset: number; stream: number };
+  /** The longest list/zset/stream whatever the threshold (null when there are none). */
+  longest: QueueEntry | null;
+  /** The stream with the most pending entries (null when no group has any). */
+  mostPending: QueueEntry | null;
+}
+
+export interface BigElementsSection {
+  threshold: number;
+  /** Keys with an element over the threshold (exact). */
+  count: number;
+  /** Their estimated bytes. */
+  bytes: number;
+  /** Top `options.top` of them by largest element. */
+  keys: KeyEntry[];
+}
+
+export type Severity = 'info' | 'warn' | 'critical';
+
+export interface Finding {
+  /** Stable identifier, e.g. `no-ttl-share`, `policy-volatile`, `maxmemory-usage`. */
+  id: string;
+  severity: Severity;
+  /** One plain sentence, with the figure in it. */
+  message: string;
+  /** The number that triggered it (bytes, keys, elements or a fraction; see `unit`). */
+  figure: number;
+  unit: 'bytes' | 'keys' | 'elements' | 'fraction' | 'count';
+  /** The namespace pattern or key it is about, or null. */
+  subject: string | null;
+}

@@ -1,0 +1,201 @@
+/**
+ * A growable byte buffer that per-key rows are encoded into directly (no intermediate
+ * strings): key bytes are copied as they are, numbers and dates written as ASCII digits.
+ * This is what makes keys.csv / JSONL cheap for millions of keys.
+ */
+
+import { decodeUtf8 } from '../analyze/keyname.ts';
+
+const encoder = new TextEncoder();
+
+export class ByteSink {
+  buf: Uint8Array;
+  pos = 0;
+
+  constructor(size = 1 << 16) {
+    this.buf = new Uint8Array(size);
+  }
+
+  /** Makes room for `n` more bytes. */
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const b = new Uint8Array(size);
+    b.set(this.buf.subarray(0, this.pos));
+    this.buf = b;
+  }
+
+  byte(c: number): void {
+    if (this.pos >= this.buf.length) this.ensure(1);
+    this.buf[this.pos++] = c;
+  }
+
+  /** Bytes `b[s, e)` as they are. */
+  bytes(b: Uint8Array, s: number, e: number): void {
+    const n = e - s;
+    this.ensure(n);
+    const out = this.buf;
+    let p = this.pos;
+    if (n > 64) out.set(b.subarray(s, e), p);
+    else for (let i = s; i < e; i++) out[p++] = b[i];
+    this.pos += n;
+  }
+
+  /** Any text, UTF-8 encoded. */
+  text(s: string): void {
+    this.ensure(s.length * 3);
+    this.pos += encoder.encodeInto(s, this.buf.subarray(this.pos)).written;
+  }
+
+  /** Text known to be ASCII. */
+  ascii(s: string): void {
+    this.ensure(s.length);
+    const out = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) out[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** An integer in decimal (other numbers through String()). */
+  num(n: number): void {
+    if (n >= 0 && n <= 0x7fffffff && (n | 0) === n) {
+      this.ensure(10);
+      this.small(n);
+      return;
+    }
+    if (!Number.isSafeInteger(n)) {
+      this.ascii(String(n));
+      return;
+    }
+    this.ensure(17);
+    if (n < 0) {
+      this.buf[this.pos++] = 45;
+      n = -n;
+    }
+    if (n <= 0x7fffffff) {
+      this.small(n);
+      return;
+    }
+    // Up to 2^53: high part, then the low 8 digits.
+    const hi = Math.floor(n / 1e8);
+    const lo = n - hi * 1e8;
+    if (hi <= 0x7fffffff) this.small(hi);
+    else {
+      const hh = Math.floor(hi / 1e8);
+      this.small(hh);
+      this.padded(hi - hh * 1e8, 8);
+    }
+    this.padded(lo, 8);
+  }
+
+  /** 0 ≤ n < 2^31, room already ensured. */
+  private small(n: number): void {
+    const out = this.buf;
+    let digits = 1;
+    if (n >= 10) digits = n >= 1e9 ? 10 : n >= 1e8 ? 9 : n >= 1e7 ? 8 : n >= 1e6 ? 7 : n >= 1e5 ? 6 : n >= 1e4 ? 5 : n >= 1e3 ? 4 : n >= 100 ? 3 : 2;
+    let p = this.pos + digits;
+    this.pos = p;
+    while (n >= 10) {
+      const q = (n / 10) | 0;
+      out[--p] = 48 + n - q * 10;
+      n = q;
+    }
+    out[--p] = 48 + n;
+  }
+
+  /** `n` as exactly `width` digits (0 ≤ n < 10^width < 2^31), room already ensured. */
+  padded(n: number, width: number): void {
+    const out = this.buf;
+    let p = this.pos + width;
+    this.pos = p;
+    for (let i = 0; i < width; i++) {
+      const q = (n / 10) | 0;
+      out[--p] = 48 + n - q * 10;
+      n = q;
+    }
+  }
+
+  /** The bytes written so far as text (they must be valid UTF-8). */
+  toString(): string {
+    return decodeUtf8(this.buf, 0, this.pos);
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+}
+
+const DATE_MAX = 8.64e15;
+/** Years 0..9999 are written digit by digit; the rest through Date.toISOString. */
+const FAST_MIN = -62167219200000;
+const FAST_MAX = 253402300799999;
+
+/** The date part (`YYYY-MM-DDT`) of the last day written: expiries cluster, so it is reused. */
+let lastDay = NaN;
+const dayPrefix = new Uint8Array(11);
+
+function setDay(day: number): void {
+  // Civil date from days since the epoch (H. Hinnant's algorithm).
+  const z = day + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  let y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  for (let i = 3; i >= 0; i--) {
+    dayPrefix[i] = 48 + (y % 10);
+    y = Math.floor(y / 10);
+  }
+  dayPrefix[4] = 45;
+  dayPrefix[5] = 48 + ((m / 10) | 0);
+  dayPrefix[6] = 48 + (m % 10);
+  dayPrefix[7] = 45;
+  dayPrefix[8] = 48 + ((d / 10) | 0);
+  dayPrefix[9] = 48 + (d % 10);
+  dayPrefix[10] = 84; // T
+  lastDay = day;
+}
+
+/** Writes `ms` as ISO-8601 UTC exactly like Date.toISOString (caller checks the Date range). */
+export function writeIso(out: ByteSink, ms: number): void {
+  if (ms < FAST_MIN || ms > FAST_MAX || !Number.isInteger(ms)) {
+    out.ascii(new Date(ms).toISOString());
+    return;
+  }
+  const day = Math.floor(ms / 86400000);
+  if (day !== lastDay) setDay(day);
+  let rem = ms - day * 86400000; // < 2^31: integer arithmetic from here
+  out.ensure(24);
+  const o = out.buf;
+  let p = out.pos;
+  for (let i = 0; i < 11; i++) o[p++] = dayPrefix[i];
+  const h = (rem / 3600000) | 0;
+  rem -= h * 3600000;
+  const mi = (rem / 60000) | 0;
+  rem -= mi * 60000;
+  const sec = (rem / 1000) | 0;
+  const milli = rem - sec * 1000;
+  o[p++] = 48 + ((h / 10) | 0);
+  o[p++] = 48 + (h % 10);
+  o[p++] = 58;
+  o[p++] = 48 + ((mi / 10) | 0);
+  o[p++] = 48 + (mi % 10);
+  o[p++] = 58;
+  o[p++] = 48 + ((sec / 10) | 0);
+  o[p++] = 48 + (sec % 10);
+  o[p++] = 46;
+  o[p++] = 48 + ((milli / 100) | 0);
+  o[p++] = 48 + (((milli / 10) | 0) % 10);
+  o[p++] = 48 + (milli % 10);
+  o[p++] = 90; // Z
+  out.pos = p;
+}
+
+/** True when `ms` can be written as a date. */
+export function isDateMs(ms: number): boolean {
+  return ms >= -DATE_MAX && ms <= DATE_MAX;
+}

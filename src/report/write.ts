@@ -1,0 +1,243 @@
+/**
+ * Writing reports into `--out DIR`:
+ *
+ *   report.json     (format `json`)   the Report, see schema.ts
+ *   namespaces.csv  (format `csv`)    the flat namespace list
+ *   keys.csv        (format `csv`)    one row per key; streamed by the caller during the parse
+ *                                     with `KeysCsvWriter` (skipped with --no-keys)
+ *   report.md       (format `md`)     the ticket-friendly summary
+ *
+ * Existing files are never overwritten unless `force`: call `checkOutputs` before the (long)
+ * parse so the refusal comes first; the writers also open with `wx` as a last guard.
+ */
+
+import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KeyRecord } from '../types.ts';
+import type { Report } from './schema.ts';
+import { reportToJson } from './json.ts';
+import { namespacesCsv } from './namespaces-csv.ts';
+import { reportToMarkdown, type MarkdownOptions } from './markdown.ts';
+import { keysCsvHeader, writeKeysCsvRow } from './csv.ts';
+import { writeKeyJsonl } from './jsonl.ts';
+import { ByteSink } from './sink.ts';
+import { redactReport, type KeyRedactor } from './redact.ts';
+
+export type ReportFormat = 'json' | 'csv' | 'md';
+export const REPORT_FORMATS: readonly ReportFormat[] = ['json', 'csv', 'md'];
+
+export const REPORT_FILES = {
+  json: 'report.json',
+  namespacesCsv: 'namespaces.csv',
+  keysCsv: 'keys.csv',
+  md: 'report.md',
+} as const;
+
+/** `--format` value → formats: `all` or a comma list of json, csv, md (`markdown` accepted). */
+export function parseFormats(text: string): ReportFormat[] {
+  const out = new Set<ReportFormat>();
+  for (const raw of text.split(',')) {
+    const f = raw.trim().toLowerCase();
+    if (f === '') continue;
+    if (f === 'all') REPORT_FORMATS.forEach((x) => out.add(x));
+    else if (f === 'json' || f === 'csv' || f === 'md') out.add(f);
+    else if (f === 'markdown') out.add('md');
+    else throw new Error(`--format ${JSON.stringify(raw.trim())}: expected all, json, csv or md`);
+  }
+  if (out.size === 0) throw new Error('--format: no format given');
+  return REPORT_FORMATS.filter((f) => out.has(f));
+}
+
+export class OutputExistsError extends Error {
+  constructor(readonly paths: string[]) {
+    super(`refusing to overwrite ${paths.join(', ')} (use --force to replace, or choose another --out)`);
+    this.name = 'OutputExistsError';
+  }
+}
+
+/** Files `writeReports` (and the keys.csv stream when `keysCsv`) will create. */
+export function plannedOutputs(outDir: string, formats: readonly ReportFormat[], keysCsv: boolean): string[] {
+  const out: string[] = [];
+  if (formats.includes('json')) out.push(join(outDir, REPORT_FILES.json));
+  if (formats.includes('csv')) {
+    out.push(join(outDir, REPORT_FILES.namespacesCsv));
+    if (keysCsv) out.push(join(outDir, REPORT_FILES.keysCsv));
+  }
+  if (formats.includes('md')) out.push(join(outDir, REPORT_FILES.md));
+  return out;
+}
+
+/** Throws OutputExistsError when any of `paths` exists and not `force`. */
+export function checkOutputs(paths: readonly string[], force: boolean): void {
+  if (force) return;
+  const existing = paths.filter((p) => existsSync(p));
+  if (existing.length > 0) throw new OutputExistsError(existing);
+}
+
+export interface WriteOptions {
+  /** Replace existing files. */
+  force?: boolean;
+  /** Replace key names by `pattern#hash` (the report is redacted first). */
+  redact?: boolean;
+  markdown?: MarkdownOptions;
+}
+
+function writeNew(path: string, data: string, force: boolean): void {
+  try {
+    writeFileSync(path, data, { flag: force ? 'w' : 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputExistsError([path]);
+    throw e;
+  }
+}
+
+/** Writes report.json / namespaces.csv / report.md as chosen; returns the paths written. */
+export function writeReports(report: Report, outDir: string, formats: readonly ReportFormat[], opts: WriteOptions = {}): string[] {
+  const force = opts.force === true;
+  const r = opts.redact === true ? redactReport(report) : report;
+  mkdirSync(outDir, { recursive: true });
+  const jobs: [string, () => string][] = [];
+  if (formats.includes('json')) jobs.push([join(outDir, REPORT_FILES.json), () => reportToJson(r)]);
+  if (formats.includes('csv')) jobs.push([join(outDir, REPORT_FILES.namespacesCsv), () => namespacesCsv(r)]);
+  if (formats.includes('md')) jobs.push([join(outDir, REPORT_FILES.md), () => reportToMarkdown(r, opts.markdown)]);
+  checkOutputs(
+    jobs.map(([p]) => p),
+    force,
+  );
+  for (const [p, make] of jobs) writeNew(p, make(), force);
+  return jobs.map(([p]) => p);
+}
+
+/**
+ * Buffers rows and writes them to a file descriptor in ~1 MB chunks with writeSync. Rows are
+ * either strings (`write`) or encoded straight into `sink` followed by `committed()`.
+ */
+export class LineWriter {
+  readonly sink: ByteSink;
+  /** Lines written (including a header). */
+  lines = 0;
+
+  constructor(
+    readonly fd: number,
+    private readonly closeFd: boolean,
+    private readonly chunk = 1 << 20,
+  ) {
+    this.sink = new ByteSink(chunk + (1 << 16));
+  }
+
+  /** Opens `path` for writing (`wx` unless `force`). */
+  static open(path: string, force = false): LineWriter {
+    let fd: number;
+    try {
+      fd = openSync(path, force ? 'w' : 'wx');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputExistsError([path]);
+      throw e;
+    }
+    return new LineWriter(fd, true);
+  }
+
+  write(line: string): void {
+    this.sink.text(line);
+    this.committed();
+  }
+
+  /** Counts a line encoded into `sink` and flushes when a chunk is full. */
+  committed(): void {
+    this.lines++;
+    if (this.sink.pos >= this.chunk) this.flush();
+  }
+
+  flush(): void {
+    const s = this.sink;
+    let off = 0;
+    while (off < s.pos) {
+      try {
+        off += writeSync(this.fd, s.buf, off, s.pos - off);
+      } catch (e) {
+        // A non-blocking pipe (stdout) that is full: try again.
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      }
+    }
+    s.reset();
+  }
+
+  close(): void {
+    this.flush();
+    if (this.closeFd) closeSync(this.fd);
+  }
+}
+
+export interface KeysWriterOptions {
+  force?: boolean;
+  redactor?: KeyRedactor | null;
+}
+
+/** keys.csv as the parse goes: `write(rec)` per key, `close()` at the end. */
+export class KeysCsvWriter {
+  private readonly redactor: KeyRedactor | null;
+
+  constructor(
+    private readonly out: LineWriter,
+    opts: KeysWriterOptions = {},
+  ) {
+    this.redactor = opts.redactor ?? null;
+    out.write(keysCsvHeader());
+  }
+
+  static open(path: string, opts: KeysWriterOptions = {}): KeysCsvWriter {
+    return new KeysCsvWriter(LineWriter.open(path, opts.force === true), opts);
+  }
+
+  /** Writes to an open descriptor (e.g. 1 for stdout), which is not closed. */
+  static toFd(fd: number, opts: KeysWriterOptions = {}): KeysCsvWriter {
+    return new KeysCsvWriter(new LineWriter(fd, false), opts);
+  }
+
+  write(rec: KeyRecord): void {
+    writeKeysCsvRow(this.out.sink, rec, this.redactor);
+    this.out.committed();
+  }
+
+  /** Rows written (the header excluded). */
+  get rows(): number {
+    return this.out.lines - 1;
+  }
+
+  close(): void {
+    this.out.close();
+  }
+}
+
+/** The JSONL counterpart of KeysCsvWriter (no header). */
+export class KeysJsonlWriter {
+  private readonly redactor: KeyRedactor | null;
+
+  constructor(
+    private readonly out: LineWriter,
+    opts: KeysWriterOptions = {},
+  ) {
+    this.redactor = opts.redactor ?? null;
+  }
+
+  static open(path: string, opts: KeysWriterOptions = {}): KeysJsonlWriter {
+    return new KeysJsonlWriter(LineWriter.open(path, opts.force === true), opts);
+  }
+
+  static toFd(fd: number, opts: KeysWriterOptions = {}): KeysJsonlWriter {
+    return new KeysJsonlWriter(new LineWriter(fd, false), opts);
+  }
+
+  write(rec: KeyRecord): void {
+    writeKeyJsonl(this.out.sink, rec, this.redactor);
+    this.out.committed();
+  }
+
+  get rows(): number {
+    return this.out.lines;
+  }
+
+  close(): void {
+    this.out.close();
+  }
+}
