@@ -252,8 +252,11 @@ export class Segmenter {
     this.rawHash = h & 0x3fffffff;
     const n = i - s;
     let kind: SegmentKind;
-    if ((m & ~LETTER_BITS) === 0 && n < 16 && n <= MAX_SEGMENT) kind = 'word';
-    else if (m === BIT_DIGIT && n <= MAX_SEGMENT) kind = 'number';
+    if (m === BIT_DIGIT && n <= MAX_SEGMENT) kind = 'number';
+    else if ((m & ~ALNUM_BITS) === 0 && n < 16) {
+      // Letters and digits, shorter than a token: a hex run or a word.
+      kind = n >= 8 && (m & ~HEX_BITS) === 0 && (m & BIT_DIGIT) !== 0 ? 'hex' : 'word';
+    } else if ((m & ~HEX_BITS) === 0 && n <= MAX_SEGMENT && (m & BIT_DIGIT) !== 0) kind = 'hex';
     else kind = classify(b, s, i);
     this.kind = kind;
     this.simple = kind === 'word' && (m & (BIT_DASH | BIT_DOT)) === 0;
@@ -346,6 +349,8 @@ const BIT_DASH = 1 << C_DASH;
 const BIT_DOT = 1 << C_DOT;
 const BIT_BRACE = 1 << C_BRACE;
 const LETTER_BITS = (1 << C_LHEX) | (1 << C_LOWER) | (1 << C_UHEX) | (1 << C_UPPER);
+const ALNUM_BITS = LETTER_BITS | BIT_DIGIT;
+const HEX_BITS = (1 << C_LHEX) | (1 << C_UHEX) | BIT_DIGIT;
 
 /** Rule 2 from the byte-class counts of `b[s, e)` (braces already handled). */
 function decide(cnt: Int32Array, trans: number, b: Uint8Array, s: number, e: number): SegmentKind {
