@@ -8,6 +8,13 @@ import { decodeUtf8 } from '../analyze/keyname.ts';
 
 const encoder = new TextEncoder();
 
+/** "00" … "99" as bytes: PAIRS[2n], PAIRS[2n + 1]. */
+const PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  PAIRS[2 * i] = 48 + Math.floor(i / 10);
+  PAIRS[2 * i + 1] = 48 + (i % 10);
+}
+
 export class ByteSink {
   buf: Uint8Array;
   pos = 0;
@@ -91,29 +98,41 @@ export class ByteSink {
 
   /** 0 ≤ n < 2^31, room already ensured. */
   private small(n: number): void {
+    let v = n | 0;
     const out = this.buf;
     let digits = 1;
-    if (n >= 10) digits = n >= 1e9 ? 10 : n >= 1e8 ? 9 : n >= 1e7 ? 8 : n >= 1e6 ? 7 : n >= 1e5 ? 6 : n >= 1e4 ? 5 : n >= 1e3 ? 4 : n >= 100 ? 3 : 2;
+    if (v >= 10) digits = v >= 1e9 ? 10 : v >= 1e8 ? 9 : v >= 1e7 ? 8 : v >= 1e6 ? 7 : v >= 1e5 ? 6 : v >= 1e4 ? 5 : v >= 1e3 ? 4 : v >= 100 ? 3 : 2;
     let p = this.pos + digits;
     this.pos = p;
-    while (n >= 10) {
-      const q = (n / 10) | 0;
-      out[--p] = 48 + n - q * 10;
-      n = q;
+    while (v >= 100) {
+      const q = (v / 100) | 0;
+      const r = (v - q * 100) << 1;
+      out[--p] = PAIRS[r + 1];
+      out[--p] = PAIRS[r];
+      v = q;
     }
-    out[--p] = 48 + n;
+    if (v >= 10) {
+      out[--p] = PAIRS[(v << 1) + 1];
+      out[--p] = PAIRS[v << 1];
+    } else out[--p] = 48 + v;
   }
 
   /** `n` as exactly `width` digits (0 ≤ n < 10^width < 2^31), room already ensured. */
   padded(n: number, width: number): void {
+    let v = n | 0;
     const out = this.buf;
     let p = this.pos + width;
     this.pos = p;
-    for (let i = 0; i < width; i++) {
-      const q = (n / 10) | 0;
-      out[--p] = 48 + n - q * 10;
-      n = q;
+    let w = width;
+    while (w >= 2) {
+      const q = (v / 100) | 0;
+      const r = (v - q * 100) << 1;
+      out[--p] = PAIRS[r + 1];
+      out[--p] = PAIRS[r];
+      v = q;
+      w -= 2;
     }
+    if (w === 1) out[--p] = 48 + v;
   }
 
   /** The bytes written so far as text (they must be valid UTF-8). */
@@ -179,18 +198,20 @@ export function writeIso(out: ByteSink, ms: number): void {
   rem -= mi * 60000;
   const sec = (rem / 1000) | 0;
   const milli = rem - sec * 1000;
-  o[p++] = 48 + ((h / 10) | 0);
-  o[p++] = 48 + (h % 10);
+  o[p++] = PAIRS[h << 1];
+  o[p++] = PAIRS[(h << 1) + 1];
   o[p++] = 58;
-  o[p++] = 48 + ((mi / 10) | 0);
-  o[p++] = 48 + (mi % 10);
+  o[p++] = PAIRS[mi << 1];
+  o[p++] = PAIRS[(mi << 1) + 1];
   o[p++] = 58;
-  o[p++] = 48 + ((sec / 10) | 0);
-  o[p++] = 48 + (sec % 10);
+  o[p++] = PAIRS[sec << 1];
+  o[p++] = PAIRS[(sec << 1) + 1];
   o[p++] = 46;
-  o[p++] = 48 + ((milli / 100) | 0);
-  o[p++] = 48 + (((milli / 10) | 0) % 10);
-  o[p++] = 48 + (milli % 10);
+  const hundreds = (milli / 100) | 0;
+  const rest = (milli - hundreds * 100) << 1;
+  o[p++] = 48 + hundreds;
+  o[p++] = PAIRS[rest];
+  o[p++] = PAIRS[rest + 1];
   o[p++] = 90; // Z
   out.pos = p;
 }
