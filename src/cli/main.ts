@@ -3,82 +3,72 @@
  * and maps outcomes to exit codes (0 done, 1 usage or internal error, 2 bad input, 3 budget).
  */
 import { Command } from 'commander';
-import { openSync, closeSync } from 'node:fs';
-import { runJob, type RunOptions } from '../run/runner.ts';
-import type { Job, JobResult } from '../run/job.ts';
-import { ALLOCATORS, type AllocatorProfile } from '../memory/allocator.ts';
-import { versionFromOption } from '../format/version.ts';
+import { runJob } from '../run/runner.ts';
+import type { JobResult } from '../run/job.ts';
 import { infoReport, infoText } from './info.ts';
-import { progressDisplay } from './progress.ts';
+import { EXIT, UsageError, VERSION, baseJob, failureCode, flags, openOut, reportFailure, withProgress } from './common.ts';
+import { analyzeCommand, keysCommand } from './analyze.ts';
 
-export const EXIT = { ok: 0, usage: 1, input: 2, budget: 3 } as const;
+const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-let debug = false;
-
-/** One line per failure on stderr; stack traces only with --debug or for internal errors. */
-export function reportFailure(r: JobResult): void {
-  const e = r.error!;
-  if (e.kind === 'pipe') return;
-  if (e.kind === 'internal') {
-    process.stderr.write(`rdbscope: internal error: ${e.message}\n`);
-    if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
-    return;
-  }
-  process.stderr.write(`${e.message}\n`);
-}
-
-/** Exit code of a failed job: bad input is 2, a closed output pipe 0, anything else internal (1). */
-function failureCode(r: JobResult): number {
-  const kind = r.error?.kind;
-  return kind === 'input' ? EXIT.input : kind === 'pipe' ? EXIT.ok : EXIT.usage;
-}
-
-function baseJob(kind: Job['kind']): Omit<Job, 'path' | 'file'> {
-  return { kind, outFd: -1, rows: null, header: false, filter: null, memory: null, fileIndex: 0, analyze: null, redact: false };
-}
-
-async function withProgress(quiet: boolean, run: (opts: RunOptions) => Promise<JobResult>): Promise<JobResult> {
-  const display = await progressDisplay(quiet);
-  try {
-    return await run({ onProgress: (p) => display.update(p) });
-  } finally {
-    display.stop();
-  }
-}
-
-/** Open `--out` (or stdout for `-`/absent); refuses to overwrite without --force. */
-export function openOut(out: string | undefined, force: boolean): { fd: number; close(): void } {
-  if (!out || out === '-') return { fd: 1, close() {} };
-  let fd: number;
-  try {
-    fd = openSync(out, force ? 'w' : 'wx');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${out} exists; use --force to overwrite it`);
-    throw new UsageError(`cannot write ${out}: ${(e as Error).message}`);
-  }
-  return { fd, close: () => closeSync(fd) };
-}
-
-export class UsageError extends Error {}
-
-export function memoryOptions(o: { allocator?: string; redisVersion?: string }): Job['memory'] {
-  const allocator = (o.allocator ?? 'jemalloc') as AllocatorProfile;
-  if (!ALLOCATORS.includes(allocator)) throw new UsageError(`--allocator must be one of ${ALLOCATORS.join(', ')}`);
-  if (o.redisVersion && !versionFromOption(o.redisVersion)) throw new UsageError(`--redis-version: expected X.Y, got ${o.redisVersion}`);
-  return { allocator, version: o.redisVersion ?? null };
+function fail(r: JobResult): void {
+  reportFailure(r);
+  process.exitCode = failureCode(r);
 }
 
 export function buildProgram(): Command {
   const program = new Command();
+  const quiet = () => !!program.opts().quiet;
   program
     .name('rdbscope')
-    .description('Offline analyzer for Redis and Valkey RDB snapshots (plain, gzip, LZ4 or zstd; - for stdin).')
+    .description('Offline analyzer for Redis and Valkey RDB snapshots (plain, gzip, LZ4 or zstd; - reads stdin).')
     .version(VERSION)
     .option('--debug', 'print stack traces of internal errors')
     .option('-q, --quiet', 'no progress on stderr')
-    .hook('preAction', (cmd) => {
-      debug = !!cmd.opts().debug;
+    .hook('preAction', () => {
+      flags.debug = !!program.opts().debug;
     });
+
+  program
+    .command('analyze')
+    .description('memory by namespace, database and type; TTL audit; big keys; oversized queues; findings; reports')
+    .argument('<files...>', 'RDB files (cluster shards are combined), optionally compressed; - for stdin')
+    .option('-o, --out <dir>', 'report directory', 'rdbscope-report')
+    .option('--format <list>', 'all, or a comma list of json, csv, md', 'all')
+    .option('--no-keys', 'do not write keys.csv')
+    .option('--force', 'overwrite existing report files')
+    .option('--separators <chars>', 'namespace separators', ':')
+    .option('--max-children <n>', 'a namespace level with more distinct children collapses to *', '1000')
+    .option('--depth <n>', 'namespace levels kept (0 = all)', '0')
+    .option('--top <n>', 'length of the big-key lists', '100')
+    .option('--big-element <size>', 'an element bigger than this is reported', '1mb')
+    .option('--queue-threshold <n>', 'lists, zsets and streams longer than this (or streams with more pending) are queues', '10000')
+    .option('--policy <maxmemory-policy>', 'the server\'s maxmemory-policy (not stored in the file), for findings')
+    .option('--maxmemory <size>', 'the server\'s maxmemory, for findings')
+    .option('--fail-on <budget>', 'exit 3 when exceeded, e.g. no-ttl-bytes>1gb, key-bytes>50mb, queue-length>100000 (repeatable)', collect)
+    .option('--redis-version <x.y>', 'model the memory of this server version instead of the file\'s')
+    .option('--allocator <profile>', 'jemalloc (Redis builds), jemalloc16 (distribution packages such as Debian\'s), libc', 'jemalloc')
+    .option('--redact', 'replace key names by namespace pattern and a stable hash')
+    .option('--partial', 'on a defective file, still write what was read, marked INCOMPLETE (exit 2)')
+    .option('-j, --jobs <n>', 'files parsed in parallel (default: cores)')
+    .action((files: string[], o) => analyzeCommand(files, o, quiet()));
+
+  program
+    .command('keys')
+    .description('per-key report: CSV in the redis-rdb-tools layout (database,type,key,size_in_bytes,...) or JSONL')
+    .argument('<files...>', 'RDB files, optionally compressed; - for stdin')
+    .option('--format <csv|jsonl>', 'output format', 'csv')
+    .option('-o, --out <file>', 'output file (- for stdout)', '-')
+    .option('--force', 'overwrite --out if it exists')
+    .option('--db <n>', 'only these databases (repeatable or comma list)', collect)
+    .option('--type <type>', 'only these types (repeatable or comma list)', collect)
+    .option('--match <glob>', 'only keys matching this glob (Redis MATCH syntax)')
+    .option('--min-bytes <size>', 'only keys of at least this estimated size')
+    .option('--redis-version <x.y>', 'model the memory of this server version instead of the file\'s')
+    .option('--allocator <profile>', 'jemalloc, jemalloc16 or libc', 'jemalloc')
+    .option('--redact', 'replace key names by namespace pattern and a stable hash')
+    .option('-j, --jobs <n>', 'files parsed in parallel (default: cores)')
+    .action((files: string[], o) => keysCommand(files, o, quiet()));
 
   program
     .command('dump')
@@ -90,7 +80,7 @@ export function buildProgram(): Command {
       const out = openOut(o.out, !!o.force);
       try {
         const r = await withProgress(true, (ro) => runJob(file, { ...baseJob('dump'), outFd: out.fd }, ro));
-        if (!r.ok) return fail(r);
+        if (!r.ok) fail(r);
       } finally {
         out.close();
       }
@@ -102,12 +92,12 @@ export function buildProgram(): Command {
     .argument('<file>', 'RDB file, optionally compressed; - for stdin')
     .option('--json', 'machine-readable output')
     .action(async (file: string, o: { json?: boolean }) => {
-      const r = await withProgress(!!program.opts().quiet, (ro) => runJob(file, baseJob('info'), ro));
+      const r = await withProgress(quiet(), (ro) => runJob(file, baseJob('info'), ro));
       if (!r.ok) return fail(r);
       const report = infoReport(file === '-' ? '<stdin>' : file, r.info, r.keys);
       process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : infoText(report));
       if (r.info.checksum === 'mismatch') {
-        process.stderr.write(`${report.file}: offset ${r.info.bytes - 8}: checksum ${r.info.computedChecksum} (CRC-64 of the bytes before it), found ${r.info.storedChecksum}\n`);
+        process.stderr.write(`${report.file}: offset ${r.info.crcEnd}: checksum ${r.info.computedChecksum} (CRC-64 of the bytes before it), found ${r.info.storedChecksum}\n`);
         process.exitCode = EXIT.input;
       }
     });
@@ -117,7 +107,7 @@ export function buildProgram(): Command {
     .description('full structural walk plus checksum; exit 0 when sound, 2 with the offset of the first defect')
     .argument('<file>', 'RDB file, optionally compressed; - for stdin')
     .action(async (file: string) => {
-      const r = await withProgress(!!program.opts().quiet, (ro) => runJob(file, baseJob('check'), ro));
+      const r = await withProgress(quiet(), (ro) => runJob(file, baseJob('check'), ro));
       if (!r.ok) return fail(r);
       const name = file === '-' ? '<stdin>' : file;
       const sum = r.info.checksum === 'ok' ? 'checksum ok' : r.info.checksum === 'disabled' ? 'checksum not computed by the server' : 'no checksum (RDB < 5)';
@@ -126,13 +116,6 @@ export function buildProgram(): Command {
 
   return program;
 }
-
-function fail(r: JobResult): void {
-  reportFailure(r);
-  process.exitCode = failureCode(r);
-}
-
-export const VERSION = '0.1.0';
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
@@ -150,7 +133,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     process.stderr.write(`rdbscope: internal error: ${(e as Error).message}\n`);
-    if (debug) process.stderr.write(`${(e as Error).stack}\n`);
+    if (flags.debug) process.stderr.write(`${(e as Error).stack}\n`);
     process.exitCode = EXIT.usage;
   }
 }

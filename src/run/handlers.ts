@@ -1,31 +1,38 @@
 /** Per-command work on each key inside the parse worker. */
-import type { FileInfo, KeyRecord, ValueVisitor } from '../types.ts';
+import type { FileInfo, KeyRecord, RedisType, ValueVisitor } from '../types.ts';
 import type { InstanceEstimate } from '../memory/instance.ts';
 import { CanonicalCollector, canonicalBytes } from '../dump/canonical.ts';
-import type { FdWriter } from './output.ts';
-import type { Job, JobError } from './job.ts';
+import { Aggregator, type AnalyzeOptions } from '../analyze/aggregate.ts';
+import { Glob } from '../analyze/glob.ts';
+import { LineWriter } from '../report/write.ts';
+import { writeKeysCsvRow } from '../report/csv.ts';
+import { writeKeyJsonl } from '../report/jsonl.ts';
+import { KeyRedactor } from '../report/redact.ts';
+import type { Job, JobError, KeyFilterSpec } from './job.ts';
 
 export interface Handler {
   visitor?: ValueVisitor;
   onHeader?: (info: FileInfo) => void;
   onKey: (rec: KeyRecord) => void;
-  /** What the job hands back besides the FileInfo (analyze: the file's report). */
+  /** Flush output and return what the job hands back besides the FileInfo (analyze: the file's report). */
   finish(info: FileInfo, instance: InstanceEstimate | null, error: JobError | null): unknown;
 }
 
-const nothing = () => undefined;
-
-export function makeHandler(job: Job, out: FdWriter | null): Handler {
+export function makeHandler(job: Job, out: LineWriter | null): Handler {
   switch (job.kind) {
     case 'dump':
       return dumpHandler(out!);
+    case 'keys':
+      return keysHandler(job, out!);
+    case 'analyze':
+      return analyzeHandler(job, out);
     default:
-      return { onKey: nothing, finish: nothing };
+      return { onKey() {}, finish: () => undefined };
   }
 }
 
 /** `dump`: one canonical JSON object per key (TRUTH-FORMAT.md). */
-function dumpHandler(out: FdWriter): Handler {
+function dumpHandler(out: LineWriter): Handler {
   const col = new CanonicalCollector();
   return {
     visitor: col,
@@ -46,6 +53,66 @@ function dumpHandler(out: FdWriter): Handler {
       if (rec.idleS >= 0) o.lru_idle_s = rec.idleS;
       out.write(JSON.stringify(o) + '\n');
     },
-    finish: nothing,
+    finish: () => out.flush(),
+  };
+}
+
+/** `--db`, `--type`, `--match`, `--min-bytes`. */
+export function keyFilter(spec: KeyFilterSpec | null): ((rec: KeyRecord) => boolean) | null {
+  if (!spec) return null;
+  const dbs = spec.dbs ? new Set(spec.dbs) : null;
+  const types = spec.types ? new Set(spec.types as RedisType[]) : null;
+  const glob = spec.match !== null ? new Glob(spec.match) : null;
+  const min = spec.minBytes;
+  if (!dbs && !types && !glob && min <= 0) return null;
+  return (rec) =>
+    (dbs === null || dbs.has(rec.db)) &&
+    (types === null || types.has(rec.type)) &&
+    rec.memoryBytes >= min &&
+    (glob === null || glob.match(rec.key, 0, rec.keyLength));
+}
+
+/** Per-key rows (CSV or JSONL) into `out`; the CSV header is written by the caller. */
+function rowWriter(job: Job, out: LineWriter): (rec: KeyRecord) => void {
+  const redactor = job.redact ? new KeyRedactor(job.analyze as AnalyzeOptions | undefined) : null;
+  const sink = out.sink;
+  if (job.rows === 'jsonl') {
+    return (rec) => {
+      writeKeyJsonl(sink, rec, redactor);
+      out.committed();
+    };
+  }
+  return (rec) => {
+    writeKeysCsvRow(sink, rec, redactor);
+    out.committed();
+  };
+}
+
+function keysHandler(job: Job, out: LineWriter): Handler {
+  const write = rowWriter(job, out);
+  const pass = keyFilter(job.filter);
+  return {
+    onKey: pass ? (rec) => pass(rec) && write(rec) : write,
+    finish: () => out.flush(),
+  };
+}
+
+/** `analyze`: the file's aggregate, plus keys.csv rows when asked. */
+function analyzeHandler(job: Job, out: LineWriter | null): Handler {
+  const agg = new Aggregator(job.analyze as AnalyzeOptions);
+  const write = out && job.rows ? rowWriter(job, out) : null;
+  return {
+    onHeader: (info) => agg.beginFile(job.file, info),
+    onKey: write
+      ? (rec) => {
+          agg.add(rec);
+          write(rec);
+        }
+      : (rec) => agg.add(rec),
+    finish(info, instance) {
+      out?.flush();
+      agg.addFile(info, job.file, instance?.usedMemory ?? null);
+      return agg.toReport();
+    },
   };
 }

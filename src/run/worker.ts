@@ -9,7 +9,7 @@ import { PortSource, setProgress } from '../input/channel.ts';
 import { Scan } from '../scan.ts';
 import { RdbError } from '../types.ts';
 import { versionFromOption } from '../format/version.ts';
-import { FdWriter } from './output.ts';
+import { LineWriter } from '../report/write.ts';
 import { makeHandler } from './handlers.ts';
 import type { Job, JobError, JobResult } from './job.ts';
 
@@ -21,7 +21,7 @@ interface WorkerInput {
 
 function run({ job, port, control }: WorkerInput): JobResult {
   const src: ChunkSource = job.path !== null ? fileSource(job.path) : new PortSource(port!, control, job.file);
-  const out = job.outFd >= 0 ? new FdWriter(job.outFd) : null;
+  const out = job.outFd >= 0 ? new LineWriter(job.outFd, false) : null;
   const handler = makeHandler(job, out);
   let n = 0;
   const onKey = handler.onKey;
@@ -42,11 +42,9 @@ function run({ job, port, control }: WorkerInput): JobResult {
   const base = () => ({ info: scan.parser.info, keys: scan.parser.keys, bytes: scan.parser.offset, modelVersion: scan.model?.v ?? 0, allocator: job.memory?.allocator ?? null });
   try {
     const result = scan.run();
-    out?.flush();
     setProgress(control, scan.parser.offset, n);
     return { ok: true, ...base(), instance: result.instance, report: handler.finish(result.info, result.instance, null) };
   } catch (e) {
-    out?.flush();
     const error = jobError(e);
     return { ok: false, error, ...base(), instance: scan.instanceSoFar(), report: handler.finish(scan.parser.info, scan.instanceSoFar(), error) };
   }

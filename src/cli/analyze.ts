@@ -1,0 +1,286 @@
+/**
+ * `rdbscope analyze` and `rdbscope keys` over one or more files: one parse worker per file,
+ * `--jobs` at a time, per-file reports merged exactly; reports written only when every file
+ * was read to the end (or, with --partial, marked INCOMPLETE).
+ */
+import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { runJob, type Progress, type RunOptions } from '../run/runner.ts';
+import type { Job, JobResult } from '../run/job.ts';
+import { mergeReports, type AnalyzeOptions } from '../analyze/aggregate.ts';
+import { parseBudgets, evaluateBudgets, describeBreaches } from '../analyze/budget.ts';
+import { parseSize } from '../analyze/units.ts';
+import { writeReports, parseFormats, plannedOutputs, checkOutputs, REPORT_FILES } from '../report/write.ts';
+import { keysCsvHeader } from '../report/csv.ts';
+import type { Report } from '../report/schema.ts';
+import { formatBytes, formatCount } from '../analyze/units.ts';
+import { progressDisplay } from './progress.ts';
+import { UsageError, memoryOptions, openOut, reportFailure, EXIT, VERSION } from './common.ts';
+
+/** Run `job` over every file, `jobs` at a time, with one progress display over all of them. */
+export async function runFiles(files: string[], job: (i: number) => Omit<Job, 'path' | 'file'>, jobs: number, quiet: boolean): Promise<JobResult[]> {
+  const display = await progressDisplay(quiet);
+  const live = new Map<number, Progress>();
+  const totals = files.map((f) => {
+    try {
+      return f === '-' ? null : statSync(f).size;
+    } catch {
+      return null;
+    }
+  });
+  const results: JobResult[] = new Array(files.length);
+  let next = 0;
+  const onProgress = (i: number): RunOptions['onProgress'] => (p) => {
+    live.set(i, p);
+    let bytes = 0;
+    let keys = 0;
+    for (const q of live.values()) {
+      bytes += q.bytes;
+      keys += q.keys;
+    }
+    const known = totals.every((t) => t !== null);
+    display.update({ file: files.length === 1 ? p.file : `${files.length} files`, bytes, keys, total: known ? totals.reduce((a, b) => a! + b!, 0) : null });
+  };
+  const lane = async () => {
+    while (next < files.length) {
+      const i = next++;
+      results[i] = await runJob(files[i], job(i), { onProgress: onProgress(i) });
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, files.length)) }, lane));
+  } finally {
+    display.stop();
+  }
+  return results;
+}
+
+export function jobsOption(v: string | undefined): number {
+  if (v === undefined) return availableParallelism();
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--jobs: expected a positive integer, got ${v}`);
+  return n;
+}
+
+function intOption(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name}: expected a non-negative integer, got ${v}`);
+  return n;
+}
+
+function sizeOption(name: string, v: string | undefined): number | null {
+  if (v === undefined) return null;
+  try {
+    return parseSize(v);
+  } catch {
+    throw new UsageError(`${name}: expected a size such as 512mb or 1073741824, got ${v}`);
+  }
+}
+
+export interface KeysCliOptions {
+  format?: string;
+  out?: string;
+  force?: boolean;
+  db?: string[];
+  type?: string[];
+  match?: string;
+  minBytes?: string;
+  redisVersion?: string;
+  allocator?: string;
+  redact?: boolean;
+  jobs?: string;
+}
+
+const TYPES = ['string', 'list', 'set', 'zset', 'hash', 'stream', 'module'];
+
+export async function keysCommand(files: string[], o: KeysCliOptions, quiet: boolean): Promise<void> {
+  const format = o.format ?? 'csv';
+  if (format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl, got ${format}`);
+  const dbs = o.db?.flatMap((d) => d.split(',')).map((d) => {
+    if (!/^\d+$/.test(d)) throw new UsageError(`--db: expected a database number, got ${d}`);
+    return Number(d);
+  });
+  const types = o.type?.flatMap((t) => t.split(','));
+  for (const t of types ?? []) if (!TYPES.includes(t)) throw new UsageError(`--type must be one of ${TYPES.join(', ')}, got ${t}`);
+  const memory = memoryOptions(o);
+  const out = openOut(o.out, !!o.force);
+  try {
+    if (format === 'csv') writeSync(out.fd, keysCsvHeader());
+    const results = await runFiles(files, () => ({
+      kind: 'keys',
+      outFd: out.fd,
+      rows: format,
+      header: false,
+      filter: { dbs: dbs ?? null, types: types ?? null, match: o.match ?? null, minBytes: sizeOption('--min-bytes', o.minBytes) ?? 0 },
+      memory,
+      fileIndex: 0,
+      analyze: null,
+      redact: !!o.redact,
+    }), jobsOption(o.jobs), quiet);
+    const failed = results.filter((r) => !r.ok);
+    for (const r of failed) reportFailure(r);
+    if (failed.length) process.exitCode = failed.some((r) => r.error?.kind === 'internal') ? EXIT.usage : failed.every((r) => r.error?.kind === 'pipe') ? EXIT.ok : EXIT.input;
+  } finally {
+    out.close();
+  }
+}
+
+export interface AnalyzeCliOptions extends Omit<KeysCliOptions, 'format' | 'out'> {
+  out?: string;
+  format?: string;
+  keys?: boolean;
+  separators?: string;
+  maxChildren?: string;
+  depth?: string;
+  top?: string;
+  bigElement?: string;
+  queueThreshold?: string;
+  policy?: string;
+  maxmemory?: string;
+  failOn?: string[];
+  partial?: boolean;
+}
+
+export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quiet: boolean): Promise<void> {
+  const outDir = o.out ?? 'rdbscope-report';
+  let formats;
+  try {
+    formats = parseFormats(o.format ?? 'all');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const budgets = (() => {
+    try {
+      return parseBudgets(o.failOn ?? []);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  })();
+  const diffOnly = budgets.filter((b) => b.diff);
+  if (diffOnly.length) throw new UsageError(`--fail-on ${diffOnly[0].text}: compares two snapshots; use it with rdbscope diff`);
+  const analyze: AnalyzeOptions = {
+    separators: o.separators,
+    maxChildren: o.maxChildren === undefined ? undefined : intOption('--max-children', o.maxChildren, 1000),
+    depth: o.depth === undefined ? undefined : intOption('--depth', o.depth, 0),
+    top: o.top === undefined ? undefined : intOption('--top', o.top, 100),
+    bigElement: sizeOption('--big-element', o.bigElement) ?? undefined,
+    queueThreshold: o.queueThreshold === undefined ? undefined : intOption('--queue-threshold', o.queueThreshold, 10000),
+    policy: o.policy ?? null,
+    maxmemory: sizeOption('--maxmemory', o.maxmemory),
+    toolVersion: VERSION,
+    nowMs: Date.now(),
+  };
+  const memory = memoryOptions(o);
+  const withKeys = o.keys !== false && formats.includes('csv');
+  const planned = plannedOutputs(outDir, formats, withKeys);
+  try {
+    checkOutputs(planned, !!o.force);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  mkdirSync(outDir, { recursive: true });
+  // keys.csv streams during the parse into a temporary file, renamed once the run is sound.
+  const keysPath = join(outDir, REPORT_FILES.keysCsv);
+  const keysTmp = `${keysPath}.partial-${process.pid}`;
+  let keysFd = -1;
+  if (withKeys) {
+    keysFd = openSync(keysTmp, 'w');
+    writeSync(keysFd, keysCsvHeader());
+  }
+  let results: JobResult[];
+  try {
+    results = await runFiles(files, (i) => ({
+      kind: 'analyze',
+      outFd: keysFd,
+      rows: withKeys ? 'csv' : null,
+      header: false,
+      filter: null,
+      memory,
+      fileIndex: i,
+      analyze: analyze as Record<string, unknown>,
+      redact: !!o.redact,
+    }), jobsOption(o.jobs), quiet);
+  } finally {
+    if (keysFd >= 0) closeSync(keysFd);
+  }
+  const failed = results.filter((r) => !r.ok);
+  for (const r of failed) reportFailure(r);
+  const reports = results.map((r) => r.report as Report | undefined).filter((r): r is Report => !!r);
+  if (failed.length && (!o.partial || reports.length === 0)) {
+    if (withKeys) rmSync(keysTmp, { force: true });
+    if (failed.length && !o.partial) process.stderr.write('rdbscope: no report written (use --partial to write what was read, marked INCOMPLETE)\n');
+    process.exitCode = failed.some((r) => r.error?.kind === 'internal') ? EXIT.usage : EXIT.input;
+    return;
+  }
+  const report = reports.length === 1 ? reports[0] : mergeReports(reports);
+  const incomplete = failed.length ? incompleteLine(files, results) : null;
+  // report.json carries the marker as its first property.
+  const written = writeReports(incomplete ? ({ incomplete, ...report } as Report) : report, outDir, formats, { force: !!o.force, redact: !!o.redact });
+  if (incomplete) for (const p of written) if (!p.endsWith('.json')) prependLine(p, `${p.endsWith('.md') ? '> **' : '# '}${incomplete}${p.endsWith('.md') ? '**' : ''}`);
+  if (withKeys) {
+    if (incomplete) await prependFile(keysTmp, keysPath, `# ${incomplete}\n`);
+    else renameSync(keysTmp, keysPath);
+    written.push(keysPath);
+  }
+  printSummary(report, written, incomplete);
+  if (incomplete) {
+    process.exitCode = EXIT.input;
+    return;
+  }
+  const verdict = evaluateBudgets(report, budgets);
+  if (verdict.breaches.length) {
+    for (const line of describeBreaches(verdict)) process.stderr.write(`rdbscope: budget exceeded: ${line}\n`);
+    process.exitCode = EXIT.budget;
+  }
+}
+
+/** `INCOMPLETE: stopped at offset X of Y (Z% of the file): <reason>` for the first failed file. */
+function incompleteLine(files: string[], results: JobResult[]): string {
+  const i = results.findIndex((r) => !r.ok);
+  const r = results[i];
+  const size = files[i] === '-' ? null : (() => {
+    try {
+      return statSync(files[i]).size;
+    } catch {
+      return null;
+    }
+  })();
+  const at = r.error?.offset ?? r.bytes;
+  const share = size ? ` (${((100 * at) / size).toFixed(1)}% of the file)` : '';
+  const reason = r.error?.expected ?? r.error?.message ?? 'unknown error';
+  return `INCOMPLETE: stopped at offset ${at} of ${size ?? 'unknown size'}${share}: ${files.length > 1 ? `${files[i]}: ` : ''}${reason}`;
+}
+
+function prependLine(path: string, line: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, line + '\n');
+    writeSync(fd, readFileSync(path)); // report files are small
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+async function prependFile(src: string, dst: string, head: string): Promise<void> {
+  const out = createWriteStream(dst);
+  out.write(head);
+  const input = createReadStream(src);
+  input.pipe(out);
+  await once(out, 'finish');
+  rmSync(src, { force: true });
+}
+
+function printSummary(r: Report, written: string[], incomplete: string | null): void {
+  const s = r.summary as unknown as Record<string, number | null>;
+  const lines: string[] = [];
+  if (incomplete) lines.push(incomplete);
+  lines.push(`${formatCount(Number(s.keys))} keys, ${formatBytes(Number(s.bytes))} estimated (MEMORY USAGE sum)`);
+  for (const f of r.findings.slice(0, 5)) lines.push(`[${f.severity}] ${f.message}`);
+  lines.push(`reports: ${written.join(', ')}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
