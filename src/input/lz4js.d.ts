@@ -24,3 +24,9 @@ declare module 'lz4js' {
   };
   export default lz4js;
 }
+
+/** lz4js' own xxh32 (used by the tests as a reference). */
+declare module 'lz4js/xxh32.js' {
+  const xxh32: { hash(seed: number, b: Uint8Array, i: number, n: number): number };
+  export default xxh32;
+}
