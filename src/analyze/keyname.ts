@@ -10,6 +10,8 @@
  *   key must be recoverable (`keyName` does both).
  */
 
+import { isValidUtf8 as validUtf8 } from '../format/text.ts';
+
 type SliceFn = (this: Uint8Array, start: number, end: number) => string;
 
 /** Node's native UTF-8 slice works on any Uint8Array (about 2× faster than TextDecoder on short keys). */
@@ -22,36 +24,9 @@ export function isAscii(b: Uint8Array, s = 0, e = b.length): boolean {
   return true;
 }
 
-/** Strict UTF-8 validation of `b[s, e)`, no allocation, ASCII fast path. */
+/** Strict UTF-8 validation (shared with the decoders). */
 export function isValidUtf8(b: Uint8Array, s = 0, e = b.length): boolean {
-  let i = s;
-  while (i < e) {
-    const c = b[i];
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    if (c < 0xc2 || c > 0xf4) return false;
-    if (c < 0xe0) {
-      if (i + 1 >= e || (b[i + 1] & 0xc0) !== 0x80) return false;
-      i += 2;
-    } else if (c < 0xf0) {
-      if (i + 2 >= e) return false;
-      const c1 = b[i + 1];
-      if ((c1 & 0xc0) !== 0x80 || (b[i + 2] & 0xc0) !== 0x80) return false;
-      if (c === 0xe0 && c1 < 0xa0) return false; // overlong
-      if (c === 0xed && c1 > 0x9f) return false; // surrogates
-      i += 3;
-    } else {
-      if (i + 3 >= e) return false;
-      const c1 = b[i + 1];
-      if ((c1 & 0xc0) !== 0x80 || (b[i + 2] & 0xc0) !== 0x80 || (b[i + 3] & 0xc0) !== 0x80) return false;
-      if (c === 0xf0 && c1 < 0x90) return false; // overlong
-      if (c === 0xf4 && c1 > 0x8f) return false; // above U+10FFFF
-      i += 4;
-    }
-  }
-  return true;
+  return validUtf8(b, s, e);
 }
 
 /** Length of the valid UTF-8 sequence starting at `i` (0 when the byte there does not start one). */

@@ -272,6 +272,9 @@ export class RdbParser {
 
   private trailer(): void {
     const r = this.r;
+    for (const [name, n] of Object.entries(this.info.modules)) {
+      if (n > 0) this.info.warnings.push(`${n} value${n === 1 ? '' : 's'} of module type ${name} skipped (their memory is estimated by their size in the file)`);
+    }
     r.finishCrc();
     const info = this.info;
     info.crcEnd = r.offset;

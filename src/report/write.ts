@@ -112,6 +112,8 @@ export function writeReports(report: Report, outDir: string, formats: readonly R
  * Buffers rows and writes them to a file descriptor in ~1 MB chunks with writeSync. Rows are
  * either strings (`write`) or encoded straight into `sink` followed by `committed()`.
  */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 export class LineWriter {
   readonly sink: ByteSink;
   /** Lines written (including a header). */
@@ -155,8 +157,9 @@ export class LineWriter {
       try {
         off += writeSync(this.fd, s.buf, off, s.pos - off);
       } catch (e) {
-        // A non-blocking pipe (stdout) that is full: try again.
+        // A non-blocking pipe (stdout) that is full: wait a moment and try again.
         if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        Atomics.wait(PAUSE, 0, 0, 2);
       }
     }
     s.reset();
