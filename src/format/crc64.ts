@@ -1,13 +1,13 @@
 /**
- * CRC-64/Jones as Redis computes it (reflected poly 0x95AC9329AC4BC9B5, init 0, no final xor).
- * Slicing-by-8 over two 32-bit halves: JS has no fast 64-bit integers, and one table
- * lookup per byte is the dominant cost of reading a file otherwise.
+ * CRC-64/Jones as Redis computes it (reflected poly 0x95AC9329AC4BC9B5, init 0, no final xor),
+ * slicing-by-8: eight tables, one 8-byte step per iteration.
  */
+import { CRC64_WASM } from './crc64-wasm.ts';
 
 const POLY_LO = 0xac4bc9b5;
 const POLY_HI = 0x95ac9329;
 
-/** 8 tables × 256 entries × (lo, hi). Table k maps a byte followed by k zero bytes. */
+/** 8 tables × 256 entries × (lo, hi) = little-endian i64s. Table k maps a byte followed by k zero bytes. */
 const T = new Uint32Array(8 * 256 * 2);
 for (let b = 0; b < 256; b++) {
   let lo = b;
@@ -35,42 +35,36 @@ for (let k = 1; k < 8; k++) {
   }
 }
 
-/** Running CRC state; `lo`/`hi` are the halves of the 64-bit value. */
+/**
+ * The table-driven loop runs in WebAssembly (crc64.wat), where 64-bit integers are native:
+ * about four times the speed of the same loop over two 32-bit halves in JS.
+ */
+const wasm = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(CRC64_WASM, 'base64'))).exports as {
+  memory: WebAssembly.Memory;
+  crc(state: bigint, ptr: number, len: number): bigint;
+};
+const DATA = 65536;
+const heap = new Uint8Array(wasm.memory.buffer);
+const SLICE = heap.length - DATA;
+new Uint32Array(wasm.memory.buffer, 0, T.length).set(T);
+
+/** Running CRC state. */
 export class Crc64 {
-  lo = 0;
-  hi = 0;
+  value = 0n;
 
   update(buf: Uint8Array, start: number, end: number): void {
-    let lo = this.lo;
-    let hi = this.hi;
-    let i = start;
-    const t = T;
-    for (const stop = end - 7; i < stop; i += 8) {
-      lo ^= buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
-      hi ^= buf[i + 4] | (buf[i + 5] << 8) | (buf[i + 6] << 16) | (buf[i + 7] << 24);
-      const a = (7 * 256 + (lo & 0xff)) * 2;
-      const b = (6 * 256 + ((lo >>> 8) & 0xff)) * 2;
-      const c = (5 * 256 + ((lo >>> 16) & 0xff)) * 2;
-      const d = (4 * 256 + (lo >>> 24)) * 2;
-      const e = (3 * 256 + (hi & 0xff)) * 2;
-      const f = (2 * 256 + ((hi >>> 8) & 0xff)) * 2;
-      const g = (256 + ((hi >>> 16) & 0xff)) * 2;
-      const h = (hi >>> 24) * 2;
-      lo = t[a] ^ t[b] ^ t[c] ^ t[d] ^ t[e] ^ t[f] ^ t[g] ^ t[h];
-      hi = t[a + 1] ^ t[b + 1] ^ t[c + 1] ^ t[d + 1] ^ t[e + 1] ^ t[f + 1] ^ t[g + 1] ^ t[h + 1];
+    let v = this.value;
+    for (let s = start; s < end; s += SLICE) {
+      const e = Math.min(end, s + SLICE);
+      heap.set(buf.subarray(s, e), DATA);
+      v = wasm.crc(v, DATA, e - s);
     }
-    for (; i < end; i++) {
-      const q = ((lo ^ buf[i]) & 0xff) * 2;
-      lo = ((lo >>> 8) | (hi << 24)) ^ t[q];
-      hi = (hi >>> 8) ^ t[q + 1];
-    }
-    this.lo = lo >>> 0;
-    this.hi = hi >>> 0;
+    this.value = BigInt.asUintN(64, v);
   }
 
   /** The value as 16 hex digits. */
   hex(): string {
-    return this.hi.toString(16).padStart(8, '0') + this.lo.toString(16).padStart(8, '0');
+    return this.value.toString(16).padStart(16, '0');
   }
 }
 
