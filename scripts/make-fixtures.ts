@@ -31,7 +31,7 @@ import {
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'fixtures');
 const GENERATOR = 'scripts/make-fixtures.ts';
-const SEED = 20240601;
+export const SEED = 20240601;
 /** 2035-01-01T00:00:00Z in ms. */
 const T2035 = Date.UTC(2035, 0, 1);
 const VALUE_MAX_ELEMENTS = 1000;
@@ -48,7 +48,7 @@ const NONDETERMINISM = [
 // ---------------------------------------------------------------------------------------
 // Deterministic PRNG (mulberry32)
 
-class Rng {
+export class Rng {
   private s: number;
   constructor(seed: number) {
     this.s = seed >>> 0;
@@ -222,14 +222,14 @@ function scoreJ(x: number): J {
 // ---------------------------------------------------------------------------------------
 // Filling
 
-interface Tracked {
+export interface Tracked {
   db: number;
   key: Buffer;
   /** PEXPIREAT to apply at the end of the fill (absolute ms), or null. */
   expireAt: number | null;
 }
 
-class Filler {
+export class Filler {
   readonly keys: Tracked[] = [];
   private readonly seen = new Set<string>();
   private q: RespArg[][] = [];
@@ -301,8 +301,9 @@ const ttlAt = (i: number) => T2035 + i * 3_600_000 + i;
 
 // ---------------------------------------------------------------------------------------
 // Fixture: shop-7.0 — a small e-shop (Magento-ish object/page cache, sessions, queues)
+// (exported with Filler/Rng: test/shop.test.ts builds the same shop on a live server)
 
-async function fillShop(f: Filler): Promise<void> {
+export async function fillShop(f: Filler): Promise<void> {
   const { rng } = f;
   let ttl = 0;
   f.notes.push(

@@ -127,11 +127,13 @@ async function verifyDeferred(result: JobResult, path: string, guessEnd: number,
   info.checksum = 'mismatch';
   if (recordOnly || !result.ok) return;
   result.ok = false;
+  // `expected` is the text after `offset N: `, as in RdbError (analyze --partial quotes it).
+  const expected = `checksum ${info.computedChecksum} (CRC-64 of the bytes before it), found ${info.storedChecksum}`;
   result.error = {
     kind: 'input',
-    message: `${result.info ? pathName(path) : path}: offset ${info.crcEnd}: checksum ${info.computedChecksum} (CRC-64 of the bytes before it), found ${info.storedChecksum}`,
+    message: `${result.info ? pathName(path) : path}: offset ${info.crcEnd}: ${expected}`,
     offset: info.crcEnd,
-    expected: `checksum ${info.computedChecksum}`,
+    expected,
   };
 }
 

@@ -1,0 +1,340 @@
+/**
+ * Acceptance test of `rdbscope analyze` on an e-shop as the ops playbook describes it:
+ * object cache hashes `cache:product:<id>` with TTLs, full-page cache strings
+ * `fpc:category:<id>:store:<code>`, sessions `session:<32 hex>` (every fifth without TTL), an
+ * abandoned `queue:email:pending` list of 12000 jobs, Sidekiq and Bull queues, an order event
+ * stream with pending entries, keys without a namespace; db 0 and db 3.
+ *
+ * With redis-server on PATH the shop is built live (scripts/make-fixtures.ts `fillShop`, with
+ * a seed of its own so the keys differ from the committed fixture), the truth is read from the
+ * live server (TYPE, PTTL, LLEN/ZCARD/XLEN, XINFO GROUPS pending, and MEMORY USAGE SAMPLES 0
+ * after DEBUG RELOAD, so the layout is what a loader holds) and the very dump the server
+ * reloaded is analysed. Without redis-server the same checks run against the committed
+ * fixtures/shop-7.0.rdb and its truth file (memory_usage_after_reload).
+ *
+ * The expected namespace of every key is written out below from how the keys were named,
+ * not derived from the tool's collapsing rules.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hasRedis, startRedis, type RedisHandle, type RespValue } from './helpers/redis.ts';
+import { fixturesDir, repoRoot, truthKeyBytes, type Truth } from './helpers/truth.ts';
+import { Filler, Rng, fillShop } from '../scripts/make-fixtures.ts';
+import type { Report } from '../src/report/schema.ts';
+
+const cli = join(repoRoot, 'bin', 'rdbscope.js');
+const LIVE = hasRedis();
+const SOURCE = LIVE ? 'live redis-server' : 'fixtures/shop-7.0.rdb';
+/** A seed of the test's own: the live shop has other session ids, prices, pages than the fixture. */
+const LIVE_SEED = 4242;
+
+// ---------------------------------------------------------------------------------------
+// dist/ (the CLI runs the compiled code)
+
+function newestMtime(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Build dist/ when missing or older than src/ (a lock keeps parallel test files from building at once). */
+async function ensureBuilt(): Promise<void> {
+  const main = join(repoRoot, 'dist', 'cli', 'main.js');
+  const stale = () => !existsSync(main) || statSync(main).mtimeMs < newestMtime(join(repoRoot, 'src'));
+  if (!stale()) return;
+  const lock = join(tmpdir(), `rdbscope-build-lock-${Buffer.from(repoRoot).toString('hex').slice(-32)}`);
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`build lock ${lock} held for too long`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    if (stale()) {
+      // tsc emits even with type errors (e.g. in a file someone is editing); fail only without a CLI.
+      const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8' });
+      if (!existsSync(main)) throw new Error(`building dist/ failed:\n${r.stdout}${r.stderr}`);
+    }
+  } finally {
+    rmdirSync(lock);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Truth
+
+interface ShopKey {
+  db: number;
+  key: string;
+  type: string;
+  /** No TTL (PTTL -1). */
+  noTtl: boolean;
+  /** MEMORY USAGE key SAMPLES 0 of the loaded dump. */
+  bytes: number;
+  /** LLEN / ZCARD / XLEN (list, zset, stream), else null. */
+  length: number | null;
+  /** Streams: the largest pending count among the consumer groups. */
+  pending: number | null;
+}
+
+function num(v: RespValue): number {
+  if (typeof v !== 'number') throw new Error(`expected an integer reply, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Build the shop on a fresh server, record the truth, return it with a copy of the dump. */
+async function liveShop(dir: string): Promise<{ keys: ShopKey[]; dump: string }> {
+  const r: RedisHandle = await startRedis();
+  try {
+    const f = new Filler(r, new Rng(LIVE_SEED));
+    await fillShop(f);
+    await f.flush();
+    assert.equal(num(await r.call('DBSIZE')) > 0, true);
+
+    // DEBUG RELOAD saves the dataset and loads that file back: the dump on disk is exactly
+    // what the server now holds, and MEMORY USAGE describes the layout a loader builds.
+    assert.equal(await r.call('DEBUG', 'RELOAD'), 'OK');
+    const [, dirReply] = (await r.call('CONFIG', 'GET', 'dir')) as Buffer[];
+    const [, nameReply] = (await r.call('CONFIG', 'GET', 'dbfilename')) as Buffer[];
+    const dump = join(dir, 'shop-live.rdb');
+    copyFileSync(join(String(dirReply), String(nameReply)), dump);
+
+    const out: ShopKey[] = [];
+    for (const db of [...new Set(f.keys.map((k) => k.db))].sort((a, b) => a - b)) {
+      const keys = f.keys.filter((k) => k.db === db);
+      await r.call('SELECT', db);
+      const base = await r.pipeline(keys.flatMap((k) => [['TYPE', k.key], ['PTTL', k.key], ['MEMORY', 'USAGE', k.key, 'SAMPLES', '0']]));
+      const types = keys.map((_, i) => String(base[3 * i]));
+      const lenCmd: Record<string, string> = { list: 'LLEN', zset: 'ZCARD', stream: 'XLEN' };
+      const lens = await r.pipeline(keys.map((k, i) => (lenCmd[types[i]] ? [lenCmd[types[i]], k.key] : ['PING'])));
+      const groups = await r.pipeline(keys.map((k, i) => (types[i] === 'stream' ? ['XINFO', 'GROUPS', k.key] : ['PING'])));
+      keys.forEach((k, i) => {
+        const pttl = num(base[3 * i + 1]);
+        assert.ok(pttl === -1 || pttl > 0, `PTTL of ${k.key}: ${pttl}`);
+        let pending: number | null = null;
+        if (types[i] === 'stream') {
+          pending = 0;
+          for (const g of groups[i] as RespValue[][]) {
+            for (let j = 0; j < g.length; j += 2) if (String(g[j]) === 'pending') pending = Math.max(pending, num(g[j + 1]));
+          }
+        }
+        out.push({
+          db,
+          key: k.key.toString('utf8'),
+          type: types[i],
+          noTtl: pttl === -1,
+          bytes: num(base[3 * i + 2]),
+          length: lenCmd[types[i]] ? num(lens[i]) : null,
+          pending,
+        });
+      });
+    }
+    const keyspace = String(await r.call('INFO', 'keyspace'));
+    const onServer = [...keyspace.matchAll(/^db\d+:keys=(\d+)/gm)].reduce((s, m) => s + Number(m[1]), 0);
+    assert.equal(out.length, onServer, 'every key on the server was tracked');
+    return { keys: out, dump };
+  } finally {
+    await r.stop();
+  }
+}
+
+/** The committed fixture's truth in the same shape. */
+function fixtureShop(): { keys: ShopKey[]; dump: string } {
+  const truth = JSON.parse(readFileSync(join(fixturesDir, 'shop-7.0.truth.json'), 'utf8')) as Truth;
+  const keys = truth.keys.map((k): ShopKey => {
+    const stream = (k.extra as { stream?: { groups_pel?: { pel: unknown[] }[] } } | undefined)?.stream;
+    const after = k.extra?.memory_usage_after_reload;
+    assert.equal(typeof after, 'number', `memory_usage_after_reload of ${k.key}`);
+    return {
+      db: k.db,
+      key: truthKeyBytes(k).toString('utf8'),
+      type: k.type,
+      noTtl: k.expire_at_ms === null,
+      bytes: after as number,
+      length: ['list', 'zset', 'stream'].includes(k.type) ? k.length : null,
+      pending: k.type === 'stream' ? Math.max(0, ...(stream?.groups_pel ?? []).map((g) => g.pel.length)) : null,
+    };
+  });
+  return { keys, dump: join(fixturesDir, 'shop-7.0.rdb') };
+}
+
+// ---------------------------------------------------------------------------------------
+// Expected namespaces, written from how fillShop names its keys
+
+/** Keys that are their own namespace (singletons: queues, Sidekiq/Bull bookkeeping, no-namespace keys). */
+const LITERAL = new Set([
+  'queue:email:pending',
+  'queue:default',
+  'queues',
+  'stat:processed',
+  'stat:failed',
+  'schedule',
+  'retry',
+  'bull:mail:wait',
+  'bull:mail:active',
+  'bull:mail:id',
+  'bull:mail:completed',
+  'bull:mail:delayed',
+  'bull:mail:events',
+  'events:orders',
+  'leaderboard:bestsellers:week',
+  'search:terms:popular',
+  'tags:catalog',
+  'counter',
+  'config',
+  'deadbeefcafe', // 12 hex letters without a digit: a word (documented rule 2), its own namespace
+  'lock:cron:indexer_reindex_all_invalid',
+  'cache:config:store:default',
+]);
+
+function expectedPattern(key: string): string {
+  let m: RegExpExecArray | null;
+  if (/^cache:product:\d+$/.test(key)) return 'cache:product:*';
+  if ((m = /^fpc:category:\d+:store:(default|de|fr)$/.exec(key))) return `fpc:category:*:store:${m[1]}`;
+  if (/^session:[0-9a-f]{32}$/.test(key)) return 'session:*';
+  if (/^bull:mail:\d+$/.test(key)) return 'bull:mail:*';
+  if (/^product:\d+:category_ids$/.test(key)) return 'product:*:category_ids';
+  if (/^rate:ip:\d+\.\d+\.\d+\.\d+$/.test(key)) return 'rate:ip:*';
+  if (key === '12345') return '<number>';
+  if (LITERAL.has(key)) return key;
+  throw new Error(`the shop has a key this test does not know: ${JSON.stringify(key)} (add its namespace here)`);
+}
+
+interface Group {
+  keys: number;
+  noTtlKeys: number;
+  bytes: number;
+  dbs: Set<number>;
+}
+
+function groupTruth(keys: ShopKey[]): Map<string, Group> {
+  const out = new Map<string, Group>();
+  for (const k of keys) {
+    const p = expectedPattern(k.key);
+    let g = out.get(p);
+    if (!g) out.set(p, (g = { keys: 0, noTtlKeys: 0, bytes: 0, dbs: new Set() }));
+    g.keys++;
+    if (k.noTtl) g.noTtlKeys++;
+    g.bytes += k.bytes;
+    g.dbs.add(k.db);
+  }
+  return out;
+}
+
+/** `db/key` of the keys a queue threshold must list: list/zset/stream longer than it, or a stream with more pending. */
+function expectedQueues(keys: ShopKey[], threshold: number): string[] {
+  return keys
+    .filter((k) => (k.length !== null && k.length > threshold) || (k.pending !== null && k.pending > threshold))
+    .map((k) => `${k.db}/${k.key}`)
+    .sort();
+}
+
+// ---------------------------------------------------------------------------------------
+
+function analyze(dump: string, out: string, extra: string[] = []): Report {
+  const r = spawnSync(process.execPath, [cli, 'analyze', dump, '--out', out, '--quiet', '--allocator', 'jemalloc16', ...extra], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, `analyze exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
+}
+
+describe(`shop acceptance (${SOURCE})`, { timeout: 120_000 }, () => {
+  let work = '';
+  let shop: ShopKey[] = [];
+  let report: Report;
+  let report30: Report;
+
+  before(async () => {
+    await ensureBuilt();
+    work = mkdtempSync(join(tmpdir(), 'rdbscope-shop-'));
+    const { keys, dump } = LIVE ? await liveShop(work) : fixtureShop();
+    shop = keys;
+    report = analyze(dump, join(work, 'report'));
+    report30 = analyze(dump, join(work, 'report-30'), ['--queue-threshold', '30']);
+  });
+
+  after(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the shop has what the playbook describes', () => {
+    const count = (re: RegExp) => shop.filter((k) => re.test(k.key)).length;
+    assert.equal(count(/^cache:product:/), 120);
+    assert.ok(shop.filter((k) => k.key.startsWith('cache:product:')).every((k) => !k.noTtl && k.type === 'hash'));
+    assert.equal(count(/^fpc:category:\d+:store:/), 24);
+    const sessions = shop.filter((k) => k.key.startsWith('session:'));
+    assert.equal(sessions.length, 80);
+    assert.ok(sessions.some((k) => k.noTtl) && sessions.some((k) => !k.noTtl), 'some sessions without TTL');
+    const pending = shop.find((k) => k.key === 'queue:email:pending');
+    assert.equal(pending?.type, 'list');
+    assert.ok((pending?.length ?? 0) > 10000);
+    assert.ok(shop.some((k) => k.key === '12345') && shop.some((k) => k.key === 'counter'));
+  });
+
+  test('summary: key and no-TTL counts exact, bytes within 2% of the summed MEMORY USAGE', () => {
+    assert.equal(report.summary.keys, shop.length);
+    assert.equal(report.summary.noTtlKeys, shop.filter((k) => k.noTtl).length);
+    assert.equal(report.summary.ttlKeys, shop.filter((k) => !k.noTtl).length);
+    const bytes = shop.reduce((s, k) => s + k.bytes, 0);
+    assert.ok(Math.abs(report.summary.bytes - bytes) <= 0.02 * bytes, `summary bytes ${report.summary.bytes}, MEMORY USAGE sum ${bytes}`);
+  });
+
+  test('namespaces: per pattern keys and no-TTL keys exact, bytes within 2%', () => {
+    const want = groupTruth(shop);
+    const got = new Map(report.namespaces.map((n) => [n.pattern, n]));
+    assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), 'namespace patterns');
+    const problems: string[] = [];
+    for (const [pattern, w] of want) {
+      const n = got.get(pattern)!;
+      if (n.keys !== w.keys) problems.push(`${pattern}: ${n.keys} keys, truth ${w.keys}`);
+      if (n.noTtlKeys !== w.noTtlKeys) problems.push(`${pattern}: ${n.noTtlKeys} keys without TTL, truth ${w.noTtlKeys}`);
+      if (n.ttlKeys !== w.keys - w.noTtlKeys) problems.push(`${pattern}: ${n.ttlKeys} keys with TTL, truth ${w.keys - w.noTtlKeys}`);
+      if (Math.abs(n.bytes - w.bytes) > 0.02 * w.bytes) problems.push(`${pattern}: ${n.bytes} bytes, MEMORY USAGE sum ${w.bytes} (${((100 * (n.bytes - w.bytes)) / w.bytes).toFixed(2)}%)`);
+      if (n.dbs.join() !== [...w.dbs].sort((a, b) => a - b).join()) problems.push(`${pattern}: dbs ${n.dbs.join()}, truth ${[...w.dbs].join()}`);
+    }
+    assert.deepEqual(problems, []);
+    // The flat list partitions the keys.
+    assert.equal(report.namespaces.reduce((s, n) => s + n.keys, 0), shop.length);
+  });
+
+  test('the no-TTL section names the leaking namespaces', () => {
+    const want = [...groupTruth(shop)].filter(([, g]) => g.noTtlKeys > 0).map(([p]) => p).sort();
+    assert.deepEqual(report.noTtl.namespaces.map((n) => n.pattern).sort(), want);
+    assert.ok(report.findings.some((f) => f.subject === 'session:*'), 'a finding about sessions without TTL');
+  });
+
+  test('queues: exactly the lists/zsets/streams over 10000', () => {
+    const want = expectedQueues(shop, 10000);
+    assert.deepEqual(want, ['0/queue:email:pending']);
+    assert.deepEqual(report.queues.map((q) => `${q.db}/${q.key}`).sort(), want);
+    assert.equal(report.queueStats.count, want.length);
+    assert.equal(report.queueStats.threshold, 10000);
+    for (const q of report.queues) assert.equal(q.length, shop.find((k) => k.key === q.key && k.db === q.db)!.length, q.key);
+  });
+
+  test('queues with --queue-threshold 30: the Sidekiq/Bull queues over 30 too', () => {
+    const want = expectedQueues(shop, 30);
+    for (const k of ['0/queue:email:pending', '0/queue:default', '0/bull:mail:wait', '0/bull:mail:completed', '0/bull:mail:events', '0/events:orders']) {
+      assert.ok(want.includes(k), `${k} is over 30 in the truth`);
+    }
+    for (const k of ['0/schedule', '0/retry', '0/bull:mail:active', '0/bull:mail:delayed']) assert.ok(!want.includes(k), `${k} is under 30`);
+    assert.deepEqual(report30.queues.map((q) => `${q.db}/${q.key}`).sort(), want);
+    assert.equal(report30.queueStats.count, want.length);
+    const orders = report30.queues.find((q) => q.key === 'events:orders')!;
+    assert.equal(orders.pending, shop.find((k) => k.key === 'events:orders')!.pending);
+    assert.equal(orders.groups, 2);
+  });
+});
