@@ -66,6 +66,15 @@ export class Crc64 {
   hex(): string {
     return this.value.toString(16).padStart(16, '0');
   }
+
+  /** Low and high 32 bits, for writing the little-endian trailer. */
+  get lo(): number {
+    return Number(this.value & 0xffffffffn);
+  }
+
+  get hi(): number {
+    return Number(this.value >> 32n);
+  }
 }
 
 /** The 8-byte little-endian trailer as 16 hex digits, for comparison with `Crc64.hex()`. */

@@ -56,6 +56,8 @@ export class MemoryModel implements ValueVisitor {
   readonly overhead: KeyOverhead = { htElements: 0, sharedInt: false, raxExcess: 0 };
 
   // Per-key state.
+  /** Whether element events matter for this key (false: the stored blobs tell everything). */
+  private need = true;
   private rdbType = 0;
   private type = '';
   private n = 0;
@@ -144,6 +146,7 @@ export class MemoryModel implements ValueVisitor {
       this.sharedCandidate = false;
       return;
     }
+    this.need = this.needsElements(rec.rdbType, -1);
     this.n = 0;
     this.maxLen = 0;
     this.lpSum = 0;
@@ -174,6 +177,37 @@ export class MemoryModel implements ValueVisitor {
     this.mainRax.reset();
   }
 
+  /**
+   * Packed values the loading server keeps as they are stored (a listpack, an intset, a 7.0+
+   * quicklist of listpacks) cost what their blobs weigh: their elements need no attention,
+   * which is most of the work in big dumps. `count` is the blob's declared entry count (-1:
+   * not known yet; 65535: unknown).
+   */
+  private needsElements(t: number, count: number): boolean {
+    const lp = this.v >= 700;
+    const known = count >= 0 && count !== 65535;
+    switch (t) {
+      case 18:
+        return !lp;
+      case 14:
+        return lp;
+      case 11:
+        return count < 0 || !known || count > SET_MAX_INTSET;
+      case 20:
+        return count < 0 || !known || count > SET_MAX_LISTPACK || this.v < 702;
+      case 17:
+        return count < 0 || !known || count > 2 * ZSET_MAX_ENTRIES || !lp;
+      case 12:
+        return count < 0 || !known || count > 2 * ZSET_MAX_ENTRIES || lp;
+      case 16:
+        return count < 0 || !known || count > 2 * HASH_MAX_ENTRIES || !lp;
+      case 13:
+        return count < 0 || !known || count > 2 * HASH_MAX_ENTRIES || lp;
+      default:
+        return true;
+    }
+  }
+
   // ---- element events -----------------------------------------------------------------------
 
   str(b: Uint8Array, s: number, e: number): void {
@@ -187,14 +221,14 @@ export class MemoryModel implements ValueVisitor {
       }
       return;
     }
-    if (this.type === 'stream') return;
+    if (!this.need) return;
     const iv = len <= 20 ? intValue(b, s, e) : NaN;
     if (iv === iv) this.element(len, iv, true);
     else this.element(len, 0, false);
   }
 
   int(v: number): void {
-    if (this.type === 'stream') return;
+    if (!this.need) return;
     this.element(decimalLength(v), v, true);
   }
 
@@ -203,7 +237,7 @@ export class MemoryModel implements ValueVisitor {
       this.strLen = length;
       return;
     }
-    if (this.type === 'stream') return;
+    if (!this.need) return;
     this.element(length, 0, false);
   }
 
@@ -273,6 +307,7 @@ export class MemoryModel implements ValueVisitor {
   }
 
   score(v: number): void {
+    if (!this.need) return;
     const enc = scoreEntryEncLen(v, this.v >= 702);
     this.lpSum += lpEntry(enc);
     // Ziplists (≤ 6.2) hold the same text; integers use ziplist integer encodings.
@@ -286,7 +321,8 @@ export class MemoryModel implements ValueVisitor {
     this.ttlLpSum += lpEntry(lpIntEncLen(ms));
   }
 
-  blob(kind: BlobKind, bytes: number): void {
+  blob(kind: BlobKind, bytes: number, count: number): void {
+    if (this.type !== 'list' && this.rdbType !== 18 && this.rdbType !== 14) this.need = this.needsElements(this.rdbType, count);
     if (this.type === 'list') {
       this.closeNode();
       this.nodes++;
