@@ -249,10 +249,11 @@ describe('namespaces.csv and report.json', () => {
 
 describe('writing', () => {
   test('formats', () => {
-    assert.deepEqual(parseFormats('all'), ['json', 'csv', 'md']);
+    assert.deepEqual(parseFormats('all'), ['json', 'csv', 'md', 'html']);
+    assert.deepEqual(parseFormats('html'), ['html']);
     assert.deepEqual(parseFormats('md,json'), ['json', 'md']);
     assert.deepEqual(parseFormats('markdown'), ['md']);
-    assert.throws(() => parseFormats('xml'), /expected all, json, csv or md/);
+    assert.throws(() => parseFormats('xml'), /expected all, json, csv, md or html/);
   });
 
   test('writes the reports, refuses to overwrite unless forced', () => {

@@ -64,14 +64,14 @@ export function jobsOption(v: string | undefined): number {
   return n;
 }
 
-function intOption(name: string, v: string | undefined, dflt: number): number {
+export function intOption(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name}: expected a non-negative integer, got ${v}`);
   return n;
 }
 
-function sizeOption(name: string, v: string | undefined): number | null {
+export function sizeOption(name: string, v: string | undefined): number | null {
   if (v === undefined) return null;
   try {
     return parseSize(v);
@@ -219,7 +219,8 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   const incomplete = failed.length ? incompleteLine(files, results) : null;
   // report.json carries the marker as its first property.
   const written = writeReports(incomplete ? ({ incomplete, ...report } as Report) : report, outDir, formats, { force: !!o.force, redact: !!o.redact });
-  if (incomplete) for (const p of written) if (!p.endsWith('.json')) prependLine(p, `${p.endsWith('.md') ? '> **' : '# '}${incomplete}${p.endsWith('.md') ? '**' : ''}`);
+  // report.json and report.html carry the marker inside (a line before <!doctype> would break the page).
+  if (incomplete) for (const p of written) if (!p.endsWith('.json') && !p.endsWith('.html')) prependLine(p, `${p.endsWith('.md') ? '> **' : '# '}${incomplete}${p.endsWith('.md') ? '**' : ''}`);
   if (withKeys) {
     if (incomplete) await prependFile(keysTmp, keysPath, `# ${incomplete}\n`);
     else renameSync(keysTmp, keysPath);

@@ -8,6 +8,8 @@ import type { JobResult } from '../run/job.ts';
 import { infoReport, infoText } from './info.ts';
 import { EXIT, UsageError, VERSION, baseJob, failureCode, flags, openOut, reportFailure, withProgress } from './common.ts';
 import { analyzeCommand, keysCommand } from './analyze.ts';
+import { diffCommand } from './diff.ts';
+import { mergeCommand } from './merge.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -34,7 +36,7 @@ export function buildProgram(): Command {
     .description('memory by namespace, database and type; TTL audit; big keys; oversized queues; findings; reports')
     .argument('<files...>', 'RDB files (cluster shards are combined), optionally compressed; - for stdin')
     .option('-o, --out <dir>', 'report directory', 'rdbscope-report')
-    .option('--format <list>', 'all, or a comma list of json, csv, md', 'all')
+    .option('--format <list>', 'all, or a comma list of json, csv, md, html', 'all')
     .option('--no-keys', 'do not write keys.csv')
     .option('--force', 'overwrite existing report files')
     .option('--separators <chars>', 'namespace separators', ':')
@@ -69,6 +71,40 @@ export function buildProgram(): Command {
     .option('--redact', 'replace key names by namespace pattern and a stable hash')
     .option('-j, --jobs <n>', 'files parsed in parallel (default: cores)')
     .action((files: string[], o) => keysCommand(files, o, quiet()));
+
+  program
+    .command('diff')
+    .description('what changed between two snapshots: namespaces, databases, types, keys without TTL, queues that grew, new big keys')
+    .argument('<old>', 'RDB file (any input format; - for stdin) or report.json')
+    .argument('<new>', 'RDB file or report.json')
+    .option('--json', 'JSON output (see src/report/diff.ts for the layout)')
+    .option('--md', 'Markdown output, for tickets')
+    .option('--html <file>', 'also write a self-contained HTML page')
+    .option('-o, --out <file>', 'write the output to a file instead of stdout')
+    .option('--force', 'overwrite --out / --html if they exist')
+    .option('--fail-on <budget>', "exit 3 when exceeded: growth>20%, growth>1gb, no-ttl-growth>10000, or any analyze budget on the new side (repeatable)", collect)
+    .option('--redact', 'replace key names by namespace pattern and a stable hash')
+    .option('--separators <chars>', 'namespace separators for RDB inputs (default: a report input\'s, else :)')
+    .option('--max-children <n>', 'namespace max-children for RDB inputs (default: a report input\'s, else 1000)')
+    .option('--depth <n>', 'namespace levels for RDB inputs (default: a report input\'s, else 0 = all)')
+    .option('--redis-version <x.y>', 'model the memory of this server version instead of the file\'s')
+    .option('--allocator <profile>', 'jemalloc, jemalloc16 or libc', 'jemalloc')
+    .action((oldFile: string, newFile: string, o) => diffCommand(oldFile, newFile, o, quiet()));
+
+  program
+    .command('merge')
+    .description('combine the reports of cluster shards into one, exactly (RDB inputs are analysed first)')
+    .argument('<reports...>', 'report.json files (or RDB files)')
+    .option('-o, --out <dir|file>', 'a directory (reports as analyze writes them), a .json/.md/.html/.csv file, or - for stdout', '-')
+    .option('--format <list>', 'all, or a comma list of json, csv, md, html (default: json on stdout, all in a directory)')
+    .option('--force', 'overwrite existing report files')
+    .option('--redact', 'replace key names by namespace pattern and a stable hash')
+    .option('--separators <chars>', 'namespace separators for RDB inputs')
+    .option('--max-children <n>', 'namespace max-children for RDB inputs')
+    .option('--depth <n>', 'namespace levels for RDB inputs')
+    .option('--redis-version <x.y>', 'model the memory of this server version instead of the file\'s')
+    .option('--allocator <profile>', 'jemalloc, jemalloc16 or libc', 'jemalloc')
+    .action((files: string[], o) => mergeCommand(files, o, quiet()));
 
   program
     .command('dump')

@@ -6,6 +6,7 @@
  *   keys.csv        (format `csv`)    one row per key; streamed by the caller during the parse
  *                                     with `KeysCsvWriter` (skipped with --no-keys)
  *   report.md       (format `md`)     the ticket-friendly summary
+ *   report.html     (format `html`)   the self-contained page (treemap, tables), see html.ts
  *
  * Existing files are never overwritten unless `force`: call `checkOutputs` before the (long)
  * parse so the refusal comes first; the writers also open with `wx` as a last guard.
@@ -22,27 +23,29 @@ import { keysCsvHeader, writeKeysCsvRow } from './csv.ts';
 import { writeKeyJsonl } from './jsonl.ts';
 import { ByteSink } from './sink.ts';
 import { redactReport, type KeyRedactor } from './redact.ts';
+import { reportToHtml } from './html.ts';
 
-export type ReportFormat = 'json' | 'csv' | 'md';
-export const REPORT_FORMATS: readonly ReportFormat[] = ['json', 'csv', 'md'];
+export type ReportFormat = 'json' | 'csv' | 'md' | 'html';
+export const REPORT_FORMATS: readonly ReportFormat[] = ['json', 'csv', 'md', 'html'];
 
 export const REPORT_FILES = {
   json: 'report.json',
   namespacesCsv: 'namespaces.csv',
   keysCsv: 'keys.csv',
   md: 'report.md',
+  html: 'report.html',
 } as const;
 
-/** `--format` value → formats: `all` or a comma list of json, csv, md (`markdown` accepted). */
+/** `--format` value → formats: `all` or a comma list of json, csv, md, html (`markdown` accepted). */
 export function parseFormats(text: string): ReportFormat[] {
   const out = new Set<ReportFormat>();
   for (const raw of text.split(',')) {
     const f = raw.trim().toLowerCase();
     if (f === '') continue;
     if (f === 'all') REPORT_FORMATS.forEach((x) => out.add(x));
-    else if (f === 'json' || f === 'csv' || f === 'md') out.add(f);
+    else if (f === 'json' || f === 'csv' || f === 'md' || f === 'html') out.add(f);
     else if (f === 'markdown') out.add('md');
-    else throw new Error(`--format ${JSON.stringify(raw.trim())}: expected all, json, csv or md`);
+    else throw new Error(`--format ${JSON.stringify(raw.trim())}: expected all, json, csv, md or html`);
   }
   if (out.size === 0) throw new Error('--format: no format given');
   return REPORT_FORMATS.filter((f) => out.has(f));
@@ -64,6 +67,7 @@ export function plannedOutputs(outDir: string, formats: readonly ReportFormat[],
     if (keysCsv) out.push(join(outDir, REPORT_FILES.keysCsv));
   }
   if (formats.includes('md')) out.push(join(outDir, REPORT_FILES.md));
+  if (formats.includes('html')) out.push(join(outDir, REPORT_FILES.html));
   return out;
 }
 
@@ -91,7 +95,7 @@ function writeNew(path: string, data: string, force: boolean): void {
   }
 }
 
-/** Writes report.json / namespaces.csv / report.md as chosen; returns the paths written. */
+/** Writes report.json / namespaces.csv / report.md / report.html as chosen; returns the paths written. */
 export function writeReports(report: Report, outDir: string, formats: readonly ReportFormat[], opts: WriteOptions = {}): string[] {
   const force = opts.force === true;
   const r = opts.redact === true ? redactReport(report) : report;
@@ -100,6 +104,7 @@ export function writeReports(report: Report, outDir: string, formats: readonly R
   if (formats.includes('json')) jobs.push([join(outDir, REPORT_FILES.json), () => reportToJson(r)]);
   if (formats.includes('csv')) jobs.push([join(outDir, REPORT_FILES.namespacesCsv), () => namespacesCsv(r)]);
   if (formats.includes('md')) jobs.push([join(outDir, REPORT_FILES.md), () => reportToMarkdown(r, opts.markdown)]);
+  if (formats.includes('html')) jobs.push([join(outDir, REPORT_FILES.html), () => reportToHtml(r)]);
   checkOutputs(
     jobs.map(([p]) => p),
     force,

@@ -1,0 +1,112 @@
+/**
+ * `rdbscope merge <report.json>…`: one report from the reports of cluster shards, exactly as
+ * if the shards had been analysed together (`mergeReports`: sums, namespaces merged with the
+ * same collapsing rules, top lists re-ranked, file sections concatenated, findings
+ * recomputed). An input that is not a JSON report is taken for an RDB file and analysed first,
+ * with the options of the JSON reports among the inputs.
+ *
+ * Output (`--out`):
+ *   absent or `-`          one format on stdout (json unless --format says md, html or csv)
+ *   a file ending in .json, .md, .html or .csv: that format into that file
+ *   anything else          a directory, written like `analyze --out` (--format, default all;
+ *                          namespaces.csv but no keys.csv, which needs the keys themselves)
+ */
+import { writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { mergeReports } from '../analyze/aggregate.ts';
+import { formatBytes, formatCount } from '../analyze/units.ts';
+import { reportToJson } from '../report/json.ts';
+import { reportToMarkdown } from '../report/markdown.ts';
+import { namespacesCsv } from '../report/namespaces-csv.ts';
+import { reportToHtml } from '../report/html.ts';
+import { redactReport } from '../report/redact.ts';
+import type { Report } from '../report/schema.ts';
+import { parseFormats, plannedOutputs, writeReports, type ReportFormat } from '../report/write.ts';
+import { EXIT, UsageError, openOut } from './common.ts';
+import { InputError, loadReports, refuseExisting, type ModelCliOptions } from './diff.ts';
+
+export interface MergeCliOptions extends ModelCliOptions {
+  out?: string;
+  format?: string;
+  force?: boolean;
+  redact?: boolean;
+}
+
+const BY_EXTENSION: Record<string, ReportFormat> = { '.json': 'json', '.md': 'md', '.markdown': 'md', '.html': 'html', '.htm': 'html', '.csv': 'csv' };
+
+function formatsOf(text: string): ReportFormat[] {
+  try {
+    return parseFormats(text);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function render(r: Report, f: ReportFormat): string {
+  return f === 'json' ? reportToJson(r) : f === 'md' ? reportToMarkdown(r) : f === 'html' ? reportToHtml(r) : namespacesCsv(r);
+}
+
+export async function mergeCommand(files: string[], o: MergeCliOptions, quiet = false): Promise<void> {
+  if (files.length === 0) throw new UsageError('merge: give at least one report');
+  const out = o.out === undefined || o.out === '' ? '-' : o.out;
+  const ext = extname(out).toLowerCase();
+  // Where the result goes: one format to stdout or a file, or a directory of reports.
+  let single: ReportFormat | null = null;
+  let formats: ReportFormat[] = [];
+  if (out === '-' || BY_EXTENSION[ext] !== undefined) {
+    const implied = out === '-' ? 'json' : BY_EXTENSION[ext];
+    const asked = o.format === undefined ? [implied] : formatsOf(o.format);
+    if (asked.length !== 1) throw new UsageError(`--format: ${out === '-' ? 'stdout' : out} takes one format; give a directory as --out for several`);
+    if (out !== '-' && asked[0] !== implied) throw new UsageError(`--out ${out} is a .${implied} file but --format asks for ${asked[0]}`);
+    single = asked[0];
+    if (out !== '-') refuseExisting([out], !!o.force);
+  } else {
+    formats = formatsOf(o.format ?? 'all');
+    refuseExisting(plannedOutputs(out, formats, false), !!o.force);
+  }
+
+  let reports: Report[] | null;
+  let merged: Report;
+  try {
+    reports = await loadReports(files, o, quiet || out === '-');
+    if (reports === null) return;
+    // Keys can only be ranked together when they are named the same way.
+    const anyRedacted = reports.some((r) => r.redacted);
+    const inputs = anyRedacted ? reports.map(redactReport) : reports;
+    merged = inputs.length === 1 ? inputs[0] : mergeReportsOrFail(inputs, files);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    process.stderr.write(`rdbscope: ${e.message}\n`);
+    process.exitCode = EXIT.input;
+    return;
+  }
+  if (o.redact) merged = redactReport(merged);
+
+  if (single !== null) {
+    const w = openOut(out, !!o.force);
+    try {
+      const text = render(merged, single);
+      if (w.fd === 1) process.stdout.write(text);
+      else writeFileSync(w.fd, text);
+    } finally {
+      w.close();
+    }
+    if (out !== '-') summary(merged, [out]);
+    return;
+  }
+  const written = writeReports(merged, out, formats, { force: !!o.force });
+  summary(merged, written);
+}
+
+function mergeReportsOrFail(reports: Report[], files: string[]): Report {
+  try {
+    return mergeReports(reports);
+  } catch (e) {
+    throw new InputError(`cannot merge ${files.join(', ')}: ${(e as Error).message}`);
+  }
+}
+
+function summary(r: Report, written: string[]): void {
+  const s = r.summary;
+  process.stdout.write(`${s.files} files merged: ${formatCount(s.keys)} keys, ${formatBytes(s.bytes)} estimated\nreports: ${written.join(', ')}\n`);
+}

@@ -1,0 +1,783 @@
+/**
+ * `rdbscope diff`: what changed between two reports (two nightly snapshots, typically).
+ *
+ * Everything is computed from the two reports, so memory stays bounded whatever the key
+ * count: namespace, database and type changes come from the aggregates; key-level changes
+ * (queues that grew, new big keys) only from the bounded top lists.
+ *
+ * Namespaces are compared on a common footing (`alignNamespaces`): a level that collapsed to
+ * `*` in either report is collapsed in both, so `user:42` in one report and `user:*` in the
+ * other do not show up as one vanished and one appeared namespace.
+ *
+ * Only changes are listed: a namespace, database or type whose figures are the same on both
+ * sides is not in `namespaces` / `databases` / `types` (its count is in `unchanged`).
+ *
+ * Keys are matched by database and key bytes; in redacted reports by database and the hash
+ * part of the `pattern#hash` token (the hash is stable, the pattern may move when a level
+ * collapses). When one side is redacted and the other is not, the other is redacted first.
+ *
+ * The JSON layout (`DiffReport`) follows the report conventions of schema.ts: integer bytes,
+ * times in ms since the epoch, absent values null, ratios as fractions rounded to 6 decimals.
+ */
+
+import type { KeyEntry, QueueEntry, Report } from './schema.ts';
+import type { RedisType } from '../types.ts';
+import type { DiffFigures } from '../analyze/budget.ts';
+import { alignNamespaces, mergeReports } from '../analyze/aggregate.ts';
+import { redactReport } from './redact.ts';
+import { escapeMarkdown, mdCode } from './markdown.ts';
+import { formatBytes, formatCount } from '../analyze/units.ts';
+
+export const DIFF_SCHEMA = 'rdbscope.diff';
+export const DIFF_SCHEMA_VERSION = 1;
+
+/** Key count, bytes, and the part without TTL, on one side. */
+export interface Figures {
+  keys: number;
+  bytes: number;
+  noTtlKeys: number;
+  noTtlBytes: number;
+}
+
+/** Old and new figures plus their differences (new − old). */
+export interface FigureDelta {
+  oldKeys: number;
+  newKeys: number;
+  keysDelta: number;
+  oldBytes: number;
+  newBytes: number;
+  bytesDelta: number;
+  /** bytesDelta / oldBytes; null when oldBytes is 0. */
+  growth: number | null;
+  oldNoTtlKeys: number;
+  newNoTtlKeys: number;
+  noTtlKeysDelta: number;
+  oldNoTtlBytes: number;
+  newNoTtlBytes: number;
+  noTtlBytesDelta: number;
+}
+
+/** appeared: no keys before; vanished: no keys now; changed: keys on both sides, some figure differs. */
+export type ChangeStatus = 'appeared' | 'vanished' | 'changed';
+
+export interface NamespaceDiff extends FigureDelta {
+  /** The namespace pattern on the common footing, e.g. `session:*`. */
+  pattern: string;
+  status: ChangeStatus;
+}
+
+export interface DatabaseDiff extends FigureDelta {
+  db: number;
+  status: ChangeStatus;
+}
+
+export interface TypeDiff {
+  type: RedisType;
+  status: ChangeStatus;
+  oldKeys: number;
+  newKeys: number;
+  keysDelta: number;
+  oldBytes: number;
+  newBytes: number;
+  bytesDelta: number;
+  growth: number | null;
+}
+
+/** A list, zset or stream over the queue threshold in the new report that grew. */
+export interface QueueDiff {
+  db: number;
+  /** As the new report names it (a `pattern#hash` token when redacted). */
+  key: string;
+  keyB64: string | null;
+  type: RedisType;
+  /**
+   * grew: listed in the old report's top lists with a smaller length or fewer pending entries;
+   * new: over the threshold now and in none of the old report's key lists (so it was below
+   * the threshold, absent, or beyond the old list's length: see `notes`).
+   */
+  status: 'grew' | 'new';
+  /** Length in the old report, null when the old report does not list the key. */
+  oldLength: number | null;
+  newLength: number;
+  /** newLength − oldLength, null when oldLength is. */
+  lengthDelta: number | null;
+  /** Streams: the largest pending-entries list, old (null when unknown) and new. */
+  oldPending: number | null;
+  newPending: number | null;
+  oldBytes: number | null;
+  newBytes: number;
+}
+
+/** A key in the new report's big-key list that the old big-key list did not have. */
+export interface NewBigKey extends KeyEntry {
+  /** Rank in the new big-key list, 1 = biggest. */
+  rank: number;
+  /** Its bytes in the old report when some old key list has it, else null. */
+  oldBytes: number | null;
+}
+
+export interface DiffSide {
+  /** What was given on the command line (the report's file names when not set). */
+  source: string;
+  /** The RDB files the report covers. */
+  files: string[];
+  savedAtMinMs: number | null;
+  savedAtMaxMs: number | null;
+  producers: string[];
+  redacted: boolean;
+}
+
+export interface DiffTotals extends FigureDelta {
+  oldTtlKeys: number;
+  newTtlKeys: number;
+  ttlKeysDelta: number;
+  /** Queues over the threshold (exact counts). */
+  oldQueues: number;
+  newQueues: number;
+}
+
+/** Node of the aligned namespace tree (roll-ups over the subtree), for drilling down. */
+export interface DiffTreeNode {
+  label: string;
+  pattern: string;
+  oldKeys: number;
+  newKeys: number;
+  oldBytes: number;
+  newBytes: number;
+  oldNoTtlKeys: number;
+  newNoTtlKeys: number;
+  /** Keys ending exactly here, old and new. */
+  ownOldKeys: number;
+  ownNewKeys: number;
+  children: DiffTreeNode[];
+}
+
+export interface DiffReport {
+  /** Always 'rdbscope.diff'. */
+  schema: typeof DIFF_SCHEMA;
+  schemaVersion: typeof DIFF_SCHEMA_VERSION;
+  tool: { name: 'rdbscope'; version: string | null };
+  /** True when key names are `pattern#hash` tokens. */
+  redacted: boolean;
+  old: DiffSide;
+  new: DiffSide;
+  totals: DiffTotals;
+  /** Namespaces whose figures changed, biggest absolute byte change first. */
+  namespaces: NamespaceDiff[];
+  /** Databases whose figures changed, by db number. */
+  databases: DatabaseDiff[];
+  /** Types whose figures changed, biggest absolute byte change first. */
+  types: TypeDiff[];
+  /** Queues that grew (or are newly over the threshold), most grown first. */
+  queues: QueueDiff[];
+  /** Entries of the new big-key list the old one did not have, in the new list's order. */
+  newBigKeys: NewBigKey[];
+  /** How many were compared and how many did not change. */
+  counts: {
+    namespaces: number;
+    namespacesChanged: number;
+    namespacesAppeared: number;
+    namespacesVanished: number;
+    namespacesUnchanged: number;
+    databasesUnchanged: number;
+    typesUnchanged: number;
+  };
+  /** The aligned namespace trie with both sides' figures (unchanged nodes included). */
+  namespaceTree: DiffTreeNode;
+  /** Caveats, as sentences (differing options, truncated lists, capped namespace tries). */
+  notes: string[];
+}
+
+export interface DiffOptions {
+  /** `DiffSide.source` of each side. */
+  oldSource?: string;
+  newSource?: string;
+  toolVersion?: string | null;
+}
+
+function round6(x: number): number {
+  return Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : 0;
+}
+
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function delta(o: Figures, n: Figures): FigureDelta {
+  return {
+    oldKeys: o.keys,
+    newKeys: n.keys,
+    keysDelta: n.keys - o.keys,
+    oldBytes: o.bytes,
+    newBytes: n.bytes,
+    bytesDelta: n.bytes - o.bytes,
+    growth: o.bytes > 0 ? round6((n.bytes - o.bytes) / o.bytes) : null,
+    oldNoTtlKeys: o.noTtlKeys,
+    newNoTtlKeys: n.noTtlKeys,
+    noTtlKeysDelta: n.noTtlKeys - o.noTtlKeys,
+    oldNoTtlBytes: o.noTtlBytes,
+    newNoTtlBytes: n.noTtlBytes,
+    noTtlBytesDelta: n.noTtlBytes - o.noTtlBytes,
+  };
+}
+
+function changed(d: FigureDelta): boolean {
+  return d.keysDelta !== 0 || d.bytesDelta !== 0 || d.noTtlKeysDelta !== 0 || d.noTtlBytesDelta !== 0;
+}
+
+function status(oldKeys: number, newKeys: number): ChangeStatus {
+  return oldKeys === 0 && newKeys > 0 ? 'appeared' : newKeys === 0 && oldKeys > 0 ? 'vanished' : 'changed';
+}
+
+const ZERO: Figures = { keys: 0, bytes: 0, noTtlKeys: 0, noTtlBytes: 0 };
+
+/** Identity of a key across reports: db plus key bytes, or the hash of a redacted token. */
+export function keyIdentity(e: Pick<KeyEntry, 'db' | 'key' | 'keyB64'>, redacted: boolean): string {
+  if (redacted) {
+    const i = e.key.lastIndexOf('#');
+    return `${e.db}#${i >= 0 ? e.key.slice(i + 1) : e.key}`;
+  }
+  return `${e.db}:${e.keyB64 !== null ? 'b:' + e.keyB64 : 't:' + e.key}`;
+}
+
+/** Every key the report lists anywhere (bounded top lists), by identity. */
+function listedKeys(r: Report): Map<string, KeyEntry | QueueEntry> {
+  const m = new Map<string, KeyEntry | QueueEntry>();
+  const add = (e: KeyEntry | QueueEntry | null): void => {
+    if (e === null) return;
+    const id = keyIdentity(e, r.redacted);
+    if (!m.has(id)) m.set(id, e);
+  };
+  // Queues first: they carry pending figures.
+  r.queues.forEach(add);
+  add(r.queueStats.longest);
+  add(r.queueStats.mostPending);
+  r.bigKeys.forEach(add);
+  for (const l of Object.values(r.bigKeysByType)) l?.forEach(add);
+  r.noTtl.biggest.forEach(add);
+  r.bigElements.keys.forEach(add);
+  for (const t of r.types) add(t.biggest);
+  for (const n of r.namespaces) add(n.largest);
+  return m;
+}
+
+function side(r: Report, source: string | undefined): DiffSide {
+  const files = r.files.map((f) => f.name);
+  return {
+    source: source ?? (files.join(', ') || '(empty report)'),
+    files,
+    savedAtMinMs: r.summary.savedAtMinMs,
+    savedAtMaxMs: r.summary.savedAtMaxMs,
+    producers: [...r.summary.producers],
+    redacted: r.redacted,
+  };
+}
+
+/** Namespace alignment needs only the namespace options to agree; the rest is set aside. */
+function forAlignment(r: Report, like: Report): Report {
+  return { ...r, options: { ...r.options, bigElement: like.options.bigElement, queueThreshold: like.options.queueThreshold } };
+}
+
+function buildDiffTree(before: Report, after: Report, rows: Map<string, { before: Figures; after: Figures }>): DiffTreeNode {
+  const merged = mergeReports([forAlignment(before, after), after]).namespaceTree;
+  const seen = new Set<string>();
+  const walk = (n: Report['namespaceTree']): DiffTreeNode => {
+    const children = n.children.map(walk);
+    const row = rows.get(n.pattern);
+    if (row !== undefined) seen.add(n.pattern);
+    const o = row?.before ?? ZERO;
+    const w = row?.after ?? ZERO;
+    const node: DiffTreeNode = {
+      label: n.label,
+      pattern: n.pattern,
+      oldKeys: o.keys,
+      newKeys: w.keys,
+      oldBytes: o.bytes,
+      newBytes: w.bytes,
+      oldNoTtlKeys: o.noTtlKeys,
+      newNoTtlKeys: w.noTtlKeys,
+      ownOldKeys: o.keys,
+      ownNewKeys: w.keys,
+      children,
+    };
+    for (const c of children) {
+      node.oldKeys += c.oldKeys;
+      node.newKeys += c.newKeys;
+      node.oldBytes += c.oldBytes;
+      node.newBytes += c.newBytes;
+      node.oldNoTtlKeys += c.oldNoTtlKeys;
+      node.newNoTtlKeys += c.newNoTtlKeys;
+    }
+    return node;
+  };
+  const root = walk(merged);
+  // Rows the tree does not have (not expected: both come from the same union trie) hang off the root.
+  for (const [pattern, row] of rows) {
+    if (seen.has(pattern)) continue;
+    const o = row.before;
+    const w = row.after;
+    root.children.push({
+      label: pattern,
+      pattern,
+      oldKeys: o.keys,
+      newKeys: w.keys,
+      oldBytes: o.bytes,
+      newBytes: w.bytes,
+      oldNoTtlKeys: o.noTtlKeys,
+      newNoTtlKeys: w.noTtlKeys,
+      ownOldKeys: o.keys,
+      ownNewKeys: w.keys,
+      children: [],
+    });
+    root.oldKeys += o.keys;
+    root.newKeys += w.keys;
+    root.oldBytes += o.bytes;
+    root.newBytes += w.bytes;
+    root.oldNoTtlKeys += o.noTtlKeys;
+    root.newNoTtlKeys += w.noTtlKeys;
+  }
+  return root;
+}
+
+/**
+ * What changed from `before` to `after`. Both reports must share the namespace options
+ * (separators, max-children, depth, node cap); other option differences are noted.
+ */
+export function diffReports(before: Report, after: Report, opts: DiffOptions = {}): DiffReport {
+  // Key-level matching needs both sides named the same way.
+  if (before.redacted !== after.redacted) {
+    before = redactReport(before);
+    after = redactReport(after);
+  }
+  const redacted = after.redacted;
+  const notes: string[] = [];
+  const oo = before.options;
+  const no = after.options;
+  for (const k of ['top', 'bigElement', 'queueThreshold', 'queueLimit'] as const) {
+    if (oo[k] !== no[k]) notes.push(`The reports were made with different ${k} (${oo[k]} before, ${no[k]} now): key lists are not strictly comparable.`);
+  }
+  if (before.namespaceInfo.capped || after.namespaceInfo.capped) {
+    notes.push('The namespace node cap lowered max-children in at least one report: namespaces are compared at the coarser level.');
+  }
+
+  // Namespaces.
+  const aligned = alignNamespaces(forAlignment(before, after), after);
+  const rows = new Map(aligned.map((r) => [r.pattern, r]));
+  const namespaces: NamespaceDiff[] = [];
+  let appeared = 0;
+  let vanished = 0;
+  for (const r of aligned) {
+    const d = delta(r.before, r.after);
+    if (!changed(d)) continue;
+    const s = status(r.before.keys, r.after.keys);
+    if (s === 'appeared') appeared++;
+    else if (s === 'vanished') vanished++;
+    namespaces.push({ pattern: r.pattern, status: s, ...d });
+  }
+  namespaces.sort(
+    (a, b) =>
+      Math.abs(b.bytesDelta) - Math.abs(a.bytesDelta) ||
+      Math.abs(b.keysDelta) - Math.abs(a.keysDelta) ||
+      Math.abs(b.noTtlKeysDelta) - Math.abs(a.noTtlKeysDelta) ||
+      cmpStr(a.pattern, b.pattern),
+  );
+
+  // Databases.
+  const dbFig = (r: Report): Map<number, Figures> =>
+    new Map(r.databases.map((d) => [d.db, { keys: d.keys, bytes: d.bytes, noTtlKeys: d.noTtlKeys, noTtlBytes: d.noTtlBytes }]));
+  const odb = dbFig(before);
+  const ndb = dbFig(after);
+  const dbNums = [...new Set([...odb.keys(), ...ndb.keys()])].sort((a, b) => a - b);
+  const databases: DatabaseDiff[] = [];
+  for (const db of dbNums) {
+    const d = delta(odb.get(db) ?? ZERO, ndb.get(db) ?? ZERO);
+    if (changed(d)) databases.push({ db, status: status(d.oldKeys, d.newKeys), ...d });
+  }
+
+  // Types.
+  const otp = new Map(before.types.map((t) => [t.type, t]));
+  const ntp = new Map(after.types.map((t) => [t.type, t]));
+  const typeNames = [...new Set([...otp.keys(), ...ntp.keys()])];
+  const types: TypeDiff[] = [];
+  for (const type of typeNames) {
+    const o = otp.get(type);
+    const n = ntp.get(type);
+    const oldKeys = o?.keys ?? 0;
+    const newKeys = n?.keys ?? 0;
+    const oldBytes = o?.bytes ?? 0;
+    const newBytes = n?.bytes ?? 0;
+    if (oldKeys === newKeys && oldBytes === newBytes) continue;
+    types.push({
+      type,
+      status: status(oldKeys, newKeys),
+      oldKeys,
+      newKeys,
+      keysDelta: newKeys - oldKeys,
+      oldBytes,
+      newBytes,
+      bytesDelta: newBytes - oldBytes,
+      growth: oldBytes > 0 ? round6((newBytes - oldBytes) / oldBytes) : null,
+    });
+  }
+  types.sort((a, b) => Math.abs(b.bytesDelta) - Math.abs(a.bytesDelta) || Math.abs(b.keysDelta) - Math.abs(a.keysDelta) || cmpStr(a.type, b.type));
+
+  // Key level: queues and big keys, from the bounded lists.
+  const oldKeys = listedKeys(before);
+  const queues: QueueDiff[] = [];
+  for (const q of after.queues) {
+    const prev = oldKeys.get(keyIdentity(q, redacted));
+    const newPending = q.pending;
+    if (prev === undefined) {
+      queues.push({
+        db: q.db,
+        key: q.key,
+        keyB64: q.keyB64,
+        type: q.type,
+        status: 'new',
+        oldLength: null,
+        newLength: q.length,
+        lengthDelta: null,
+        oldPending: null,
+        newPending,
+        oldBytes: null,
+        newBytes: q.bytes,
+      });
+      continue;
+    }
+    const oldPending = 'pending' in prev ? prev.pending : null;
+    const grewLength = q.length > prev.length;
+    const grewPending = newPending !== null && oldPending !== null && newPending > oldPending;
+    if (!grewLength && !grewPending) continue;
+    queues.push({
+      db: q.db,
+      key: q.key,
+      keyB64: q.keyB64,
+      type: q.type,
+      status: 'grew',
+      oldLength: prev.length,
+      newLength: q.length,
+      lengthDelta: q.length - prev.length,
+      oldPending,
+      newPending,
+      oldBytes: prev.bytes,
+      newBytes: q.bytes,
+    });
+  }
+  const growthOf = (q: QueueDiff): number => Math.max(q.lengthDelta ?? q.newLength, (q.newPending ?? 0) - (q.oldPending ?? 0));
+  queues.sort((a, b) => growthOf(b) - growthOf(a) || a.db - b.db || cmpStr(a.key, b.key));
+  if (before.queueStats.count > before.queues.length) {
+    notes.push(`The old report lists ${before.queues.length} of its ${before.queueStats.count} queues: a queue marked new may have been over the threshold already.`);
+  }
+
+  const oldBig = new Set(before.bigKeys.map((k) => keyIdentity(k, redacted)));
+  const newBigKeys: NewBigKey[] = [];
+  after.bigKeys.forEach((k, i) => {
+    const id = keyIdentity(k, redacted);
+    if (oldBig.has(id)) return;
+    newBigKeys.push({ ...k, rank: i + 1, oldBytes: oldKeys.get(id)?.bytes ?? null });
+  });
+
+  const s0 = before.summary;
+  const s1 = after.summary;
+  const totals: DiffTotals = {
+    ...delta(
+      { keys: s0.keys, bytes: s0.bytes, noTtlKeys: s0.noTtlKeys, noTtlBytes: s0.noTtlBytes },
+      { keys: s1.keys, bytes: s1.bytes, noTtlKeys: s1.noTtlKeys, noTtlBytes: s1.noTtlBytes },
+    ),
+    oldTtlKeys: s0.ttlKeys,
+    newTtlKeys: s1.ttlKeys,
+    ttlKeysDelta: s1.ttlKeys - s0.ttlKeys,
+    oldQueues: before.queueStats.count,
+    newQueues: after.queueStats.count,
+  };
+
+  return {
+    schema: DIFF_SCHEMA,
+    schemaVersion: DIFF_SCHEMA_VERSION,
+    tool: { name: 'rdbscope', version: opts.toolVersion ?? after.tool.version ?? null },
+    redacted,
+    old: side(before, opts.oldSource),
+    new: side(after, opts.newSource),
+    totals,
+    namespaces,
+    databases,
+    types,
+    queues,
+    newBigKeys,
+    counts: {
+      namespaces: aligned.length,
+      namespacesChanged: namespaces.length,
+      namespacesAppeared: appeared,
+      namespacesVanished: vanished,
+      namespacesUnchanged: aligned.length - namespaces.length,
+      databasesUnchanged: dbNums.length - databases.length,
+      typesUnchanged: typeNames.length - types.length,
+    },
+    namespaceTree: buildDiffTree(before, after, rows),
+    notes,
+  };
+}
+
+/** What the growth budgets (`growth>20%`, `no-ttl-growth>10000`) need. */
+export function diffFigures(d: DiffReport): DiffFigures {
+  const t = d.totals;
+  return {
+    bytesBefore: t.oldBytes,
+    bytesAfter: t.newBytes,
+    noTtlKeysBefore: t.oldNoTtlKeys,
+    noTtlKeysAfter: t.newNoTtlKeys,
+    noTtlBytesBefore: t.oldNoTtlBytes,
+    noTtlBytesAfter: t.newNoTtlBytes,
+  };
+}
+
+/** True when nothing changed at all. */
+export function diffIsEmpty(d: DiffReport): boolean {
+  return d.namespaces.length === 0 && d.databases.length === 0 && d.types.length === 0 && d.queues.length === 0 && d.newBigKeys.length === 0 && !changed(d.totals);
+}
+
+export function diffToJson(d: DiffReport): string {
+  return JSON.stringify(d, null, 2) + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text and Markdown
+
+function signed(n: number, f: (n: number) => string): string {
+  return n > 0 ? '+' + f(n) : n < 0 ? '-' + f(-n) : '0';
+}
+
+/** A ratio as a signed percentage: 0.25 → `+25%`; null → `new`. */
+export function formatGrowth(g: number | null): string {
+  if (g === null) return 'new';
+  const p = g * 100;
+  if (p === 0) return '0%';
+  const a = Math.abs(p);
+  const s = a >= 10 ? a.toFixed(0) : a >= 0.1 ? a.toFixed(1) : '<0.1';
+  return (p > 0 ? '+' : '-') + s + '%';
+}
+
+function iso(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return 'unknown time';
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+/** Untrusted text for a terminal: control characters (escape sequences included) made visible. */
+export function terminalSafe(s: string, max = 100): string {
+  const t = s.length > max ? s.slice(0, max - 1) + '…' : s;
+  return t.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+}
+
+function textTable(header: string[], rows: string[][], right: boolean[]): string[] {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+const arrow = (a: string, b: string): string => `${a} → ${b}`;
+
+export interface DiffTextOptions {
+  /** Rows per table. Default 30. */
+  rows?: number;
+}
+
+function sideLine(s: DiffSide): string {
+  const when = s.savedAtMinMs === s.savedAtMaxMs ? iso(s.savedAtMaxMs) : `${iso(s.savedAtMinMs)} … ${iso(s.savedAtMaxMs)}`;
+  return `${s.source} (saved ${when})`;
+}
+
+export function diffToText(d: DiffReport, opts: DiffTextOptions = {}): string {
+  const rows = opts.rows ?? 30;
+  const t = d.totals;
+  const out: string[] = [];
+  out.push(`rdbscope diff${d.redacted ? ' (key names redacted)' : ''}`);
+  out.push(`  old: ${terminalSafe(sideLine(d.old), 200)}`);
+  out.push(`  new: ${terminalSafe(sideLine(d.new), 200)}`);
+  out.push('');
+  out.push(`Keys:              ${arrow(formatCount(t.oldKeys), formatCount(t.newKeys))} (${signed(t.keysDelta, formatCount)})`);
+  out.push(`Memory:            ${arrow(formatBytes(t.oldBytes), formatBytes(t.newBytes))} (${signed(t.bytesDelta, formatBytes)}, ${formatGrowth(t.growth)})`);
+  out.push(`Keys without TTL:  ${arrow(formatCount(t.oldNoTtlKeys), formatCount(t.newNoTtlKeys))} (${signed(t.noTtlKeysDelta, formatCount)})`);
+  out.push(`Memory without TTL: ${arrow(formatBytes(t.oldNoTtlBytes), formatBytes(t.newNoTtlBytes))} (${signed(t.noTtlBytesDelta, formatBytes)})`);
+  out.push(`Queues:            ${arrow(formatCount(t.oldQueues), formatCount(t.newQueues))}`);
+  if (diffIsEmpty(d)) {
+    out.push('', 'No changes.');
+  }
+  const c = d.counts;
+  if (d.namespaces.length > 0) {
+    out.push('', `Namespaces: ${c.namespacesChanged} changed of ${c.namespaces} (${c.namespacesAppeared} appeared, ${c.namespacesVanished} vanished)`);
+    out.push(
+      ...textTable(
+        ['namespace', 'status', 'keys', 'Δ keys', 'memory', 'Δ memory', 'growth', 'Δ no-TTL keys', 'Δ no-TTL memory'],
+        d.namespaces.slice(0, rows).map((n) => [
+          terminalSafe(n.pattern, 60),
+          n.status,
+          arrow(formatCount(n.oldKeys), formatCount(n.newKeys)),
+          signed(n.keysDelta, formatCount),
+          arrow(formatBytes(n.oldBytes), formatBytes(n.newBytes)),
+          signed(n.bytesDelta, formatBytes),
+          formatGrowth(n.growth),
+          signed(n.noTtlKeysDelta, formatCount),
+          signed(n.noTtlBytesDelta, formatBytes),
+        ]),
+        [false, false, true, true, true, true, true, true, true],
+      ).map((l) => '  ' + l),
+    );
+    if (d.namespaces.length > rows) out.push(`  … ${d.namespaces.length - rows} more (--json for all)`);
+  }
+  if (d.databases.length > 0) {
+    out.push('', 'Databases:');
+    out.push(
+      ...textTable(
+        ['db', 'status', 'keys', 'Δ keys', 'memory', 'Δ memory', 'Δ no-TTL keys'],
+        d.databases.map((x) => [String(x.db), x.status, arrow(formatCount(x.oldKeys), formatCount(x.newKeys)), signed(x.keysDelta, formatCount), arrow(formatBytes(x.oldBytes), formatBytes(x.newBytes)), signed(x.bytesDelta, formatBytes), signed(x.noTtlKeysDelta, formatCount)]),
+        [true, false, true, true, true, true, true],
+      ).map((l) => '  ' + l),
+    );
+  }
+  if (d.types.length > 0) {
+    out.push('', 'Types:');
+    out.push(
+      ...textTable(
+        ['type', 'status', 'keys', 'Δ keys', 'memory', 'Δ memory', 'growth'],
+        d.types.map((x) => [x.type, x.status, arrow(formatCount(x.oldKeys), formatCount(x.newKeys)), signed(x.keysDelta, formatCount), arrow(formatBytes(x.oldBytes), formatBytes(x.newBytes)), signed(x.bytesDelta, formatBytes), formatGrowth(x.growth)]),
+        [false, false, true, true, true, true, true],
+      ).map((l) => '  ' + l),
+    );
+  }
+  if (d.queues.length > 0) {
+    out.push('', 'Queues that grew:');
+    out.push(
+      ...textTable(
+        ['db', 'key', 'type', 'status', 'length', 'Δ length', 'pending'],
+        d.queues.slice(0, rows).map((q) => [
+          String(q.db),
+          terminalSafe(q.key, 60),
+          q.type,
+          q.status,
+          arrow(q.oldLength === null ? '?' : formatCount(q.oldLength), formatCount(q.newLength)),
+          q.lengthDelta === null ? '' : signed(q.lengthDelta, formatCount),
+          q.newPending === null ? '' : arrow(q.oldPending === null ? '?' : formatCount(q.oldPending), formatCount(q.newPending)),
+        ]),
+        [true, false, false, false, true, true, true],
+      ).map((l) => '  ' + l),
+    );
+    if (d.queues.length > rows) out.push(`  … ${d.queues.length - rows} more (--json for all)`);
+  }
+  if (d.newBigKeys.length > 0) {
+    out.push('', 'New in the big-key list:');
+    out.push(
+      ...textTable(
+        ['rank', 'db', 'key', 'type', 'memory', 'before'],
+        d.newBigKeys.slice(0, rows).map((k) => [String(k.rank), String(k.db), terminalSafe(k.key, 60), k.type, formatBytes(k.bytes), k.oldBytes === null ? '—' : formatBytes(k.oldBytes)]),
+        [true, true, false, false, true, true],
+      ).map((l) => '  ' + l),
+    );
+    if (d.newBigKeys.length > rows) out.push(`  … ${d.newBigKeys.length - rows} more (--json for all)`);
+  }
+  for (const n of d.notes) out.push('', `Note: ${n}`);
+  return out.join('\n') + '\n';
+}
+
+function mdTable(header: string[], rows: string[][], right: boolean[]): string {
+  const sep = right.map((r) => (r ? '---:' : '---'));
+  return [header, sep, ...rows].map((r) => '| ' + r.join(' | ') + ' |').join('\n') + '\n';
+}
+
+export function diffToMarkdown(d: DiffReport, opts: DiffTextOptions = {}): string {
+  const rows = opts.rows ?? 30;
+  const t = d.totals;
+  const out: string[] = [];
+  out.push(`# rdbscope diff\n`);
+  out.push(`Old: ${escapeMarkdown(sideLine(d.old))}  \nNew: ${escapeMarkdown(sideLine(d.new))}${d.redacted ? '  \n_(key names redacted)_' : ''}\n`);
+  out.push(
+    mdTable(
+      ['', 'Old', 'New', 'Change'],
+      [
+        ['Keys', formatCount(t.oldKeys), formatCount(t.newKeys), signed(t.keysDelta, formatCount)],
+        ['Memory', formatBytes(t.oldBytes), formatBytes(t.newBytes), `${signed(t.bytesDelta, formatBytes)} (${formatGrowth(t.growth)})`],
+        ['Keys without TTL', formatCount(t.oldNoTtlKeys), formatCount(t.newNoTtlKeys), signed(t.noTtlKeysDelta, formatCount)],
+        ['Memory without TTL', formatBytes(t.oldNoTtlBytes), formatBytes(t.newNoTtlBytes), signed(t.noTtlBytesDelta, formatBytes)],
+        ['Queues', formatCount(t.oldQueues), formatCount(t.newQueues), signed(t.newQueues - t.oldQueues, formatCount)],
+      ],
+      [false, true, true, true],
+    ),
+  );
+  if (diffIsEmpty(d)) out.push('No changes.\n');
+  const c = d.counts;
+  if (d.namespaces.length > 0) {
+    out.push(`## Namespaces\n`);
+    out.push(`${c.namespacesChanged} changed of ${c.namespaces} (${c.namespacesAppeared} appeared, ${c.namespacesVanished} vanished).\n`);
+    out.push(
+      mdTable(
+        ['Namespace', 'Status', 'Keys', 'Δ keys', 'Memory', 'Δ memory', 'Growth', 'Δ no-TTL keys', 'Δ no-TTL memory'],
+        d.namespaces.slice(0, rows).map((n) => [
+          mdCode(n.pattern),
+          n.status,
+          arrow(formatCount(n.oldKeys), formatCount(n.newKeys)),
+          signed(n.keysDelta, formatCount),
+          arrow(formatBytes(n.oldBytes), formatBytes(n.newBytes)),
+          signed(n.bytesDelta, formatBytes),
+          formatGrowth(n.growth),
+          signed(n.noTtlKeysDelta, formatCount),
+          signed(n.noTtlBytesDelta, formatBytes),
+        ]),
+        [false, false, true, true, true, true, true, true, true],
+      ),
+    );
+    if (d.namespaces.length > rows) out.push(`_${d.namespaces.length - rows} more in the JSON output._\n`);
+  }
+  if (d.databases.length > 0) {
+    out.push(`## Databases\n`);
+    out.push(
+      mdTable(
+        ['DB', 'Status', 'Keys', 'Δ keys', 'Memory', 'Δ memory', 'Δ no-TTL keys'],
+        d.databases.map((x) => [String(x.db), x.status, arrow(formatCount(x.oldKeys), formatCount(x.newKeys)), signed(x.keysDelta, formatCount), arrow(formatBytes(x.oldBytes), formatBytes(x.newBytes)), signed(x.bytesDelta, formatBytes), signed(x.noTtlKeysDelta, formatCount)]),
+        [true, false, true, true, true, true, true],
+      ),
+    );
+  }
+  if (d.types.length > 0) {
+    out.push(`## Types\n`);
+    out.push(
+      mdTable(
+        ['Type', 'Status', 'Keys', 'Δ keys', 'Memory', 'Δ memory', 'Growth'],
+        d.types.map((x) => [x.type, x.status, arrow(formatCount(x.oldKeys), formatCount(x.newKeys)), signed(x.keysDelta, formatCount), arrow(formatBytes(x.oldBytes), formatBytes(x.newBytes)), signed(x.bytesDelta, formatBytes), formatGrowth(x.growth)]),
+        [false, false, true, true, true, true, true],
+      ),
+    );
+  }
+  if (d.queues.length > 0) {
+    out.push(`## Queues that grew\n`);
+    out.push(
+      mdTable(
+        ['Key', 'DB', 'Type', 'Status', 'Length', 'Δ length', 'Pending'],
+        d.queues.slice(0, rows).map((q) => [
+          mdCode(q.key) + (q.keyB64 !== null ? ' (binary)' : ''),
+          String(q.db),
+          q.type,
+          q.status,
+          arrow(q.oldLength === null ? '?' : formatCount(q.oldLength), formatCount(q.newLength)),
+          q.lengthDelta === null ? '—' : signed(q.lengthDelta, formatCount),
+          q.newPending === null ? '—' : arrow(q.oldPending === null ? '?' : formatCount(q.oldPending), formatCount(q.newPending)),
+        ]),
+        [false, true, false, false, true, true, true],
+      ),
+    );
+  }
+  if (d.newBigKeys.length > 0) {
+    out.push(`## New in the big-key list\n`);
+    out.push(
+      mdTable(
+        ['Rank', 'Key', 'DB', 'Type', 'Memory', 'Before'],
+        d.newBigKeys.slice(0, rows).map((k) => [String(k.rank), mdCode(k.key) + (k.keyB64 !== null ? ' (binary)' : ''), String(k.db), k.type, formatBytes(k.bytes), k.oldBytes === null ? '—' : formatBytes(k.oldBytes)]),
+        [true, false, true, false, true, true],
+      ),
+    );
+  }
+  if (d.notes.length > 0) out.push(d.notes.map((n) => `> ${escapeMarkdown(n)}`).join('\n>\n') + '\n');
+  return out.join('\n');
+}

@@ -1,0 +1,203 @@
+/**
+ * report.html in a real browser: `analyze` writes it for a fixture full of hostile key names
+ * (fixtures/matrix-7.0.rdb has `<script>alert(1)</script>`, quotes, newlines, binary keys);
+ * headless Chromium (Debian's `chromium`, driven by playwright-core) opens it from disk and the
+ * test checks that it renders the report's numbers, drills down in the treemap, runs no key as
+ * markup, logs no console error and makes no request besides the file itself. Screenshots go
+ * to test-artifacts/ (git-ignored). Skips cleanly when /usr/bin/chromium is missing.
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { BrowserContext, Page } from 'playwright-core';
+import { formatBytes, formatCount } from '../src/analyze/units.ts';
+import { reportToHtml } from '../src/report/html.ts';
+import type { KeyEntry, Report } from '../src/report/schema.ts';
+import type { DiffReport } from '../src/report/diff.ts';
+import { ensureBuilt, fixture, repoRoot, runCli, showRun } from './helpers/run-cli.ts';
+
+const CHROMIUM = process.env.RDBSCOPE_CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = join(repoRoot, 'test-artifacts');
+const HOSTILE = '<script>alert(1)</script>';
+
+let chromium: typeof import('playwright-core').chromium | null = null;
+try {
+  chromium = (await import('playwright-core')).chromium;
+} catch {
+  chromium = null;
+}
+const skip = !existsSync(CHROMIUM) ? `${CHROMIUM} not installed (apt-get install chromium)` : chromium === null ? 'playwright-core not installed' : false;
+
+describe('HTML report (unit)', () => {
+  test('a key cannot close the data script, and the page references nothing outside', () => {
+    const report = { files: [{ name: '</title><script>x</script>' }], bigKeys: [{ key: '</script><!--' }] } as unknown as Report;
+    const html = reportToHtml(report);
+    assert.equal(html.match(/<\/script/gi)?.length, 2);
+    assert.equal(html.match(/<script/gi)?.length, 2);
+    assert.ok(html.includes('<title>rdbscope report: &lt;/title&gt;&lt;script&gt;x&lt;/script&gt;</title>'));
+    assert.ok(html.includes('\\u003c/script\\u003e\\u003c!--'));
+    assert.ok(!/(src|href|action)\s*=\s*["']?(https?:|\/\/)/i.test(html), 'no external references');
+    assert.ok(!/innerHTML|outerHTML|insertAdjacentHTML|document\.write/.test(html), 'no HTML parsing of data in the script');
+  });
+});
+
+describe('report.html in headless Chromium', { skip }, () => {
+  let dir = '';
+  let ctx: BrowserContext;
+  let plain: Report;
+  let redacted: Report;
+  const page = (name: string): string => join(dir, name, 'report.html');
+
+  before(async () => {
+    await ensureBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'rdbscope-html-'));
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const runs = await Promise.all([
+      runCli(['-q', 'analyze', fixture('matrix-7.0.rdb'), '--out', join(dir, 'plain'), '--format', 'all']),
+      runCli(['-q', 'analyze', fixture('matrix-7.0.rdb'), '--out', join(dir, 'red'), '--format', 'json,html', '--redact']),
+      runCli(['-q', 'analyze', 'fixtures/shop-7.0.rdb', '--out', join(dir, 'shop'), '--format', 'json,html']),
+      runCli(['-q', 'diff', fixture('lru-7.0.rdb'), fixture('shop-7.0.rdb'), '--json', '--out', join(dir, 'diff.json'), '--html', join(dir, 'diff.html')]),
+    ]);
+    for (const r of runs) assert.equal(r.code, 0, showRun(r));
+    plain = JSON.parse(readFileSync(join(dir, 'plain', 'report.json'), 'utf8')) as Report;
+    redacted = JSON.parse(readFileSync(join(dir, 'red', 'report.json'), 'utf8')) as Report;
+    ctx = await chromium!.launchPersistentContext(mkdtempSync(join(tmpdir(), 'rdbscope-chromium-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  after(async () => {
+    await ctx?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Opens a file with every console error, page error, dialog and request recorded. */
+  async function open(path: string): Promise<{ p: Page; errors: string[]; requests: string[]; dialogs: string[]; url: string }> {
+    const url = pathToFileURL(path).href;
+    const p = await ctx.newPage();
+    const errors: string[] = [];
+    const requests: string[] = [];
+    const dialogs: string[] = [];
+    p.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
+    });
+    p.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    p.on('request', (r) => requests.push(r.url()));
+    p.on('dialog', (d) => {
+      dialogs.push(`${d.type()}: ${d.message()}`);
+      void d.dismiss();
+    });
+    // Anything but the file itself is refused (and recorded above).
+    await p.route('**/*', (route) => (route.request().url() === url ? route.continue() : route.abort()));
+    await p.goto(url);
+    await p.waitForSelector('html[data-ready="1"]', { timeout: 10_000 });
+    return { p, errors, requests, dialogs, url };
+  }
+
+  test('renders the report’s numbers, drills down, runs no key as code, stays offline', async () => {
+    const { p, errors, requests, dialogs, url } = await open(page('plain'));
+    try {
+      assert.equal(await p.textContent('#total-keys'), formatCount(plain.summary.keys));
+      assert.equal(await p.textContent('#total-bytes'), formatBytes(plain.summary.bytes));
+      assert.equal(await p.textContent('#total-bytes-note'), `${formatCount(plain.summary.bytes)} bytes`);
+      assert.equal(await p.textContent('#queue-count'), formatCount(plain.queueStats.count));
+      assert.equal(await p.locator('#findings li').count(), plain.findings.length);
+
+      // Treemap: one cell per top-level namespace (up to the cell cap), then drill down.
+      const crumbs = () => p.locator('#crumbs button').allTextContents();
+      assert.deepEqual(await crumbs(), ['all keys']);
+      const cells = await p.locator('#treemap g.cell').count();
+      assert.ok(cells >= Math.min(plain.namespaceTree.children.length, 150) - 1, `${cells} cells`);
+      const drill = p.locator('#treemap g.drill').first();
+      const target = await drill.getAttribute('data-pattern');
+      const node = plain.namespaceTree.children.find((c) => c.pattern === target);
+      assert.ok(node && node.children.length > 0, `drillable cell ${target}`);
+      await drill.click();
+      assert.deepEqual(await crumbs(), ['all keys', node.label]);
+      await p.mouse.move(1, 1); // leaving the treemap shows the current level again
+      assert.equal(await p.textContent('#ns-detail .pat'), node.pattern);
+      const inner = await p.locator('#treemap g.cell').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-pattern')));
+      for (const c of node.children) if (c.bytes > 0) assert.ok(inner.includes(c.pattern), `sub-namespace ${c.pattern} shown`);
+      await p.locator('#crumbs button', { hasText: 'all keys' }).click();
+      assert.deepEqual(await crumbs(), ['all keys']);
+
+      // The hostile key is shown as text; no script from the data ran.
+      await p.locator('#bigkeys button.more').click();
+      const keys = await p.locator('#bigkeys td.key').allTextContents();
+      assert.ok(keys.includes(HOSTILE), 'the <script> key is listed as text');
+      assert.ok(keys.includes('key\\nwith\\nnewlines'), 'control characters are shown escaped');
+      assert.equal(keys.length, plain.bigKeys.length);
+      assert.equal(await p.evaluate<number>('document.scripts.length'), 2);
+      assert.equal(await p.locator('body img, body iframe, body object, body embed').count(), 0);
+      await p.waitForTimeout(200);
+      assert.deepEqual(dialogs, [], 'no alert()');
+      assert.deepEqual(errors, [], 'no console errors');
+      assert.deepEqual(requests, [url], 'no request besides the file itself');
+      await p.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('--redact: no key name that identifies anything reaches the page', async () => {
+    assert.equal(redacted.redacted, true);
+    const { p, errors, requests, url } = await open(page('red'));
+    try {
+      const text = await p.evaluate<string>('document.body.innerText');
+      const data = await p.evaluate<string>("document.getElementById('rdbscope-data').textContent");
+      assert.match(text, /key names redacted/);
+      const listed: KeyEntry[] = [...plain.bigKeys, ...plain.queues, ...plain.noTtl.biggest, ...plain.namespaces.flatMap((n) => (n.largest ? [n.largest] : []))];
+      // Namespace patterns are kept (a literal segment is one of at most --max-children values):
+      // a key that is its own namespace pattern stays readable; every other key must be gone.
+      const patterns = new Set(redacted.namespaces.map((n) => n.pattern));
+      let checked = 0;
+      for (const k of listed) {
+        const raw = k.key;
+        if (raw.length < 4 || patterns.has(raw)) continue;
+        checked++;
+        assert.ok(!text.includes(raw), `rendered text shows ${JSON.stringify(raw)}`);
+        assert.ok(!data.includes(JSON.stringify(raw).slice(1, -1).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026')), `data holds ${JSON.stringify(raw)}`);
+      }
+      assert.ok(checked >= 20, `${checked} identifying keys checked`);
+      const shown = await p.locator('#bigkeys td.key').allTextContents();
+      for (const s of shown) assert.match(s, /#[0-9a-f]{8}( \(binary\))?$/);
+      assert.deepEqual(errors, []);
+      assert.deepEqual(requests, [url]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('the diff page and a realistic report render offline (screenshots kept)', async () => {
+    const diff = JSON.parse(readFileSync(join(dir, 'diff.json'), 'utf8')) as DiffReport;
+    const d = await open(join(dir, 'diff.html'));
+    try {
+      const t = diff.totals;
+      assert.equal(await d.p.textContent('#diff-keys'), (t.keysDelta > 0 ? '+' : '') + formatCount(t.keysDelta));
+      assert.equal(await d.p.textContent('#diff-keys-note'), `${formatCount(t.oldKeys)} → ${formatCount(t.newKeys)}`);
+      assert.equal(await d.p.locator('#ns-changes-table tbody tr').count(), Math.min(30, diff.namespaces.length));
+      await d.p.locator('#treemap g.drill').first().click();
+      assert.equal((await d.p.locator('#crumbs button').allTextContents()).length, 2);
+      assert.deepEqual(d.errors, []);
+      assert.deepEqual(d.requests, [d.url]);
+      await d.p.screenshot({ path: join(ARTIFACTS, 'diff.png'), fullPage: true });
+    } finally {
+      await d.p.close();
+    }
+    const s = await open(page('shop'));
+    try {
+      assert.deepEqual(s.errors, []);
+      assert.deepEqual(s.requests, [s.url]);
+      await s.p.setViewportSize({ width: 1280, height: 1400 });
+      await s.p.screenshot({ path: join(ARTIFACTS, 'report-shop.png') }); // the README's docs/report.png
+    } finally {
+      await s.p.close();
+    }
+  });
+});
