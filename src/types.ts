@@ -30,7 +30,11 @@ export interface KeyRecord {
   lfuFreq: number;
   /** STRLEN / LLEN / SCARD / ZCARD / HLEN / XLEN. */
   length: number;
-  /** Bytes of the largest element (string: its length; hash: largest field or value). */
+  /**
+   * Bytes of the largest element (string: its length; hash: largest field or value); -1 when
+   * unknown: small packed values (listpacks, ziplists, intsets of at most 64 KiB) that
+   * analysis skips without decoding.
+   */
   largestElement: number;
   /** File offset of the key's first byte (its first prefix opcode, or its type byte). */
   offset: number;
@@ -100,10 +104,11 @@ export interface ValueVisitor {
   /**
    * A packed blob as stored: `kind` 'ziplist' | 'listpack' | 'intset' | 'zipmap' | 'plain'
    * (plain = a PLAIN quicklist node holding one element); `bytes` its decoded size;
-   * `count` its entries; `width` the intset width. Quicklist nodes announce themselves here
-   * before their entries.
+   * `count` its entries (from its header; 65535 = unknown); `width` the intset width.
+   * Quicklist nodes announce themselves here before their entries. Return true when the
+   * elements are wanted: in analysis mode a blob nobody wants may be skipped undecoded.
    */
-  blob(kind: BlobKind, bytes: number, count: number, width: number): void;
+  blob(kind: BlobKind, bytes: number, count: number, width: number): boolean;
   /** Streams: a listpack node (16-byte master id view and the listpack size). */
   streamNode(masterId: Uint8Array, idStart: number, lpBytes: number): void;
   /** Streams: one live entry; its fields and values follow as str/int events, fields first. */

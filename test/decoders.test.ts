@@ -46,8 +46,9 @@ class Probe extends CanonicalCollector {
     super.score(v);
     this.events.push(['score', v]);
   }
-  override blob(kind?: string, bytes?: number, count?: number, width?: number): void {
+  override blob(kind?: string, bytes?: number, count?: number, width?: number): boolean {
     this.events.push(['blob', kind, bytes, count, width]);
+    return true;
   }
 }
 

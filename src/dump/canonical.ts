@@ -89,7 +89,9 @@ export class CanonicalCollector implements ValueVisitor {
     this.fieldTtls.push(ms);
   }
 
-  blob(): void {}
+  blob(): boolean {
+    return true;
+  }
 
   streamNode(): void {
     this.stream ??= { entries: [], last_id: '0-0', groups: [] };

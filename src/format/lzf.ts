@@ -39,3 +39,34 @@ export function lzfDecompress(
   if (o !== ulen) return { at: end, what: `LZF output of ${o} bytes, the header declared ${ulen}` };
   return null;
 }
+
+/**
+ * Decompress only the first `want` bytes of `src[start, end)` into `dst` (for reading the
+ * header of a compressed listpack without inflating it). Returns the bytes produced, or -1
+ * when the data is malformed before that point.
+ */
+export function lzfPrefix(src: Uint8Array, start: number, end: number, dst: Uint8Array, want: number): number {
+  let i = start;
+  let o = 0;
+  while (i < end && o < want) {
+    const ctrl = src[i++];
+    if (ctrl < 32) {
+      const n = Math.min(ctrl + 1, want - o);
+      if (i + ctrl + 1 > end) return -1;
+      for (let k = 0; k < n; k++) dst[o++] = src[i + k];
+      i += ctrl + 1;
+    } else {
+      let len = ctrl >>> 5;
+      if (len === 7) {
+        if (i >= end) return -1;
+        len += src[i++];
+      }
+      if (i >= end) return -1;
+      let from = o - (((ctrl & 0x1f) << 8) + src[i++] + 1);
+      if (from < 0) return -1;
+      len = Math.min(len + 2, want - o);
+      for (let k = 0; k < len; k++) dst[o++] = dst[from++];
+    }
+  }
+  return o;
+}

@@ -12,7 +12,7 @@ import { ListpackCursor } from './listpack.ts';
 import { ZiplistCursor } from './ziplist.ts';
 import { IntsetCursor } from './intset.ts';
 import { ZipmapCursor } from './zipmap.ts';
-import type { BlobCursor } from './blob.ts';
+import { u32le, type BlobCursor } from './blob.ts';
 import { isCanonicalInt, parseScore } from './text.ts';
 import { moduleName } from './module.ts';
 import { parseVersion, type ServerVersion } from './version.ts';
@@ -54,13 +54,16 @@ const OP = {
   EXPIRETIME: 0xfd, SELECTDB: 0xfe, EOF: 0xff,
 } as const;
 
+/** Packed blobs up to this size may be skipped unread in analysis mode (see skipPacked). */
+const LITE_MAX_BYTES = 1 << 16;
+const NOT_SKIPPED = { skipped: false, announced: false, count: 0 } as const;
 /** Strings up to this size are handed to the visitor as bytes even in analysis mode. */
 const INLINE_LIMIT = 1 << 16;
 /** A 7.2+ list saved as one packed node of at most this many bytes is a listpack in memory. */
 const LIST_LISTPACK_MAX_BYTES = 8192;
 
 const NOOP: ValueVisitor = {
-  begin() {}, str() {}, int() {}, bigStr() {}, score() {}, fieldTtl() {}, blob() {},
+  begin() {}, str() {}, int() {}, bigStr() {}, score() {}, fieldTtl() {}, blob: () => false,
   streamNode() {}, streamEntry() {}, streamMeta() {}, streamGroup() {}, streamPel() {},
   streamConsumer() {}, streamConsumerPel() {}, end() {},
 };
@@ -257,7 +260,7 @@ export class RdbParser {
     const r = this.r;
     r.str('an AUX field name', true);
     const name = latin1.decode(r.sb!.subarray(r.ss, r.se));
-    r.str(`the value of AUX field ${name}`, true);
+    r.str(`the value of AUX field ${printableName(name)}`, true);
     const value = utf8.decode(r.sb!.subarray(r.ss, r.se));
     if (name === 'slot-info') {
       const [slot, keys, expires] = value.split(',').map(Number);
@@ -529,14 +532,63 @@ export class RdbParser {
     this.info.warnings.push(`offset ${this.rec.offset}: empty ${this.rec.type} (Redis skips such keys on load)`);
   }
 
-  /** Read a string holding a packed structure and point `c` at it. */
-  private openBlob(c: BlobCursor, what: string): void {
+  /** Decode the blob opened by `r.blobOpen` and point `c` at it. */
+  private decodeBlob(c: BlobCursor, what: string): void {
     const r = this.r;
-    const at = r.offset;
-    r.str(what, true);
-    // An uncompressed blob starts after its length prefix, which is 1-9 bytes long.
-    const fileAt = r.slzf ? at : r.offset - (r.se - r.ss);
+    const fileAt = r.slzf ? r.blobStart : r.offset;
+    r.blobDecode(what);
     c.reset(r.sb!, r.ss, r.se, fileAt, r.slzf, r.file, what);
+  }
+
+  private openBlob(c: BlobCursor, what: string): void {
+    this.r.blobOpen(what);
+    this.decodeBlob(c, what);
+  }
+
+  /**
+   * The entry count in a packed blob's header, without decoding the blob (analysis mode):
+   * listpack, ziplist or intset; -1 when the header does not give it (unknown count, or
+   * malformed — then the full walk reports the defect). Also sets `headWidth` for intsets.
+   */
+  private headerCount(kind: BlobKind, size: number): number {
+    const h = this.head;
+    if (kind === 'listpack') {
+      if (this.r.blobHead(6, h) < 6 || u32le(h, 0) !== size) return -1;
+      const n = h[4] | (h[5] << 8);
+      return n === 65535 ? -1 : n;
+    }
+    if (kind === 'ziplist') {
+      if (this.r.blobHead(10, h) < 10 || u32le(h, 0) !== size) return -1;
+      const n = h[8] | (h[9] << 8);
+      return n === 65535 ? -1 : n;
+    }
+    if (kind === 'intset') {
+      if (this.r.blobHead(8, h) < 8) return -1;
+      const w = u32le(h, 0);
+      const n = u32le(h, 4);
+      if ((w !== 2 && w !== 4 && w !== 8) || 8 + w * n !== size) return -1;
+      this.headWidth = w;
+      return n;
+    }
+    return -1;
+  }
+
+  private readonly head = new Uint8Array(16);
+  private headWidth = 0;
+
+  /**
+   * Analysis mode: when the header gives the count and no consumer wants the elements, a
+   * packed blob is skipped without decoding (the largest element stays unknown, -1; such
+   * blobs are small by construction). Returns false when the blob must be walked; then the
+   * consumer was told already (`announced`).
+   */
+  private skipPacked(kind: BlobKind, size: number, per: number): { skipped: boolean; announced: boolean; count: number } {
+    if (this.validate || size > LITE_MAX_BYTES) return NOT_SKIPPED;
+    const count = this.headerCount(kind, size);
+    if (count < 0 || count % per !== 0) return NOT_SKIPPED;
+    if (this.v.blob(kind, size, count, kind === 'intset' ? this.headWidth : 0)) return { skipped: false, announced: true, count };
+    this.r.blobSkip();
+    return { skipped: true, announced: true, count };
   }
 
   /**
@@ -544,13 +596,22 @@ export class RdbParser {
    * 4 field/value/ttl triplets.
    */
   private packed(c: BlobCursor & { open(): void; next(): boolean }, kind: BlobKind, what: string, shape: number): void {
-    this.openBlob(c, what);
+    const rec = this.rec;
+    const per = shape === 1 ? 1 : shape === 4 ? 3 : 2;
+    const size = this.r.blobOpen(what);
+    const lite = shape === 4 || kind === 'zipmap' ? NOT_SKIPPED : this.skipPacked(kind, size, per);
+    if (lite.skipped) {
+      rec.length = lite.count / per;
+      rec.largestElement = -1;
+      if (lite.count === 0) this.emptyWarning();
+      return;
+    }
+    this.decodeBlob(c, what);
     c.open();
     const v = this.v;
     const bytes = c.end - c.start;
     const declared = kind === 'intset' ? (c as IntsetCursor).count : kind === 'zipmap' ? 0 : (c as ListpackCursor).declared;
-    v.blob(kind, bytes, declared, kind === 'intset' ? (c as IntsetCursor).width : 0);
-    const rec = this.rec;
+    if (!lite.announced) v.blob(kind, bytes, declared, kind === 'intset' ? (c as IntsetCursor).width : 0);
     let i = 0;
     let largest = 0;
     let withTtl = 0;
@@ -570,7 +631,6 @@ export class RdbParser {
         if (c.iv !== 0) withTtl++;
       }
     }
-    const per = shape === 1 ? 1 : shape === 4 ? 3 : 2;
     if (i % per !== 0) c.fail(`a multiple of ${per} entries, found ${i}`, c.start);
     rec.length = i / per;
     rec.largestElement = largest;
@@ -594,6 +654,7 @@ export class RdbParser {
     let packedNodes = 0;
     let lastNodeBytes = 0;
     let plainNodes = 0;
+    let skipped = false;
     for (let k = 0; k < nodes; k++) {
       let container = 2;
       if (v2) {
@@ -611,10 +672,21 @@ export class RdbParser {
         continue;
       }
       const c = v2 ? this.lp : this.zl;
-      this.openBlob(c, v2 ? 'a quicklist listpack node' : 'a quicklist ziplist node');
+      const kind = v2 ? 'listpack' : 'ziplist';
+      const what = v2 ? 'a quicklist listpack node' : 'a quicklist ziplist node';
+      const size = this.r.blobOpen(what);
+      const lite = this.skipPacked(kind, size, 1);
+      if (lite.skipped && (lite.count > 0 || !v2)) {
+        count += lite.count;
+        skipped = true;
+        packedNodes++;
+        lastNodeBytes = size;
+        continue;
+      }
+      this.decodeBlob(c, what);
       c.open();
       const bytes = c.end - c.start;
-      v.blob(v2 ? 'listpack' : 'ziplist', bytes, c.declared, 0);
+      if (!lite.announced) v.blob(kind, bytes, c.declared, 0);
       let n = 0;
       while (c.next()) {
         n++;
@@ -629,7 +701,8 @@ export class RdbParser {
       lastNodeBytes = bytes;
     }
     rec.length = count;
-    rec.largestElement = largest;
+    // Skipped nodes hide their largest element, unless a plain node (always the larger) is known.
+    rec.largestElement = skipped && plainNodes === 0 ? -1 : largest;
     if (v2) {
       const single = packedNodes === 1 && plainNodes === 0 && lastNodeBytes <= LIST_LISTPACK_MAX_BYTES;
       rec.encoding = this.version.num >= 702 && single ? 'listpack' : 'quicklist';
@@ -796,7 +869,7 @@ export class RdbParser {
       if (owned !== pel) r.fail(`consumers owning all ${pel} pending entries of their group, found ${owned}`);
     }
     rec.length = meta.length;
-    rec.largestElement = largest;
+    rec.largestElement = walk ? largest : -1;
     rec.streamGroups = meta.groups;
     rec.streamMaxPending = maxPending;
   }
@@ -844,6 +917,16 @@ export class RdbParser {
     if (lp.isInt) this.v.int(lp.iv);
     else this.v.str(lp.sb, lp.s, lp.e);
   }
+}
+
+/**
+ * A name read from the file, fit for a one-line message: as it is when short and plain ASCII,
+ * else quoted, cut to 64 characters, with control and non-ASCII characters escaped.
+ */
+function printableName(s: string): string {
+  if (s.length <= 64 && /^[\x21-\x7e]*$/.test(s)) return s;
+  const cut = s.length > 64 ? `${s.slice(0, 64)}...` : s;
+  return JSON.stringify(cut).replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** `#!lua name=mylib ...` → `mylib`. */

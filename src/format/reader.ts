@@ -6,10 +6,13 @@
 import type { ChunkSource } from '../input/source.ts';
 import { RdbError } from '../types.ts';
 import { Crc64 } from './crc64.ts';
-import { lzfDecompress } from './lzf.ts';
+import { lzfDecompress, lzfPrefix } from './lzf.ts';
 
 const EMPTY = new Uint8Array(0);
 const TWO32 = 4294967296;
+/** Scratch for decoding doubles without a DataView per value (little-endian hosts, as Node's). */
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
 /** LZF cannot expand more than 264 output bytes per 3 input bytes. */
 const LZF_MAX_RATIO = 88;
 
@@ -142,7 +145,7 @@ export class Reader {
     for (;;) {
       const c = this.pull();
       if (c === null) {
-        this.fail(`unexpected end of file (${n - left} of ${n} bytes) reading ${what} at offset ${start}`, start + n - left);
+        this.fail(`unexpected end of file (${n - left} of ${n} bytes) reading ${what} at offset ${start}`, start + (n - left));
       }
       this.base += this.end;
       this.buf = c;
@@ -214,9 +217,12 @@ export class Reader {
 
   f64le(what: string): number {
     this.need(8, what);
-    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true);
-    this.pos += 8;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    const s = F64_BYTES;
+    for (let i = 0; i < 8; i++) s[i] = b[p + i];
+    this.pos = p + 8;
+    return F64[0];
   }
 
   /**
@@ -352,16 +358,81 @@ export class Reader {
     this.se = ulen;
   }
 
+  /** Compressed size of the blob opened by blobOpen (its decoded size when not LZF). */
+  private blobIn = 0;
+  private blobAt = 0;
+
   /**
-   * Copy the last string out of the scratch space when it lives there, so that a following
-   * read cannot overwrite it. Returns the owner buffer.
+   * Open a string holding a packed structure: its prefix is read and its content made
+   * available at `pos` (compressed or not, see `slzf`), without decoding it yet. Returns the
+   * decoded size. Follow with `blobHead`, then `blobDecode` or `blobSkip`.
    */
-  keep(dst: Uint8Array): Uint8Array {
-    const n = this.se - this.ss;
-    if (dst.length < n) dst = new Uint8Array(Math.max(n, dst.length * 2));
-    dst.set(this.sb!.subarray(this.ss, this.se));
-    return dst;
+  blobOpen(what: string): number {
+    const at = this.offset;
+    this.blobAt = at;
+    const b0 = this.u8(what);
+    const kind = b0 >> 6;
+    let n: number;
+    this.slzf = false;
+    if (kind === 0) n = b0 & 0x3f;
+    else if (kind === 1) n = ((b0 & 0x3f) << 8) | this.u8(what);
+    else if (kind === 3) {
+      if ((b0 & 0x3f) !== 3) this.fail(`${what}: a packed structure, found an integer-encoded string`, at);
+      const clen = this.len(`${what} (LZF compressed length)`);
+      const ulen = this.len(`${what} (LZF uncompressed length)`);
+      this.need(clen, what);
+      if (ulen > clen * LZF_MAX_RATIO + 32) this.fail(`${what}: LZF data of ${clen} bytes cannot expand to the declared ${ulen} bytes`, at);
+      this.slzf = true;
+      this.blobIn = clen;
+      this.slen = ulen;
+      return ulen;
+    } else {
+      this.pos--;
+      n = this.len(what);
+    }
+    this.need(n, what);
+    this.blobIn = n;
+    this.slen = n;
+    return n;
   }
+
+  /** The first `n` decoded bytes of the open blob into `dst`; returns how many there are (-1: malformed). */
+  blobHead(n: number, dst: Uint8Array): number {
+    const want = Math.min(n, this.slen);
+    if (this.slzf) return lzfPrefix(this.buf, this.pos, this.pos + this.blobIn, dst, want);
+    for (let i = 0; i < want; i++) dst[i] = this.buf[this.pos + i];
+    return want;
+  }
+
+  /** Decode the open blob into `sb[ss, se)` (as `str` does) and move past it. */
+  blobDecode(what: string): void {
+    if (!this.slzf) {
+      this.sb = this.buf;
+      this.ss = this.pos;
+      this.se = this.pos + this.slen;
+      this.pos += this.slen;
+      return;
+    }
+    const ulen = this.slen;
+    if (this.scratch.length < ulen) this.scratch = new Uint8Array(Math.max(ulen, this.scratch.length * 2));
+    const bad = lzfDecompress(this.buf, this.pos, this.pos + this.blobIn, this.scratch, ulen);
+    if (bad) this.fail(`${what}: ${bad.what}`, this.base + bad.at);
+    this.pos += this.blobIn;
+    this.sb = this.scratch;
+    this.ss = 0;
+    this.se = ulen;
+  }
+
+  /** Move past the open blob without decoding it. */
+  blobSkip(): void {
+    this.pos += this.blobIn;
+  }
+
+  /** File offset where the open blob's string starts. */
+  get blobStart(): number {
+    return this.blobAt;
+  }
+
 }
 
 /** Decimal text of a safe integer into `out`; returns its length. */

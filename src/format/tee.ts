@@ -12,7 +12,10 @@ export class TeeVisitor implements ValueVisitor {
   bigStr(n: number): void { this.a.bigStr(n); this.b.bigStr(n); }
   score(v: number): void { this.a.score(v); this.b.score(v); }
   fieldTtl(ms: number): void { this.a.fieldTtl(ms); this.b.fieldTtl(ms); }
-  blob(kind: BlobKind, bytes: number, count: number, width: number): void { this.a.blob(kind, bytes, count, width); this.b.blob(kind, bytes, count, width); }
+  blob(kind: BlobKind, bytes: number, count: number, width: number): boolean {
+    const a = this.a.blob(kind, bytes, count, width);
+    return this.b.blob(kind, bytes, count, width) || a;
+  }
   streamNode(id: Uint8Array, at: number, lpBytes: number): void { this.a.streamNode(id, at, lpBytes); this.b.streamNode(id, at, lpBytes); }
   streamEntry(ms: bigint, seq: bigint, fields: number): void { this.a.streamEntry(ms, seq, fields); this.b.streamEntry(ms, seq, fields); }
   streamMeta(m: StreamMeta): void { this.a.streamMeta(m); this.b.streamMeta(m); }

@@ -13,9 +13,9 @@ export type SizeClass = (n: number) => number;
 
 function jemallocLarge(n: number): number {
   // Four classes per power of two: spacing is a quarter of the group's lower bound.
-  const k = 31 - Math.clz32(n - 1);
-  const step = 2 ** (k - 2);
-  return Math.ceil(n / step) * step;
+  const shift = 29 - Math.clz32(n - 1);
+  const step = 1 << shift;
+  return ((n + step - 1) >>> shift) * step;
 }
 
 function jemalloc8(n: number): number {

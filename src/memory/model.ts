@@ -307,7 +307,8 @@ export class MemoryModel implements ValueVisitor {
   }
 
   score(v: number): void {
-    if (!this.need) return;
+    // Only a zset small enough to become a listpack needs its scores' text sizes.
+    if (!this.need || this.n > ZSET_MAX_ENTRIES) return;
     const enc = scoreEntryEncLen(v, this.v >= 702);
     this.lpSum += lpEntry(enc);
     // Ziplists (≤ 6.2) hold the same text; integers use ziplist integer encodings.
@@ -321,15 +322,15 @@ export class MemoryModel implements ValueVisitor {
     this.ttlLpSum += lpEntry(lpIntEncLen(ms));
   }
 
-  blob(kind: BlobKind, bytes: number, count: number): void {
-    if (this.type !== 'list' && this.rdbType !== 18 && this.rdbType !== 14) this.need = this.needsElements(this.rdbType, count);
+  blob(kind: BlobKind, bytes: number, count: number): boolean {
+    if (this.type !== 'list') this.need = this.needsElements(this.rdbType, count);
     if (this.type === 'list') {
       this.closeNode();
       this.nodes++;
       if (kind === 'plain') {
         this.plainNodes++;
         this.nodeSum += (this.v >= 700 ? 40 : 32) + this.sc(bytes);
-        return;
+        return this.need;
       }
       this.blobKind = kind;
       this.blobBytes = bytes;
@@ -337,10 +338,11 @@ export class MemoryModel implements ValueVisitor {
       this.nodeLp = 7;
       this.nodeZl = 11;
       this.nodeCount = 0;
-      return;
+      return this.need;
     }
     this.blobKind = kind;
     this.blobBytes = bytes;
+    return this.need;
   }
 
   /** Cost of a finished quicklist node in the loading server's node format. */

@@ -138,7 +138,8 @@ export function writeKeysCsvRow(out: ByteSink, rec: KeyRecord, redactor?: KeyRed
   out.byte(44);
   out.num(rec.length);
   out.byte(44);
-  out.num(rec.largestElement);
+  // -1: not known (a small packed value analysis did not decode): an empty field.
+  if (rec.largestElement >= 0) out.num(rec.largestElement);
   out.byte(44);
   const exp = rec.expireAtMs;
   if (exp !== -1) {

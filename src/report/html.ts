@@ -427,7 +427,7 @@ function reportPage(r) {
     ['type', false, function (k) { return k.type; }],
     ['encoding', false, function (k) { return k.encoding; }],
     ['length', true, function (k) { return fmtCount(k.length); }],
-    ['largest element', true, function (k) { return fmtBytes(k.largestElement); }],
+    ['largest element', true, function (k) { return k.largestElement < 0 ? 'n/a' : fmtBytes(k.largestElement); }],
     ['memory', true, function (k) { return fmtBytes(k.bytes); }],
     ['expires', false, function (k) { return k.expireAtMs === null ? 'never' : iso(k.expireAtMs); }]
   ];

@@ -82,7 +82,9 @@ export function writeKeyJsonl(out: ByteSink, rec: KeyRecord, redactor?: KeyRedac
   put(out, P_LENGTH);
   out.num(rec.length);
   put(out, P_LARGEST);
-  out.num(rec.largestElement);
+  // -1: not known (a small packed value analysis did not decode): null.
+  if (rec.largestElement >= 0) out.num(rec.largestElement);
+  else out.ascii('null');
   put(out, P_EXPIRE);
   if (rec.expireAtMs === -1) put(out, P_NULL_END);
   else {

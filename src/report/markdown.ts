@@ -223,7 +223,7 @@ export function reportToMarkdown(r: Report, opts: MarkdownOptions = {}): string 
 function keyTable(keys: KeyEntry[]): string {
   return table(
     ['Key', 'DB', 'Type', 'Length', 'Largest element', 'Memory', 'TTL'],
-    keys.map((k) => [keyCell(k), String(k.db), k.type, formatCount(k.length), formatBytes(k.largestElement), formatBytes(k.bytes), k.expireAtMs === null ? 'none' : iso(k.expireAtMs)]),
+    keys.map((k) => [keyCell(k), String(k.db), k.type, formatCount(k.length), k.largestElement < 0 ? 'n/a' : formatBytes(k.largestElement), formatBytes(k.bytes), k.expireAtMs === null ? 'none' : iso(k.expireAtMs)]),
     ['l', 'r', 'l', 'r', 'r', 'r', 'l'],
   );
 }

@@ -120,11 +120,11 @@ async function verifyDeferred(result: JobResult, path: string, guessEnd: number,
   const info = result.info;
   if (!info || info.checksum !== 'pending') return;
   info.computedChecksum = info.crcEnd === guessEnd && computed !== null ? computed : await crcOfFile(path, info.crcEnd);
-  if (info.computedChecksum === info.storedChecksum) {
-    info.checksum = 'ok';
-    return;
-  }
-  info.checksum = 'mismatch';
+  info.checksum = info.computedChecksum === info.storedChecksum ? 'ok' : 'mismatch';
+  // The worker's report was made before this verdict: carry it into its file section.
+  const report = result.report as { files?: { checksum: string }[] } | undefined;
+  for (const f of report?.files ?? []) if (f.checksum === 'pending') f.checksum = info.checksum;
+  if (info.checksum === 'ok') return;
   if (recordOnly || !result.ok) return;
   result.ok = false;
   // `expected` is the text after `offset N: `, as in RdbError (analyze --partial quotes it).
