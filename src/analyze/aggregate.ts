@@ -227,9 +227,8 @@ class FileAcc {
   lastDb = -1;
   lastDbAcc: DbAcc = newDbAcc();
   readonly encs = new Map<string, EncAcc>();
-  lastType = '';
-  lastEnc = '';
-  lastEncAcc: EncAcc | null = null;
+  /** Per type (TYPE_INDEX), its few encodings: found by identity of the interned names. */
+  private readonly encByType: EncAcc[][] = TYPES.map(() => []);
   /** TTL reference (ms) once known. */
   ref: number | null = null;
   refSource: FileSection['ttlReferenceSource'] = 'ctime';
@@ -256,13 +255,12 @@ class FileAcc {
   }
 
   enc(type: RedisType, encoding: string): EncAcc {
-    if (type === this.lastType && encoding === this.lastEnc && this.lastEncAcc !== null) return this.lastEncAcc;
+    const list = this.encByType[TYPE_INDEX[type]];
+    for (let i = 0; i < list.length; i++) if (list[i].encoding === encoding) return list[i];
     const k = type + '\u0000' + encoding;
     let a = this.encs.get(k);
     if (a === undefined) this.encs.set(k, (a = { type, encoding, keys: 0, bytes: 0, maxLength: 0 }));
-    this.lastType = type;
-    this.lastEnc = encoding;
-    this.lastEncAcc = a;
+    list.push(a);
     return a;
   }
 

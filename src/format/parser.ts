@@ -427,7 +427,8 @@ export class RdbParser {
   /** Hand the last string read to the visitor; returns its length. */
   private emitStr(): number {
     const r = this.r;
-    if (r.sb === null) this.v.bigStr(r.slen);
+    if (r.sIsInt) this.v.int(r.sint);
+    else if (r.sb === null) this.v.bigStr(r.slen);
     else this.v.str(r.sb, r.ss, r.se);
     return r.slen;
   }
@@ -440,7 +441,7 @@ export class RdbParser {
     rec.length = n;
     rec.largestElement = n;
     const v = this.version;
-    if (r.sb !== null && n <= 20 && isCanonicalInt(r.sb, r.ss, r.se)) rec.encoding = 'int';
+    if (r.sIsInt || (r.sb !== null && n <= 20 && isCanonicalInt(r.sb, r.ss, r.se))) rec.encoding = 'int';
     else if (v.num >= 300 && n <= (v.num >= 302 ? 44 : 39)) rec.encoding = 'embstr';
     else rec.encoding = 'raw';
   }

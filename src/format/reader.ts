@@ -7,6 +7,7 @@ import type { ChunkSource } from '../input/source.ts';
 import { RdbError } from '../types.ts';
 import { Crc64 } from './crc64.ts';
 import { lzfDecompress, lzfPrefix } from './lzf.ts';
+import { decimalLength } from './blob.ts';
 
 const EMPTY = new Uint8Array(0);
 const TWO32 = 4294967296;
@@ -35,6 +36,9 @@ export class Reader {
   slen = 0;
   /** The last string was LZF-compressed in the file. */
   slzf = false;
+  /** The last string was integer-encoded in the file: its value (its text is its decimal form). */
+  sIsInt = false;
+  sint = 0;
 
   private scratch = new Uint8Array(4096);
   private digits = new Uint8Array(24);
@@ -282,12 +286,13 @@ export class Reader {
     const kind = b0 >> 6;
     let n: number;
     this.slzf = false;
+    this.sIsInt = false;
     if (kind === 0) n = b0 & 0x3f;
     else if (kind === 1) n = ((b0 & 0x3f) << 8) | this.u8(what);
     else if (kind === 3) {
       const enc = b0 & 0x3f;
       if (enc <= 2) {
-        this.intString(enc, what);
+        this.intString(enc, what, wantBytes);
         return;
       }
       if (enc === 3) {
@@ -312,7 +317,8 @@ export class Reader {
     this.pos += n;
   }
 
-  private intString(enc: number, what: string): void {
+  /** INT8/16/32 strings: the value, and its decimal text only when bytes are wanted. */
+  private intString(enc: number, what: string, wantBytes: boolean): void {
     let v: number;
     if (enc === 0) {
       v = (this.u8(what) << 24) >> 24;
@@ -326,6 +332,13 @@ export class Reader {
       const p = this.pos;
       v = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
       this.pos += 4;
+    }
+    this.sIsInt = true;
+    this.sint = v;
+    if (!wantBytes) {
+      this.sb = null;
+      this.slen = decimalLength(v);
+      return;
     }
     const len = writeDecimal(v, this.digits);
     this.sb = this.digits;

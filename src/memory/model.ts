@@ -228,6 +228,12 @@ export class MemoryModel implements ValueVisitor {
   }
 
   int(v: number): void {
+    if (this.type === 'string') {
+      this.strInt = true;
+      this.strLen = decimalLength(v);
+      this.sharedCandidate = v >= 0 && v < 10000;
+      return;
+    }
     if (!this.need) return;
     this.element(decimalLength(v), v, true);
   }
