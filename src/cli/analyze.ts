@@ -3,11 +3,11 @@
  * `--jobs` at a time, per-file reports merged exactly; reports written only when every file
  * was read to the end (or, with --partial, marked INCOMPLETE).
  */
-import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { runJob, type Progress, type RunOptions } from '../run/runner.ts';
+import { peek, runJob, type Progress, type RunOptions } from '../run/runner.ts';
 import type { Job, JobResult } from '../run/job.ts';
 import { mergeReports, type AnalyzeOptions } from '../analyze/aggregate.ts';
 import { parseBudgets, evaluateBudgets, describeBreaches } from '../analyze/budget.ts';
@@ -181,6 +181,7 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const createdDir = !existsSync(outDir);
   mkdirSync(outDir, { recursive: true });
   // keys.csv streams during the parse into a temporary file, renamed once the run is sound.
   const keysPath = join(outDir, REPORT_FILES.keysCsv);
@@ -211,6 +212,7 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   const reports = results.map((r) => r.report as Report | undefined).filter((r): r is Report => !!r);
   if (failed.length && (!o.partial || reports.length === 0)) {
     if (withKeys) rmSync(keysTmp, { force: true });
+    if (createdDir) rmSync(outDir, { recursive: true, force: true });
     if (failed.length && !o.partial) process.stderr.write('rdbscope: no report written (use --partial to write what was read, marked INCOMPLETE)\n');
     process.exitCode = failed.some((r) => r.error?.kind === 'internal') ? EXIT.usage : EXIT.input;
     return;
@@ -242,17 +244,21 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
 function incompleteLine(files: string[], results: JobResult[]): string {
   const i = results.findIndex((r) => !r.ok);
   const r = results[i];
-  const size = files[i] === '-' ? null : (() => {
+  // Offsets count bytes of the RDB: a share of the file only means something for plain files.
+  const size = (() => {
     try {
-      return statSync(files[i]).size;
+      const p = peek(files[i]);
+      return p && p.format === 'rdb' ? p.size : null;
     } catch {
       return null;
     }
   })();
-  const at = r.error?.offset ?? r.bytes;
+  // The report covers the records before the one that failed.
+  const at = r.complete ?? r.error?.offset ?? r.bytes;
   const share = size ? ` (${((100 * at) / size).toFixed(1)}% of the file)` : '';
+  const where = r.error?.offset !== undefined && r.error.offset !== at ? `offset ${r.error.offset}: ` : '';
   const reason = r.error?.expected ?? r.error?.message ?? 'unknown error';
-  return `INCOMPLETE: stopped at offset ${at} of ${size ?? 'unknown size'}${share}: ${files.length > 1 ? `${files[i]}: ` : ''}${reason}`;
+  return `INCOMPLETE: stopped at offset ${at} of ${size ?? 'an input of unknown size'}${share}: ${files.length > 1 ? `${files[i]}: ` : ''}${where}${reason}`;
 }
 
 function prependLine(path: string, line: string): void {

@@ -22,6 +22,7 @@ export function buildProgram(): Command {
   const program = new Command();
   const quiet = () => !!program.opts().quiet;
   program
+    .configureOutput({ writeErr: (str) => process.stderr.write(str.startsWith('error:') ? `rdbscope: ${str}` : str) })
     .name('rdbscope')
     .description('Offline analyzer for Redis and Valkey RDB snapshots (plain, gzip, LZ4 or zstd; - reads stdin).')
     .version(VERSION)

@@ -92,6 +92,8 @@ export class RdbParser {
   version: ServerVersion = parseVersion('', 0, 'redis');
   /** Keys read so far (for progress and partial results). */
   keys = 0;
+  /** Offset up to which every record was read completely (what a partial result covers). */
+  complete = 0;
 
   private readonly r: Reader;
   private readonly v: ValueVisitor;
@@ -131,6 +133,7 @@ export class RdbParser {
     let keyStart = -1;
     for (;;) {
       const at = r.offset;
+      if (keyStart < 0) this.complete = at;
       const t = r.u8('a record type or opcode');
       if (t < 0xf3) {
         if (!this.headerSent) this.sendHeader();

@@ -52,6 +52,8 @@ export interface JobResult {
   keys: number;
   /** Bytes of the (decompressed) RDB consumed. */
   bytes: number;
+  /** Offset up to which every record was read completely (on failure: where the partial result ends). */
+  complete?: number;
   modelVersion: number;
   allocator: AllocatorProfile | null;
   instance: InstanceEstimate | null;

@@ -39,7 +39,7 @@ function startWorker(workerData: unknown, transferList: TransferListItem[]): Wor
 }
 
 /** Format and size of a named file, peeking at its first bytes; null for stdin. */
-function peek(path: string): { format: ReturnType<typeof detectFormat>; size: number } | null {
+export function peek(path: string): { format: ReturnType<typeof detectFormat>; size: number } | null {
   if (path === '-') return null;
   const fd = openSync(path, 'r');
   try {
