@@ -7,19 +7,19 @@
  */
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Papa from 'papaparse';
-import { dumpsIn, fixturesDir, repoRoot, truthKeyBytes, type Truth, type TruthKey } from './helpers/truth.ts';
+import { dumpsIn, fixturesDir, truthKeyBytes, type Truth, type TruthKey } from './helpers/truth.ts';
 import { findExecutable } from './helpers/redis.ts';
 import { buildRdb, type KeyDesc } from './helpers/rdb-writer.ts';
+import { ensureBuilt, runCli, type CliRun } from './helpers/run-cli.ts';
 import type { Report } from '../src/report/schema.ts';
 
-const cli = join(repoRoot, 'bin', 'rdbscope.js');
 const SHOP = join(fixturesDir, 'shop-7.0.rdb');
 const MATRIX = join(fixturesDir, 'matrix-7.0.rdb');
 const loadTruth = (name: string) => JSON.parse(readFileSync(join(fixturesDir, `${name}.truth.json`), 'utf8')) as Truth;
@@ -29,66 +29,9 @@ const shopTruth = loadTruth('shop-7.0');
 // ---------------------------------------------------------------------------------------
 // dist/ and running the CLI
 
-function newestMtime(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
 
-/** Build dist/ when missing or older than src/ (a lock keeps parallel test files from building at once). */
-async function ensureBuilt(): Promise<void> {
-  const main = join(repoRoot, 'dist', 'cli', 'main.js');
-  const stale = () => !existsSync(main) || statSync(main).mtimeMs < newestMtime(join(repoRoot, 'src'));
-  if (!stale()) return;
-  const lock = join(tmpdir(), `rdbscope-build-lock-${Buffer.from(repoRoot).toString('hex').slice(-32)}`);
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`build lock ${lock} held for too long`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
-    if (stale()) {
-      // tsc emits even with type errors (e.g. in a file someone is editing); fail only without a CLI.
-      const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8' });
-      if (!existsSync(main)) throw new Error(`building dist/ failed:\n${r.stdout}${r.stderr}`);
-    }
-  } finally {
-    rmdirSync(lock);
-  }
-}
-
-interface Run {
-  code: number | null;
-  stdout: Buffer;
-  out: string;
-  stderr: string;
-}
-
-/** Run the CLI (asynchronously, so tests overlap); `input` is piped to stdin. */
-function rdbscope(args: string[], opts: { input?: Buffer; cwd?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const cp = spawn(process.execPath, [cli, ...args], { cwd: opts.cwd ?? repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    cp.stdout.on('data', (d: Buffer) => out.push(d));
-    cp.stderr.on('data', (d: Buffer) => err.push(d));
-    cp.stdin.on('error', () => {}); // the CLI may exit before reading all of stdin
-    cp.once('error', reject);
-    cp.once('close', (code) => {
-      const stdout = Buffer.concat(out);
-      resolve({ code, stdout, out: stdout.toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-    cp.stdin.end(opts.input ?? Buffer.alloc(0));
-  });
-}
+type Run = CliRun;
+const rdbscope = runCli;
 
 const show = (r: Run) => `exit ${r.code}\nstderr: ${r.stderr}\nstdout: ${r.out.slice(0, 2000)}`;
 

@@ -18,13 +18,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasRedis, startRedis, type RedisHandle, type RespValue } from './helpers/redis.ts';
 import { fixturesDir, repoRoot, truthKeyBytes, type Truth } from './helpers/truth.ts';
 import { Filler, Rng, fillShop } from '../scripts/make-fixtures.ts';
 import type { Report } from '../src/report/schema.ts';
+import { ensureBuilt } from './helpers/run-cli.ts';
 
 const cli = join(repoRoot, 'bin', 'rdbscope.js');
 const LIVE = hasRedis();
@@ -35,41 +36,6 @@ const LIVE_SEED = 4242;
 // ---------------------------------------------------------------------------------------
 // dist/ (the CLI runs the compiled code)
 
-function newestMtime(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** Build dist/ when missing or older than src/ (a lock keeps parallel test files from building at once). */
-async function ensureBuilt(): Promise<void> {
-  const main = join(repoRoot, 'dist', 'cli', 'main.js');
-  const stale = () => !existsSync(main) || statSync(main).mtimeMs < newestMtime(join(repoRoot, 'src'));
-  if (!stale()) return;
-  const lock = join(tmpdir(), `rdbscope-build-lock-${Buffer.from(repoRoot).toString('hex').slice(-32)}`);
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`build lock ${lock} held for too long`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
-    if (stale()) {
-      // tsc emits even with type errors (e.g. in a file someone is editing); fail only without a CLI.
-      const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8' });
-      if (!existsSync(main)) throw new Error(`building dist/ failed:\n${r.stdout}${r.stderr}`);
-    }
-  } finally {
-    rmdirSync(lock);
-  }
-}
 
 // ---------------------------------------------------------------------------------------
 // Truth

@@ -3,7 +3,7 @@
  * first when missing or older than src/; the lock is the one test/cli.test.ts uses, so test
  * files running in parallel build once).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,11 +40,9 @@ export async function ensureBuilt(): Promise<void> {
   }
   try {
     if (stale()) {
-      try {
-        execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'pipe' });
-      } catch {
-        // tsc exits non-zero on type errors but still emits; the CLI runs if dist/ is there.
-      }
+      // tsc emits even with type errors (e.g. in a file someone is editing); fail only without a CLI.
+      const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8' });
+      if (!existsSync(main)) throw new Error(`building dist/ failed:\n${r.stdout}${r.stderr}`);
     }
   } finally {
     rmdirSync(lock);
@@ -53,20 +51,26 @@ export async function ensureBuilt(): Promise<void> {
 
 export interface CliRun {
   code: number | null;
+  stdout: Buffer;
   out: string;
   stderr: string;
 }
 
-/** Runs the CLI with `args` (asynchronously, so tests overlap). */
-export function runCli(args: string[], opts: { cwd?: string } = {}): Promise<CliRun> {
+/** Runs the CLI with `args` (asynchronously, so tests overlap); `input` is piped to stdin. */
+export function runCli(args: string[], opts: { cwd?: string; input?: Buffer } = {}): Promise<CliRun> {
   return new Promise((done, fail) => {
-    const cp = spawn(process.execPath, [cliPath, ...args], { cwd: opts.cwd ?? repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cp = spawn(process.execPath, [cliPath, ...args], { cwd: opts.cwd ?? repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     cp.stdout.on('data', (d: Buffer) => out.push(d));
     cp.stderr.on('data', (d: Buffer) => err.push(d));
+    cp.stdin.on('error', () => {}); // the CLI may exit before reading all of stdin
     cp.once('error', fail);
-    cp.once('close', (code) => done({ code, out: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    cp.once('close', (code) => {
+      const stdout = Buffer.concat(out);
+      done({ code, stdout, out: stdout.toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+    cp.stdin.end(opts.input ?? Buffer.alloc(0));
   });
 }
 
