@@ -80,7 +80,7 @@ export async function runJob(input: string, job: Omit<Job, 'path' | 'file'>, opt
   } else {
     worker = startWorker({ job: full, port: null, control }, []);
   }
-  const pump = source && port1 ? pumpToPort(source.chunks, port1, control) : null;
+  const pump = source && port1 ? pumpToPort(source.chunks, port1, control, 3) : null;
   const timer = opts.onProgress
     ? setInterval(() => {
         const p = readProgress(control);
