@@ -100,8 +100,12 @@ function median(xs: number[]): number {
 }
 
 /** Run `cmd args` under /usr/bin/time; stdout goes to /dev/null. */
+/** 1-minute load average sampled before every measured run. */
+const loadSamples: number[] = [];
+
 function measure(cmd: string, args: string[], before?: () => void): Sample | Failure {
   before?.();
+  loadSamples.push(os.loadavg()[0]!);
   const tfile = path.join(os.tmpdir(), `rdbscope-bench-time-${process.pid}`);
   const t0 = process.hrtime.bigint();
   const r = spawnSync(TIME, ['-f', '%M %U %S', '-o', tfile, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 16 << 20 });
@@ -237,7 +241,8 @@ function machine(loadStart: number[]): Record<string, string> {
     redis: redis.replace(/^Redis server /, ''),
     commit: `${git}${dirty ? ' + uncommitted changes under src/' : ''}`,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    load: `${loadStart.map((x) => x.toFixed(2)).join(' ')} at the start, ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end (1/5/15 min)`,
+    load: `${loadStart.map((x) => x.toFixed(2)).join(' ')} at the start, ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end (1/5/15 min)` +
+      (loadSamples.length ? `; 1-min load before each measured run: median ${median(loadSamples).toFixed(2)}, max ${Math.max(...loadSamples).toFixed(2)}` : ''),
   };
 }
 
@@ -499,10 +504,11 @@ async function main(): Promise<void> {
   }
   const targets = evaluate(rows, startup, cost, has);
 
-  const loadEnd = os.loadavg();
   const cores = os.availableParallelism();
-  if (Math.max(loadStart[0]!, loadStart[1]!, loadEnd[0]!, loadEnd[1]!) > cores) {
-    notes.push(`the machine was not quiet: load average above its ${cores} cores during the run (other work was running), so wall times are inflated and noisier than on an idle machine; the CPU s column is less affected.`);
+  // A benchmark of its own keeps up to ~2 runnable threads; more than cores + 1 means other work.
+  const busy = loadSamples.filter((x) => x > cores + 1).length;
+  if (busy > loadSamples.length / 10) {
+    notes.push(`the machine was not quiet: the 1-minute load average exceeded ${cores + 1} (${cores} cores) before ${busy} of ${loadSamples.length} measured runs (other work was running), so wall times are inflated and noisier than on an idle machine; the CPU s column is less affected.`);
   }
   const m = machine(loadStart);
   let out = `\nrdbscope benchmark — ${m.date} — ${m.cpu}, ${m.nproc} cores, ${m.ram}, node ${m.node}, redis ${m.redis.split(' ')[0]}\nload average: ${m.load}\n\n`;
