@@ -6,7 +6,6 @@
  */
 import type { BlobKind, KeyRecord, StreamMeta, ValueVisitor } from '../types.ts';
 import type { ServerVersion } from '../format/version.ts';
-import { isCanonicalInt } from '../format/text.ts';
 import { decimalLength } from '../format/blob.ts';
 import { sizeClassFor, type AllocatorProfile, type SizeClass } from './allocator.ts';
 import { RaxCounter } from './rax.ts';
@@ -64,6 +63,8 @@ export class MemoryModel implements ValueVisitor {
   private maxLen = 0;
   private lpSum = 0;
   private ttlLpSum = 0;
+  private readonly scores = new Float64Array(ZSET_MAX_ENTRIES);
+  private nScores = 0;
   private zlSum = 0;
   private zlPrev = 0;
   private sdsSum = 0;
@@ -151,6 +152,7 @@ export class MemoryModel implements ValueVisitor {
     this.maxLen = 0;
     this.lpSum = 0;
     this.ttlLpSum = 0;
+    this.nScores = 0;
     this.zlSum = 0;
     this.zlPrev = 0;
     this.sdsSum = 0;
@@ -214,9 +216,9 @@ export class MemoryModel implements ValueVisitor {
     const len = e - s;
     if (this.type === 'string') {
       this.strLen = len;
-      if (len <= 20 && isCanonicalInt(b, s, e)) {
+      const v = len <= 20 ? intValue(b, s, e) : NaN;
+      if (v === v) {
         this.strInt = true;
-        const v = intValue(b, s, e);
         this.sharedCandidate = v >= 0 && v < 10000;
       }
       return;
@@ -313,12 +315,22 @@ export class MemoryModel implements ValueVisitor {
   }
 
   score(v: number): void {
-    // Only a zset small enough to become a listpack needs its scores' text sizes.
-    if (!this.need || this.n > ZSET_MAX_ENTRIES) return;
-    const enc = scoreEntryEncLen(v, this.v >= 702);
-    this.lpSum += lpEntry(enc);
-    // Ziplists (≤ 6.2) hold the same text; integers use ziplist integer encodings.
-    this.zlSum += (enc <= 9 && Number.isInteger(v) ? zlIntLen(v) : enc) + 1;
+    // Only a zset small enough to become a listpack needs its scores' text sizes: keep the
+    // first ones, and size them only if the zset turns out to be that small (scoreSizes).
+    if (this.need && this.nScores < ZSET_MAX_ENTRIES) this.scores[this.nScores++] = v;
+  }
+
+  /** Listpack and ziplist bytes of the kept scores' entries. */
+  private scoreSizes(): void {
+    const shortest = this.v >= 702;
+    for (let i = 0; i < this.nScores; i++) {
+      const v = this.scores[i];
+      const enc = scoreEntryEncLen(v, shortest);
+      this.lpSum += lpEntry(enc);
+      // Ziplists (≤ 6.2) hold the same text; integers use ziplist integer encodings.
+      this.zlSum += (enc <= 9 && Number.isInteger(v) ? zlIntLen(v) : enc) + 1;
+    }
+    this.nScores = 0;
   }
 
   fieldTtl(ms: number): void {
@@ -510,10 +522,12 @@ export class MemoryModel implements ValueVisitor {
     const inListpack = this.v >= 700;
     if (packed && n <= ZSET_MAX_ENTRIES) {
       const storedMatches = (t === 17) === inListpack;
+      if (!storedMatches) this.scoreSizes();
       const bytes = storedMatches ? this.blobBytes : inListpack ? 7 + this.lpSum : 11 + this.zlSum;
       return ROBJ + this.blobSize(bytes);
     }
     if (!packed && n <= ZSET_MAX_ENTRIES && this.maxLen <= ZSET_MAX_VALUE) {
+      this.scoreSizes();
       return ROBJ + this.blobSize(inListpack ? 7 + this.lpSum : 11 + this.zlSum);
     }
     const buckets = nextPow2(n);
