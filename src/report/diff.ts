@@ -580,6 +580,24 @@ function textTable(header: string[], rows: string[][], right: boolean[]): string
 
 const arrow = (a: string, b: string): string => `${a} → ${b}`;
 
+const NAMESPACE_COLUMNS = ['Namespace', 'Status', 'Keys', 'Δ keys', 'Memory', 'Δ memory', 'Growth', 'Δ no-TTL keys', 'Δ no-TTL memory'];
+const NAMESPACE_RIGHT = [false, false, true, true, true, true, true, true, true];
+
+/** The changed namespaces as table cells; `name` renders the pattern for the medium. */
+function namespaceRows(d: DiffReport, rows: number, name: (pattern: string) => string): string[][] {
+  return d.namespaces.slice(0, rows).map((n) => [
+    name(n.pattern),
+    n.status,
+    arrow(formatCount(n.oldKeys), formatCount(n.newKeys)),
+    signed(n.keysDelta, formatCount),
+    arrow(formatBytes(n.oldBytes), formatBytes(n.newBytes)),
+    signed(n.bytesDelta, formatBytes),
+    formatGrowth(n.growth),
+    signed(n.noTtlKeysDelta, formatCount),
+    signed(n.noTtlBytesDelta, formatBytes),
+  ]);
+}
+
 export interface DiffTextOptions {
   /** Rows per table. Default 30. */
   rows?: number;
@@ -611,19 +629,9 @@ export function diffToText(d: DiffReport, opts: DiffTextOptions = {}): string {
     out.push('', `Namespaces: ${c.namespacesChanged} changed of ${c.namespaces} (${c.namespacesAppeared} appeared, ${c.namespacesVanished} vanished)`);
     out.push(
       ...textTable(
-        ['namespace', 'status', 'keys', 'Δ keys', 'memory', 'Δ memory', 'growth', 'Δ no-TTL keys', 'Δ no-TTL memory'],
-        d.namespaces.slice(0, rows).map((n) => [
-          terminalSafe(n.pattern, 60),
-          n.status,
-          arrow(formatCount(n.oldKeys), formatCount(n.newKeys)),
-          signed(n.keysDelta, formatCount),
-          arrow(formatBytes(n.oldBytes), formatBytes(n.newBytes)),
-          signed(n.bytesDelta, formatBytes),
-          formatGrowth(n.growth),
-          signed(n.noTtlKeysDelta, formatCount),
-          signed(n.noTtlBytesDelta, formatBytes),
-        ]),
-        [false, false, true, true, true, true, true, true, true],
+        NAMESPACE_COLUMNS,
+        namespaceRows(d, rows, (p) => terminalSafe(p, 60)),
+        NAMESPACE_RIGHT,
       ).map((l) => '  ' + l),
     );
     if (d.namespaces.length > rows) out.push(`  … ${d.namespaces.length - rows} more (--json for all)`);
@@ -713,19 +721,9 @@ export function diffToMarkdown(d: DiffReport, opts: DiffTextOptions = {}): strin
     out.push(`${c.namespacesChanged} changed of ${c.namespaces} (${c.namespacesAppeared} appeared, ${c.namespacesVanished} vanished).\n`);
     out.push(
       mdTable(
-        ['Namespace', 'Status', 'Keys', 'Δ keys', 'Memory', 'Δ memory', 'Growth', 'Δ no-TTL keys', 'Δ no-TTL memory'],
-        d.namespaces.slice(0, rows).map((n) => [
-          mdCode(n.pattern),
-          n.status,
-          arrow(formatCount(n.oldKeys), formatCount(n.newKeys)),
-          signed(n.keysDelta, formatCount),
-          arrow(formatBytes(n.oldBytes), formatBytes(n.newBytes)),
-          signed(n.bytesDelta, formatBytes),
-          formatGrowth(n.growth),
-          signed(n.noTtlKeysDelta, formatCount),
-          signed(n.noTtlBytesDelta, formatBytes),
-        ]),
-        [false, false, true, true, true, true, true, true, true],
+        NAMESPACE_COLUMNS,
+        namespaceRows(d, rows, (p) => mdCode(p)),
+        NAMESPACE_RIGHT,
       ),
     );
     if (d.namespaces.length > rows) out.push(`_${d.namespaces.length - rows} more in the JSON output._\n`);

@@ -28,11 +28,13 @@ export interface TruthKey {
   expire_at_ms: number | null;
   length: number;
   value?: unknown;
+  sample?: unknown[];
   memory_usage: number | null;
   field_expire_at_ms?: Record<string, number>;
   lfu_freq?: number;
   lru_idle_s?: number;
   extra?: {
+    value_sha256?: string;
     memory_usage_after_reload?: number;
     debug_object?: { serializedlength?: number };
   };
@@ -43,6 +45,7 @@ export interface Truth {
   redis_version: string;
   allocator: string;
   rdb_version: number;
+  config: Record<string, unknown>;
   info_memory: { used_memory: number };
   keyspace: Record<string, { keys: number; expires: number }>;
   functions?: string[];
