@@ -8,6 +8,7 @@
  *    Redis accepts them and answers the same values the parser decodes from the same writer
  *    output (the writer and the parser agree with Redis, not only with each other).
  */
+import { Rng as FixtureRng } from '../scripts/make-fixtures.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RdbParser } from '../src/format/parser.ts';
@@ -21,51 +22,33 @@ const SKIP = hasRedis() ? false : 'redis-server not on PATH';
 
 // ---- seeded random data -------------------------------------------------------------------
 
-class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.next() * xs.length)];
-  }
+/** The fixtures' generator, plus the shapes of random data this test needs. */
+class Rng extends FixtureRng {
   chance(p: number): boolean {
     return this.next() < p;
-  }
-  bytes(n: number): Buffer {
-    return Buffer.from(Array.from({ length: n }, () => this.int(0, 255)));
   }
   text(n: number): string {
     const abc = 'abcdefghijklmnopqrstuvwxyz0123456789:_-. ';
     let s = '';
-    for (let i = 0; i < n; i++) s += abc[this.int(0, abc.length - 1)];
+    for (let i = 0; i < n; i++) s += abc[this.range(0, abc.length - 1)];
     return s;
   }
   /** A random element: int-like text, short/long text, unicode or binary. */
   elem(maxLen = 30): Buffer | string {
-    switch (this.int(0, 6)) {
-      case 0: return String(this.int(-1000, 100000));
-      case 1: return String(BigInt(this.int(-(2 ** 30), 2 ** 30)) * 2n ** BigInt(this.int(0, 33)));
-      case 2: return this.bytes(this.int(1, maxLen));
-      case 3: return `ünï-${this.text(this.int(0, 8))}-✓`;
-      default: return this.text(this.int(0, maxLen));
+    switch (this.range(0, 6)) {
+      case 0: return String(this.range(-1000, 100000));
+      case 1: return String(BigInt(this.range(-(2 ** 30), 2 ** 30)) * 2n ** BigInt(this.range(0, 33)));
+      case 2: return this.bytes(this.range(1, maxLen));
+      case 3: return `ünï-${this.text(this.range(0, 8))}-✓`;
+      default: return this.text(this.range(0, maxLen));
     }
   }
   score(): number {
-    switch (this.int(0, 9)) {
+    switch (this.range(0, 9)) {
       case 0: return Infinity;
       case 1: return -Infinity;
-      case 2: return this.int(-100, 100);
-      case 3: return (this.next() - 0.5) * 10 ** this.int(-300, 300);
+      case 2: return this.range(-100, 100);
+      case 3: return (this.next() - 0.5) * 10 ** this.range(-300, 300);
       default: return Math.round((this.next() - 0.5) * 1e6) / 1000;
     }
   }
@@ -82,13 +65,13 @@ function fill(rng: Rng, db: number, now: number): { cmds: RespArg[][]; keys: Buf
   const make = (kind: string, build: (k: Buffer) => RespArg[][]) => {
     let k: Buffer;
     do {
-      const r = rng.int(0, 9);
-      k = r === 0 ? rng.bytes(rng.int(1, 12)) : r === 1 ? Buffer.from(`ключ:${kind}:${rng.int(0, 1e6)}`) : Buffer.from(`db${db}:${kind}:${rng.int(0, 1e6)}`);
+      const r = rng.range(0, 9);
+      k = r === 0 ? rng.bytes(rng.range(1, 12)) : r === 1 ? Buffer.from(`ключ:${kind}:${rng.range(0, 1e6)}`) : Buffer.from(`db${db}:${kind}:${rng.range(0, 1e6)}`);
     } while (seen.has(k.toString('hex')));
     seen.add(k.toString('hex'));
     keys.push(k);
     cmds.push(...build(k));
-    if (rng.chance(0.3)) cmds.push(['PEXPIREAT', k, now + rng.int(86400000, 10 * 365 * 86400000)]);
+    if (rng.chance(0.3)) cmds.push(['PEXPIREAT', k, now + rng.range(86400000, 10 * 365 * 86400000)]);
   };
 
   if (db === 2) {
@@ -98,43 +81,43 @@ function fill(rng: Rng, db: number, now: number): { cmds: RespArg[][]; keys: Buf
   }
   // Strings: ints, near-ints, embstr, raw, 100 KB, binary, empty.
   const strings = [
-    () => String(rng.int(-(2 ** 31), 2 ** 31)), () => String(BigInt(rng.int(1, 2 ** 30)) * 2n ** 33n), () => '9223372036854775807',
-    () => '9223372036854775808', () => '007', () => '-0', () => '1.5', () => rng.text(rng.int(1, 44)), () => rng.text(rng.int(45, 2000)),
-    () => rng.bytes(rng.int(1, 100)), () => '', () => rng.text(20).repeat(5000), () => rng.bytes(100 * 1024),
+    () => String(rng.range(-(2 ** 31), 2 ** 31)), () => String(BigInt(rng.range(1, 2 ** 30)) * 2n ** 33n), () => '9223372036854775807',
+    () => '9223372036854775808', () => '007', () => '-0', () => '1.5', () => rng.text(rng.range(1, 44)), () => rng.text(rng.range(45, 2000)),
+    () => rng.bytes(rng.range(1, 100)), () => '', () => rng.text(20).repeat(5000), () => rng.bytes(100 * 1024),
   ];
   for (const s of strings) make('str', (k) => [['SET', k, s()]]);
   for (let i = 0; i < 40; i++) make('str', (k) => [['SET', k, rng.elem(60)]]);
   // Lists: small, over 8 KiB (several nodes, middle ones compressed), with PLAIN nodes.
-  for (let i = 0; i < 20; i++) make('list', (k) => [['RPUSH', k, ...Array.from({ length: rng.int(1, 20) }, () => rng.elem())]]);
+  for (let i = 0; i < 20; i++) make('list', (k) => [['RPUSH', k, ...Array.from({ length: rng.range(1, 20) }, () => rng.elem())]]);
   make('list', (k) => [['RPUSH', k, ...Array.from({ length: 600 }, () => rng.elem(60))]]);
   make('list', (k) => [['LPUSH', k, ...Array.from({ length: 300 }, (_, j) => `item-${j}-${rng.text(30)}`)]]);
   make('list', (k) => [['RPUSH', k, 'small', rng.text(3000), rng.bytes(500), 'tail']]);
   // Sets: intset (16/32/64-bit), hashtable.
-  make('set', (k) => [['SADD', k, ...Array.from({ length: 40 }, () => rng.int(-30000, 30000))]]);
-  make('set', (k) => [['SADD', k, ...Array.from({ length: 40 }, () => rng.int(-(2 ** 31), 2 ** 31 - 1))]]);
+  make('set', (k) => [['SADD', k, ...Array.from({ length: 40 }, () => rng.range(-30000, 30000))]]);
+  make('set', (k) => [['SADD', k, ...Array.from({ length: 40 }, () => rng.range(-(2 ** 31), 2 ** 31 - 1))]]);
   make('set', (k) => [['SADD', k, '9223372036854775807', '-9223372036854775808', '9007199254740993', '1']]);
-  for (let i = 0; i < 12; i++) make('set', (k) => [['SADD', k, ...Array.from({ length: rng.int(1, 30) }, () => rng.elem())]]);
+  for (let i = 0; i < 12; i++) make('set', (k) => [['SADD', k, ...Array.from({ length: rng.range(1, 30) }, () => rng.elem())]]);
   make('set', (k) => [['SADD', k, ...Array.from({ length: 700 }, (_, j) => j * 3)]]);
   // Zsets: listpack and skiplist, scores incl. ±inf.
   const zadd = (k: Buffer, n: number, len = 20): RespArg[][] => [['ZADD', k, ...Array.from({ length: n }, () => [scoreArg(rng.score()), rng.elem(len)]).flat()]];
-  for (let i = 0; i < 20; i++) make('zset', (k) => zadd(k, rng.int(1, 40)));
+  for (let i = 0; i < 20; i++) make('zset', (k) => zadd(k, rng.range(1, 40)));
   make('zset', (k) => zadd(k, 300));
   make('zset', (k) => [...zadd(k, 5), ['ZADD', k, 1, rng.text(100)]]);
   // Hashes: listpack and hashtable.
-  const hset = (k: Buffer, n: number, len = 20): RespArg[][] => [['HSET', k, ...Array.from({ length: n }, (_, j) => [`${j}:${rng.text(rng.int(0, 10))}`, rng.elem(len)]).flat()]];
-  for (let i = 0; i < 20; i++) make('hash', (k) => hset(k, rng.int(1, 40)));
+  const hset = (k: Buffer, n: number, len = 20): RespArg[][] => [['HSET', k, ...Array.from({ length: n }, (_, j) => [`${j}:${rng.text(rng.range(0, 10))}`, rng.elem(len)]).flat()]];
+  for (let i = 0; i < 20; i++) make('hash', (k) => hset(k, rng.range(1, 40)));
   make('hash', (k) => hset(k, 400));
   make('hash', (k) => [['HSET', k, 'f', rng.text(200), rng.bytes(8), rng.bytes(8)]]);
   // Streams: entries, deletions, groups, consumers, pending entries.
   for (let i = 0; i < 5; i++) {
     make('stream', (k) => {
       const out: RespArg[][] = [];
-      const n = rng.int(1, 250);
+      const n = rng.range(1, 250);
       const fieldsets = [['a', 'b'], ['a', 'b', 'c'], ['x']];
-      let ms = 1700000000000 + rng.int(0, 1e6);
+      let ms = 1700000000000 + rng.range(0, 1e6);
       const ids: string[] = [];
       for (let j = 0; j < n; j++) {
-        ms += rng.int(0, 2);
+        ms += rng.range(0, 2);
         const id = `${ms}-${j}`;
         ids.push(id);
         out.push(['XADD', k, id, ...rng.pick(fieldsets).flatMap((f) => [f, rng.elem(15)])]);
@@ -142,8 +125,8 @@ function fill(rng: Rng, db: number, now: number): { cmds: RespArg[][]; keys: Buf
       for (let j = 0; j < n / 5; j++) out.push(['XDEL', k, rng.pick(ids)]);
       for (const g of ['g1', 'group-2']) {
         out.push(['XGROUP', 'CREATE', k, g, '0']);
-        out.push(['XREADGROUP', 'GROUP', g, 'alice', 'COUNT', rng.int(1, 20), 'STREAMS', k, '>']);
-        out.push(['XREADGROUP', 'GROUP', g, 'bob', 'COUNT', rng.int(0, 5) + 1, 'STREAMS', k, '>']);
+        out.push(['XREADGROUP', 'GROUP', g, 'alice', 'COUNT', rng.range(1, 20), 'STREAMS', k, '>']);
+        out.push(['XREADGROUP', 'GROUP', g, 'bob', 'COUNT', rng.range(0, 5) + 1, 'STREAMS', k, '>']);
       }
       out.push(['XGROUP', 'CREATECONSUMER', k, 'g1', 'idle-carol']);
       out.push(['XACK', k, 'g1', ids[0], ids[1] ?? ids[0]]);
