@@ -768,7 +768,7 @@ describe('errors', () => {
     fails(w.str(listpack(['a', 'b', 'c'], 5)).end(), at + 1 + 4, /5 listpack entries as its header declares, found 3/);
     const z = new RdbWriter({ version: 11 }).selectDb(0).u8(20).str('k');
     const at2 = z.size;
-    const e = fails(z.str({ lzf: listpack(['a'.repeat(30), 'a'.repeat(30)], 1) }).end(), at2, /header declares.*byte 4 of the decompressed/);
+    const e = fails(z.str({ lzf: listpack(['a'.repeat(30), 'a'.repeat(29) + 'b'], 1) }).end(), at2, /header declares.*byte 4 of the decompressed/);
     assert.match(e.message, /a set listpack/);
   });
 
@@ -845,4 +845,32 @@ test('isValidUtf8', () => {
   const w = u8(0xff, 0x61, 0xc3, 0xa9, 0xff);
   assert.equal(isValidUtf8(w, 1, 4), true);
   assert.equal(isValidUtf8(w, 1, 3), false, 'a sequence cut by the window end');
+});
+
+test('check-level validation rejects duplicate set members, zset members and hash fields; analysis does not look', () => {
+  const cases: { value: Value; re: RegExp }[] = [
+    { value: { type: 'listpack', of: 'set', items: ['a', 'b', 'a'] }, re: /no duplicate members/ },
+    { value: { type: 'listpack', of: 'hash', items: ['f', '1', 'f', '2'] }, re: /no duplicate fields/ },
+    { value: { type: 'listpack', of: 'zset', items: ['m', 1, 'm', 2] }, re: /no duplicate members/ },
+    { value: { type: 'set', items: ['x', '7', 'x'] }, re: /set without duplicate members/ },
+    { value: { type: 'set', items: ['7', { int: 7 }] }, re: /set without duplicate members/ },
+    { value: { type: 'hash', items: [['f', 'a'], ['f', 'b']] }, re: /hash without duplicate fields/ },
+    { value: { type: 'zset', items: [['m', 1], ['m', 2]] }, re: /zset without duplicate members/ },
+  ];
+  for (const { value, re } of cases) {
+    const rdb = buildRdb({ keys: [{ key: 'k', value }] });
+    let err: unknown;
+    try {
+      parse(rdb);
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof RdbError, `${JSON.stringify(value)}: expected an RdbError, got ${String(err)}`);
+    assert.match(err.expected, re);
+    // Lists may repeat; and analysis (no validation) reads the same files without complaint.
+    const n = new RdbParser(bufferSource(rdb), { file: 't.rdb' }).parse();
+    assert.equal(n.checksum, 'ok');
+  }
+  assert.deepEqual(one({ type: 'listpack', of: 'set', items: ['a'] }).value, ['a']);
+  assert.deepEqual(one({ type: 'list', items: ['a', 'a'] }).value, ['a', 'a']);
 });

@@ -57,6 +57,8 @@ const OP = {
 /** Packed blobs up to this size may be skipped unread in analysis mode (see skipPacked). */
 const LITE_MAX_BYTES = 1 << 16;
 const NOT_SKIPPED = { skipped: false, announced: false, count: 0 } as const;
+/** Members per plain set/zset/hash checked for duplicates (bounds a check's memory per key). */
+const DUP_CHECK_MAX = 1 << 20;
 /** Strings up to this size are handed to the visitor as bytes even in analysis mode. */
 const INLINE_LIMIT = 1 << 16;
 /** A 7.2+ list saved as one packed node of at most this many bytes is a listpack in memory. */
@@ -449,14 +451,40 @@ export class RdbParser {
     else rec.encoding = 'raw';
   }
 
+  /**
+   * Validation: members of a set or zset and fields of a hash must be unique, as Redis'
+   * deep sanitization requires. Packed values are checked whole (they are small); plain ones
+   * for their first DUP_CHECK_MAX members, which bounds the memory a check may take per key.
+   */
+  private dupReset(): void {
+    this.dups?.clear();
+  }
+
+  /** Record the last string read (or integer `iv` when `isInt`); true when it was seen before. */
+  private dupSeen(isInt: boolean, iv: number, b: Uint8Array | null, s: number, e: number): boolean {
+    const seen = (this.dups ??= new Set<string>());
+    if (seen.size >= DUP_CHECK_MAX) return false;
+    const k = isInt ? String(iv) : b === null ? null : latin1.decode(b.subarray(s, e));
+    if (k === null) return false;
+    if (seen.has(k)) return true;
+    seen.add(k);
+    return false;
+  }
+
+  private dups: Set<string> | null = null;
+
   private plainList(isSet: boolean): void {
     const r = this.r;
     const rec = this.rec;
     const n = r.len(isSet ? 'a set size' : 'a list length');
     const what = isSet ? 'a set member' : 'a list element';
+    const unique = isSet && this.validate;
+    if (unique) this.dupReset();
     let largest = 0;
     for (let i = 0; i < n; i++) {
+      const at = r.offset;
       r.str(what, this.validate, INLINE_LIMIT);
+      if (unique && this.dupSeen(r.sIsInt, r.sint, r.sb, r.ss, r.se)) r.fail('a set without duplicate members, found one twice', at);
       const len = this.emitStr();
       if (len > largest) largest = len;
     }
@@ -470,8 +498,11 @@ export class RdbParser {
     const rec = this.rec;
     const n = r.len('a zset size');
     let largest = 0;
+    if (this.validate) this.dupReset();
     for (let i = 0; i < n; i++) {
+      const at = r.offset;
       r.str('a zset member', this.validate, INLINE_LIMIT);
+      if (this.validate && this.dupSeen(r.sIsInt, r.sint, r.sb, r.ss, r.se)) r.fail('a zset without duplicate members, found one twice', at);
       const len = this.emitStr();
       if (len > largest) largest = len;
       let score: number;
@@ -505,13 +536,16 @@ export class RdbParser {
     const n = r.len('a hash size');
     let largest = 0;
     let withTtl = 0;
+    if (this.validate) this.dupReset();
     for (let i = 0; i < n; i++) {
       let ttl = 0;
       if (ttlMode === 1 || ttlMode === 2) {
         ttl = r.len('a hash field TTL');
         if (ttlMode === 2 && ttl !== 0) ttl = ttl + min - 1;
       }
+      const at = r.offset;
       r.str('a hash field', this.validate, INLINE_LIMIT);
+      if (this.validate && this.dupSeen(r.sIsInt, r.sint, r.sb, r.ss, r.se)) r.fail('a hash without duplicate fields, found one twice', at);
       let len = this.emitStr();
       if (len > largest) largest = len;
       r.str('a hash value', this.validate, INLINE_LIMIT);
@@ -619,9 +653,13 @@ export class RdbParser {
     let i = 0;
     let largest = 0;
     let withTtl = 0;
+    // Lists may repeat elements; set members, zset members and hash fields may not.
+    const unique = this.validate && this.rec.type !== 'list';
+    if (unique) this.dupReset();
     while (c.next()) {
       const pos = shape === 1 ? 0 : shape === 4 ? i % 3 : i & 1;
       i++;
+      if (unique && pos === 0 && this.dupSeen(c.isInt, c.iv, c.sb, c.s, c.e)) c.fail(`no duplicate ${shape === 2 || shape === 4 ? 'fields' : 'members'}, found one twice`, c.p);
       if (pos === 0 || (shape === 2 && pos === 1) || (shape === 4 && pos === 1)) {
         const len = c.textLength;
         if (len > largest) largest = len;
