@@ -19,6 +19,7 @@
  * Each mixed dump also gets a gzip (level 6) and an LZ4 frame (`lz4` CLI) copy. The cache
  * is keyed by BENCH_DATA_VERSION: change it whenever the generator changes.
  */
+import { Sfc32 } from '../test/helpers/sfc32.ts';
 import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, createWriteStream, openSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -53,26 +54,9 @@ interface Manifest extends BenchDump {
 // ---------------------------------------------------------------------------------------
 // Deterministic PRNG (sfc32) and a pool of random text
 
-class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+class Rng extends Sfc32 {
   constructor(seed: number) {
-    this.a = 0x9e3779b9;
-    this.b = 0x243f6a88;
-    this.c = 0xb7e15162;
-    this.d = seed >>> 0;
-    for (let i = 0; i < 15; i++) this.u32();
-  }
-  u32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
+    super(0x9e3779b9, 0x243f6a88, 0xb7e15162, seed >>> 0, 15);
   }
   /** Uniform in [0, 1). */
   float(): number {

@@ -13,6 +13,7 @@
  * process grows past the memory limit while it runs, or when `check` accepts what `analyze`
  * rejects (check walks strictly more than analyze).
  */
+import { Sfc32 } from './sfc32.ts';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -35,12 +36,7 @@ function mix32(h: number): number {
 }
 
 /** sfc32, seeded from any number of 32-bit words. */
-export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
+export class Rng extends Sfc32 {
   constructor(...seeds: number[]) {
     let h = 0x9e3779b9;
     for (const s of seeds) {
@@ -48,21 +44,10 @@ export class Rng {
       h = mix32(h ^ (s >>> 0));
       h = mix32(h ^ Math.floor(s / 4294967296));
     }
-    this.a = mix32(h ^ 0x1234567);
-    this.b = mix32(this.a ^ 0x89abcdef);
-    this.c = mix32(this.b ^ 0xfedcba98);
-    this.d = 1;
-    for (let i = 0; i < 12; i++) this.u32();
-  }
-
-  u32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
+    const a = mix32(h ^ 0x1234567);
+    const b = mix32(a ^ 0x89abcdef);
+    const c = mix32(b ^ 0xfedcba98);
+    super(a, b, c, 1, 12);
   }
 
   /** Uniform in [0, n). */
