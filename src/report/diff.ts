@@ -598,6 +598,15 @@ function namespaceRows(d: DiffReport, rows: number, name: (pattern: string) => s
   ]);
 }
 
+const DATABASE_COLUMNS = ['DB', 'Status', 'Keys', 'Δ keys', 'Memory', 'Δ memory', 'Δ no-TTL keys'];
+const TYPE_COLUMNS = ['Type', 'Status', 'Keys', 'Δ keys', 'Memory', 'Δ memory', 'Growth'];
+
+const databaseRows = (d: DiffReport): string[][] =>
+  d.databases.map((x) => [String(x.db), x.status, arrow(formatCount(x.oldKeys), formatCount(x.newKeys)), signed(x.keysDelta, formatCount), arrow(formatBytes(x.oldBytes), formatBytes(x.newBytes)), signed(x.bytesDelta, formatBytes), signed(x.noTtlKeysDelta, formatCount)]);
+
+const typeRows = (d: DiffReport): string[][] =>
+  d.types.map((x) => [x.type, x.status, arrow(formatCount(x.oldKeys), formatCount(x.newKeys)), signed(x.keysDelta, formatCount), arrow(formatBytes(x.oldBytes), formatBytes(x.newBytes)), signed(x.bytesDelta, formatBytes), formatGrowth(x.growth)]);
+
 export interface DiffTextOptions {
   /** Rows per table. Default 30. */
   rows?: number;
@@ -640,8 +649,8 @@ export function diffToText(d: DiffReport, opts: DiffTextOptions = {}): string {
     out.push('', 'Databases:');
     out.push(
       ...textTable(
-        ['db', 'status', 'keys', 'Δ keys', 'memory', 'Δ memory', 'Δ no-TTL keys'],
-        d.databases.map((x) => [String(x.db), x.status, arrow(formatCount(x.oldKeys), formatCount(x.newKeys)), signed(x.keysDelta, formatCount), arrow(formatBytes(x.oldBytes), formatBytes(x.newBytes)), signed(x.bytesDelta, formatBytes), signed(x.noTtlKeysDelta, formatCount)]),
+        DATABASE_COLUMNS,
+        databaseRows(d),
         [true, false, true, true, true, true, true],
       ).map((l) => '  ' + l),
     );
@@ -650,8 +659,8 @@ export function diffToText(d: DiffReport, opts: DiffTextOptions = {}): string {
     out.push('', 'Types:');
     out.push(
       ...textTable(
-        ['type', 'status', 'keys', 'Δ keys', 'memory', 'Δ memory', 'growth'],
-        d.types.map((x) => [x.type, x.status, arrow(formatCount(x.oldKeys), formatCount(x.newKeys)), signed(x.keysDelta, formatCount), arrow(formatBytes(x.oldBytes), formatBytes(x.newBytes)), signed(x.bytesDelta, formatBytes), formatGrowth(x.growth)]),
+        TYPE_COLUMNS,
+        typeRows(d),
         [false, false, true, true, true, true, true],
       ).map((l) => '  ' + l),
     );
@@ -732,8 +741,8 @@ export function diffToMarkdown(d: DiffReport, opts: DiffTextOptions = {}): strin
     out.push(`## Databases\n`);
     out.push(
       mdTable(
-        ['DB', 'Status', 'Keys', 'Δ keys', 'Memory', 'Δ memory', 'Δ no-TTL keys'],
-        d.databases.map((x) => [String(x.db), x.status, arrow(formatCount(x.oldKeys), formatCount(x.newKeys)), signed(x.keysDelta, formatCount), arrow(formatBytes(x.oldBytes), formatBytes(x.newBytes)), signed(x.bytesDelta, formatBytes), signed(x.noTtlKeysDelta, formatCount)]),
+        DATABASE_COLUMNS,
+        databaseRows(d),
         [true, false, true, true, true, true, true],
       ),
     );
@@ -742,8 +751,8 @@ export function diffToMarkdown(d: DiffReport, opts: DiffTextOptions = {}): strin
     out.push(`## Types\n`);
     out.push(
       mdTable(
-        ['Type', 'Status', 'Keys', 'Δ keys', 'Memory', 'Δ memory', 'Growth'],
-        d.types.map((x) => [x.type, x.status, arrow(formatCount(x.oldKeys), formatCount(x.newKeys)), signed(x.keysDelta, formatCount), arrow(formatBytes(x.oldBytes), formatBytes(x.newBytes)), signed(x.bytesDelta, formatBytes), formatGrowth(x.growth)]),
+        TYPE_COLUMNS,
+        typeRows(d),
         [false, false, true, true, true, true, true],
       ),
     );
