@@ -2,7 +2,7 @@
  * The command line: parses options, runs each file through a parse worker, prints results,
  * and maps outcomes to exit codes (0 done, 1 usage or internal error, 2 bad input, 3 budget).
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { runJob } from '../run/runner.ts';
 import type { JobResult } from '../run/job.ts';
 import { infoReport, infoText } from './info.ts';
@@ -17,6 +17,12 @@ function fail(r: JobResult): void {
   reportFailure(r);
   process.exitCode = failureCode(r);
 }
+
+/** Options several commands share, declared once so their help stays the same. */
+const redisVersionOption = () => new Option('--redis-version <x.y>', 'model the memory of this server version instead of the file\'s');
+const allocatorOption = () =>
+  new Option('--allocator <profile>', 'jemalloc (Redis builds), jemalloc16 (distribution packages such as Debian\'s), libc').default('jemalloc');
+const redactOption = () => new Option('--redact', 'replace key names by namespace pattern and a stable hash');
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -49,9 +55,9 @@ export function buildProgram(): Command {
     .option('--policy <maxmemory-policy>', 'the server\'s maxmemory-policy (not stored in the file), for findings')
     .option('--maxmemory <size>', 'the server\'s maxmemory, for findings')
     .option('--fail-on <budget>', 'exit 3 when exceeded, e.g. no-ttl-bytes>1gb, key-bytes>50mb, queue-length>100000 (repeatable)', collect)
-    .option('--redis-version <x.y>', 'model the memory of this server version instead of the file\'s')
-    .option('--allocator <profile>', 'jemalloc (Redis builds), jemalloc16 (distribution packages such as Debian\'s), libc', 'jemalloc')
-    .option('--redact', 'replace key names by namespace pattern and a stable hash')
+    .addOption(redisVersionOption())
+    .addOption(allocatorOption())
+    .addOption(redactOption())
     .option('--partial', 'on a defective file, still write what was read, marked INCOMPLETE (exit 2)')
     .option('-j, --jobs <n>', 'files parsed in parallel (default: cores)')
     .action((files: string[], o) => analyzeCommand(files, o, quiet()));
@@ -67,9 +73,9 @@ export function buildProgram(): Command {
     .option('--type <type>', 'only these types (repeatable or comma list)', collect)
     .option('--match <glob>', 'only keys matching this glob (Redis MATCH syntax)')
     .option('--min-bytes <size>', 'only keys of at least this estimated size')
-    .option('--redis-version <x.y>', 'model the memory of this server version instead of the file\'s')
-    .option('--allocator <profile>', 'jemalloc, jemalloc16 or libc', 'jemalloc')
-    .option('--redact', 'replace key names by namespace pattern and a stable hash')
+    .addOption(redisVersionOption())
+    .addOption(allocatorOption())
+    .addOption(redactOption())
     .option('-j, --jobs <n>', 'files parsed in parallel (default: cores)')
     .action((files: string[], o) => keysCommand(files, o, quiet()));
 
@@ -84,12 +90,12 @@ export function buildProgram(): Command {
     .option('-o, --out <file>', 'write the output to a file instead of stdout')
     .option('--force', 'overwrite --out / --html if they exist')
     .option('--fail-on <budget>', "exit 3 when exceeded: growth>20%, growth>1gb, no-ttl-growth>10000, or any analyze budget on the new side (repeatable)", collect)
-    .option('--redact', 'replace key names by namespace pattern and a stable hash')
+    .addOption(redactOption())
     .option('--separators <chars>', 'namespace separators for RDB inputs (default: a report input\'s, else :)')
     .option('--max-children <n>', 'namespace max-children for RDB inputs (default: a report input\'s, else 1000)')
     .option('--depth <n>', 'namespace levels for RDB inputs (default: a report input\'s, else 0 = all)')
-    .option('--redis-version <x.y>', 'model the memory of this server version instead of the file\'s')
-    .option('--allocator <profile>', 'jemalloc, jemalloc16 or libc', 'jemalloc')
+    .addOption(redisVersionOption())
+    .addOption(allocatorOption())
     .action((oldFile: string, newFile: string, o) => diffCommand(oldFile, newFile, o, quiet()));
 
   program
@@ -99,12 +105,12 @@ export function buildProgram(): Command {
     .option('-o, --out <dir|file>', 'a directory (reports as analyze writes them), a .json/.md/.html/.csv file, or - for stdout', '-')
     .option('--format <list>', 'all, or a comma list of json, csv, md, html (default: json on stdout, all in a directory)')
     .option('--force', 'overwrite existing report files')
-    .option('--redact', 'replace key names by namespace pattern and a stable hash')
+    .addOption(redactOption())
     .option('--separators <chars>', 'namespace separators for RDB inputs')
     .option('--max-children <n>', 'namespace max-children for RDB inputs')
     .option('--depth <n>', 'namespace levels for RDB inputs')
-    .option('--redis-version <x.y>', 'model the memory of this server version instead of the file\'s')
-    .option('--allocator <profile>', 'jemalloc, jemalloc16 or libc', 'jemalloc')
+    .addOption(redisVersionOption())
+    .addOption(allocatorOption())
     .action((files: string[], o) => mergeCommand(files, o, quiet()));
 
   program
