@@ -194,15 +194,8 @@ export function mergeNsData(dst: NsData, src: NsData): void {
 // ---------------------------------------------------------------------------------------------
 // Per-file accumulation
 
-interface DbAcc {
-  keys: number;
-  bytes: number;
-  ttlKeys: number;
-  ttlBytes: number;
-  noTtlKeys: number;
-  noTtlBytes: number;
-  expiredKeys: number;
-}
+/** A database's running sums: the counters of its DatabaseStats. */
+type DbAcc = Omit<DatabaseStats, 'db' | 'avgBytes' | 'share'>;
 function newDbAcc(): DbAcc {
   return { keys: 0, bytes: 0, ttlKeys: 0, ttlBytes: 0, noTtlKeys: 0, noTtlBytes: 0, expiredKeys: 0 };
 }
