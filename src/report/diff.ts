@@ -634,67 +634,43 @@ export function diffToText(d: DiffReport, opts: DiffTextOptions = {}): string {
     out.push('', 'No changes.');
   }
   const c = d.counts;
-  if (d.namespaces.length > 0) {
-    out.push('', `Namespaces: ${c.namespacesChanged} changed of ${c.namespaces} (${c.namespacesAppeared} appeared, ${c.namespacesVanished} vanished)`);
-    out.push(
-      ...textTable(
-        NAMESPACE_COLUMNS,
-        namespaceRows(d, rows, (p) => terminalSafe(p, 60)),
-        NAMESPACE_RIGHT,
-      ).map((l) => '  ' + l),
-    );
-    if (d.namespaces.length > rows) out.push(`  … ${d.namespaces.length - rows} more (--json for all)`);
-  }
-  if (d.databases.length > 0) {
-    out.push('', 'Databases:');
-    out.push(
-      ...textTable(
-        DATABASE_COLUMNS,
-        databaseRows(d),
-        [true, false, true, true, true, true, true],
-      ).map((l) => '  ' + l),
-    );
-  }
-  if (d.types.length > 0) {
-    out.push('', 'Types:');
-    out.push(
-      ...textTable(
-        TYPE_COLUMNS,
-        typeRows(d),
-        [false, false, true, true, true, true, true],
-      ).map((l) => '  ' + l),
-    );
-  }
-  if (d.queues.length > 0) {
-    out.push('', 'Queues that grew:');
-    out.push(
-      ...textTable(
-        ['db', 'key', 'type', 'status', 'length', 'Δ length', 'pending'],
-        d.queues.slice(0, rows).map((q) => [
-          String(q.db),
-          terminalSafe(q.key, 60),
-          q.type,
-          q.status,
-          arrow(q.oldLength === null ? '?' : formatCount(q.oldLength), formatCount(q.newLength)),
-          q.lengthDelta === null ? '' : signed(q.lengthDelta, formatCount),
-          q.newPending === null ? '' : arrow(q.oldPending === null ? '?' : formatCount(q.oldPending), formatCount(q.newPending)),
-        ]),
-        [true, false, false, false, true, true, true],
-      ).map((l) => '  ' + l),
-    );
-    if (d.queues.length > rows) out.push(`  … ${d.queues.length - rows} more (--json for all)`);
-  }
-  if (d.newBigKeys.length > 0) {
-    out.push('', 'New in the big-key list:');
-    out.push(
-      ...textTable(
-        ['rank', 'db', 'key', 'type', 'memory', 'before'],
-        d.newBigKeys.slice(0, rows).map((k) => [String(k.rank), String(k.db), terminalSafe(k.key, 60), k.type, formatBytes(k.bytes), k.oldBytes === null ? '—' : formatBytes(k.oldBytes)]),
-        [true, true, false, false, true, true],
-      ).map((l) => '  ' + l),
-    );
-    if (d.newBigKeys.length > rows) out.push(`  … ${d.newBigKeys.length - rows} more (--json for all)`);
-  }
+  /** A titled, indented table; `total` rows exist, the first `cells.length` are shown. */
+  const section = (title: string, header: string[], cells: string[][], right: boolean[], total = cells.length): void => {
+    if (total === 0) return;
+    out.push('', title, ...textTable(header, cells, right).map((l) => '  ' + l));
+    if (total > cells.length) out.push(`  … ${total - cells.length} more (--json for all)`);
+  };
+  section(
+    `Namespaces: ${c.namespacesChanged} changed of ${c.namespaces} (${c.namespacesAppeared} appeared, ${c.namespacesVanished} vanished)`,
+    NAMESPACE_COLUMNS,
+    namespaceRows(d, rows, (p) => terminalSafe(p, 60)),
+    NAMESPACE_RIGHT,
+    d.namespaces.length,
+  );
+  section('Databases:', DATABASE_COLUMNS, databaseRows(d), [true, false, true, true, true, true, true]);
+  section('Types:', TYPE_COLUMNS, typeRows(d), [false, false, true, true, true, true, true]);
+  section(
+    'Queues that grew:',
+    ['db', 'key', 'type', 'status', 'length', 'Δ length', 'pending'],
+    d.queues.slice(0, rows).map((q) => [
+      String(q.db),
+      terminalSafe(q.key, 60),
+      q.type,
+      q.status,
+      arrow(q.oldLength === null ? '?' : formatCount(q.oldLength), formatCount(q.newLength)),
+      q.lengthDelta === null ? '' : signed(q.lengthDelta, formatCount),
+      q.newPending === null ? '' : arrow(q.oldPending === null ? '?' : formatCount(q.oldPending), formatCount(q.newPending)),
+    ]),
+    [true, false, false, false, true, true, true],
+    d.queues.length,
+  );
+  section(
+    'New in the big-key list:',
+    ['rank', 'db', 'key', 'type', 'memory', 'before'],
+    d.newBigKeys.slice(0, rows).map((k) => [String(k.rank), String(k.db), terminalSafe(k.key, 60), k.type, formatBytes(k.bytes), k.oldBytes === null ? '—' : formatBytes(k.oldBytes)]),
+    [true, true, false, false, true, true],
+    d.newBigKeys.length,
+  );
   for (const n of d.notes) out.push('', `Note: ${n}`);
   return out.join('\n') + '\n';
 }
