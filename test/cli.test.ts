@@ -194,6 +194,17 @@ describe('rdbscope CLI', { concurrency: Math.max(2, availableParallelism()), tim
     for (const c of ['analyze', 'keys', 'dump', 'info', 'check']) assert.match(r.out, new RegExp(`^\\s+${c}\\b`, 'm'), `--help lists ${c}`);
   });
 
+  test('keys --redact: every row keyed by pattern#hash, in CSV and JSONL', async () => {
+    for (const format of ['csv', 'jsonl']) {
+      const r = await rdbscope(['keys', SHOP, '--format', format, '--redact', '--quiet']);
+      assert.equal(r.code, 0, show(r));
+      const rows = lines(r.out).slice(format === 'csv' ? 1 : 0);
+      assert.equal(rows.length, shopTruth.keys.length);
+      assert.ok(!r.out.includes('session:25d39ac5ee8c831a9b09dcc4233f34be'), 'no raw session id');
+      for (const row of rows) assert.match(row, /#[0-9a-f]{8}/);
+    }
+  });
+
   test('check on every fixture exits 0 with one ok line', async () => {
     const dumps = dumpsIn(fixturesDir);
     assert.ok(dumps.length >= 4);

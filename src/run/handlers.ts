@@ -74,7 +74,7 @@ export function keyFilter(spec: KeyFilterSpec | null): ((rec: KeyRecord) => bool
 
 /** Per-key rows (CSV or JSONL) into `out`; the CSV header is written by the caller. */
 function rowWriter(job: Job, out: LineWriter): (rec: KeyRecord) => void {
-  const redactor = job.redact ? new KeyRedactor(job.analyze as AnalyzeOptions | undefined) : null;
+  const redactor = job.redact ? new KeyRedactor((job.analyze ?? undefined) as AnalyzeOptions | undefined) : null;
   const sink = out.sink;
   if (job.rows === 'jsonl') {
     return (rec) => {
