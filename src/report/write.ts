@@ -179,6 +179,8 @@ export class LineWriter {
 export interface KeysWriterOptions {
   force?: boolean;
   redactor?: KeyRedactor | null;
+  /** Write the CSV header first (default); off when another writer of the output did. */
+  header?: boolean;
 }
 
 /** keys.csv as the parse goes: `write(rec)` per key, `close()` at the end. */
@@ -190,7 +192,7 @@ export class KeysCsvWriter {
     opts: KeysWriterOptions = {},
   ) {
     this.redactor = opts.redactor ?? null;
-    out.write(keysCsvHeader());
+    if (opts.header !== false) out.write(keysCsvHeader());
   }
 
   static open(path: string, opts: KeysWriterOptions = {}): KeysCsvWriter {

@@ -4,9 +4,7 @@ import type { InstanceEstimate } from '../memory/instance.ts';
 import { CanonicalCollector, canonicalBytes } from '../dump/canonical.ts';
 import { Aggregator, type AnalyzeOptions } from '../analyze/aggregate.ts';
 import { Glob } from '../analyze/glob.ts';
-import { LineWriter } from '../report/write.ts';
-import { writeKeysCsvRow } from '../report/csv.ts';
-import { writeKeyJsonl } from '../report/jsonl.ts';
+import { KeysCsvWriter, KeysJsonlWriter, LineWriter } from '../report/write.ts';
 import { KeyRedactor } from '../report/redact.ts';
 import type { Job, JobError, KeyFilterSpec } from './job.ts';
 
@@ -75,17 +73,8 @@ export function keyFilter(spec: KeyFilterSpec | null): ((rec: KeyRecord) => bool
 /** Per-key rows (CSV or JSONL) into `out`; the CSV header is written by the caller. */
 function rowWriter(job: Job, out: LineWriter): (rec: KeyRecord) => void {
   const redactor = job.redact ? new KeyRedactor((job.analyze ?? undefined) as AnalyzeOptions | undefined) : null;
-  const sink = out.sink;
-  if (job.rows === 'jsonl') {
-    return (rec) => {
-      writeKeyJsonl(sink, rec, redactor);
-      out.committed();
-    };
-  }
-  return (rec) => {
-    writeKeysCsvRow(sink, rec, redactor);
-    out.committed();
-  };
+  const w = job.rows === 'jsonl' ? new KeysJsonlWriter(out, { redactor }) : new KeysCsvWriter(out, { redactor, header: false });
+  return (rec) => w.write(rec);
 }
 
 function keysHandler(job: Job, out: LineWriter): Handler {
