@@ -10,7 +10,3 @@ export function moduleName(id: bigint): string {
   return name;
 }
 
-/** The module type's encoding version (low 10 bits of the id). */
-export function moduleEncodingVersion(id: bigint): number {
-  return Number(id & 1023n);
-}
