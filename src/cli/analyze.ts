@@ -17,7 +17,7 @@ import { keysCsvHeader } from '../report/csv.ts';
 import type { Report } from '../report/schema.ts';
 import { formatBytes, formatCount } from '../analyze/units.ts';
 import { progressDisplay } from './progress.ts';
-import { UsageError, memoryOptions, openOut, reportFailure, EXIT, VERSION } from './common.ts';
+import { UsageError, baseJob, memoryOptions, openOut, reportFailure, EXIT, VERSION } from './common.ts';
 
 /** Run `job` over every file, `jobs` at a time, with one progress display over all of them. */
 export async function runFiles(files: string[], job: (i: number) => Omit<Job, 'path' | 'file'>, jobs: number, quiet: boolean): Promise<JobResult[]> {
@@ -110,14 +110,11 @@ export async function keysCommand(files: string[], o: KeysCliOptions, quiet: boo
   try {
     if (format === 'csv') writeSync(out.fd, keysCsvHeader());
     const results = await runFiles(files, () => ({
-      kind: 'keys',
+      ...baseJob('keys'),
       outFd: out.fd,
       rows: format,
-      header: false,
       filter: { dbs: dbs ?? null, types: types ?? null, match: o.match ?? null, minBytes: sizeOption('--min-bytes', o.minBytes) ?? 0 },
       memory,
-      fileIndex: 0,
-      analyze: null,
       redact: !!o.redact,
     }), jobsOption(o.jobs), quiet);
     const failed = results.filter((r) => !r.ok);
@@ -193,14 +190,11 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   }
   let results: JobResult[];
   try {
-    results = await runFiles(files, (i) => ({
-      kind: 'analyze',
+    results = await runFiles(files, () => ({
+      ...baseJob('analyze'),
       outFd: keysFd,
       rows: withKeys ? 'csv' : null,
-      header: false,
-      filter: null,
       memory,
-      fileIndex: i,
       analyze: analyze as Record<string, unknown>,
       redact: !!o.redact,
     }), jobsOption(o.jobs), quiet);

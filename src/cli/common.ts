@@ -32,7 +32,7 @@ export function failureCode(r: JobResult): number {
 }
 
 export function baseJob(kind: Job['kind']): Omit<Job, 'path' | 'file'> {
-  return { kind, outFd: -1, rows: null, header: false, filter: null, memory: null, fileIndex: 0, analyze: null, redact: false };
+  return { kind, outFd: -1, rows: null, filter: null, memory: null, analyze: null, redact: false };
 }
 
 export async function withProgress(quiet: boolean, run: (opts: RunOptions) => Promise<JobResult>): Promise<JobResult> {

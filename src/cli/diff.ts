@@ -16,7 +16,7 @@ import { diffReports, diffFigures, diffToJson, diffToMarkdown, diffToText } from
 import { diffToHtml } from '../report/html.ts';
 import { checkOutputs } from '../report/write.ts';
 import { runFiles, jobsOption, intOption } from './analyze.ts';
-import { EXIT, UsageError, VERSION, memoryOptions, openOut, reportFailure } from './common.ts';
+import { EXIT, UsageError, VERSION, baseJob, memoryOptions, openOut, reportFailure } from './common.ts';
 
 /** The analysis options the `analyze` command uses when none are given (depth 0 = all levels). */
 const CLI_NAMESPACE_DEFAULTS = { separators: ':', maxChildren: 1000, depth: 0 } as const;
@@ -127,7 +127,7 @@ export async function loadReports(files: string[], o: ModelCliOptions, quiet: bo
     };
     const results = await runFiles(
       rdb.map((i) => files[i]),
-      () => ({ kind: 'analyze', outFd: -1, rows: null, header: false, filter: null, memory, fileIndex: 0, analyze: analyze as Record<string, unknown>, redact: false }),
+      () => ({ ...baseJob('analyze'), memory, analyze: analyze as Record<string, unknown> }),
       jobs,
       quiet,
     );

@@ -22,12 +22,8 @@ export interface Job {
   outFd: number;
   /** Per-key output format for `keys` and analyze's keys.csv. */
   rows: 'csv' | 'jsonl' | null;
-  /** Emit the CSV header (the first job writing to a descriptor does). */
-  header: boolean;
   filter: KeyFilterSpec | null;
   memory: { allocator: AllocatorProfile; version: string | null } | null;
-  /** Index of this file among the analyzed ones (analyze). */
-  fileIndex: number;
   /** Options for the analysis (analyze). */
   analyze: Record<string, unknown> | null;
   redact: boolean;
