@@ -701,66 +701,43 @@ export function diffToMarkdown(d: DiffReport, opts: DiffTextOptions = {}): strin
   );
   if (diffIsEmpty(d)) out.push('No changes.\n');
   const c = d.counts;
-  if (d.namespaces.length > 0) {
-    out.push(`## Namespaces\n`);
-    out.push(`${c.namespacesChanged} changed of ${c.namespaces} (${c.namespacesAppeared} appeared, ${c.namespacesVanished} vanished).\n`);
-    out.push(
-      mdTable(
-        NAMESPACE_COLUMNS,
-        namespaceRows(d, rows, (p) => mdCode(p)),
-        NAMESPACE_RIGHT,
-      ),
-    );
-    if (d.namespaces.length > rows) out.push(`_${d.namespaces.length - rows} more in the JSON output._\n`);
-  }
-  if (d.databases.length > 0) {
-    out.push(`## Databases\n`);
-    out.push(
-      mdTable(
-        DATABASE_COLUMNS,
-        databaseRows(d),
-        [true, false, true, true, true, true, true],
-      ),
-    );
-  }
-  if (d.types.length > 0) {
-    out.push(`## Types\n`);
-    out.push(
-      mdTable(
-        TYPE_COLUMNS,
-        typeRows(d),
-        [false, false, true, true, true, true, true],
-      ),
-    );
-  }
-  if (d.queues.length > 0) {
-    out.push(`## Queues that grew\n`);
-    out.push(
-      mdTable(
-        ['Key', 'DB', 'Type', 'Status', 'Length', 'Δ length', 'Pending'],
-        d.queues.slice(0, rows).map((q) => [
-          mdCode(q.key) + (q.keyB64 !== null ? ' (binary)' : ''),
-          String(q.db),
-          q.type,
-          q.status,
-          arrow(q.oldLength === null ? '?' : formatCount(q.oldLength), formatCount(q.newLength)),
-          q.lengthDelta === null ? '—' : signed(q.lengthDelta, formatCount),
-          q.newPending === null ? '—' : arrow(q.oldPending === null ? '?' : formatCount(q.oldPending), formatCount(q.newPending)),
-        ]),
-        [false, true, false, false, true, true, true],
-      ),
-    );
-  }
-  if (d.newBigKeys.length > 0) {
-    out.push(`## New in the big-key list\n`);
-    out.push(
-      mdTable(
-        ['Rank', 'Key', 'DB', 'Type', 'Memory', 'Before'],
-        d.newBigKeys.slice(0, rows).map((k) => [String(k.rank), mdCode(k.key) + (k.keyB64 !== null ? ' (binary)' : ''), String(k.db), k.type, formatBytes(k.bytes), k.oldBytes === null ? '—' : formatBytes(k.oldBytes)]),
-        [true, false, true, false, true, true],
-      ),
-    );
-  }
+  /** A headed table (none when empty); `lead` is a line before it. */
+  const section = (title: string, header: string[], cells: string[][], right: boolean[], lead = ''): void => {
+    if (cells.length === 0) return;
+    out.push(`## ${title}\n`);
+    if (lead) out.push(lead);
+    out.push(mdTable(header, cells, right));
+  };
+  section(
+    'Namespaces',
+    NAMESPACE_COLUMNS,
+    namespaceRows(d, rows, (p) => mdCode(p)),
+    NAMESPACE_RIGHT,
+    `${c.namespacesChanged} changed of ${c.namespaces} (${c.namespacesAppeared} appeared, ${c.namespacesVanished} vanished).\n`,
+  );
+  if (d.namespaces.length > rows) out.push(`_${d.namespaces.length - rows} more in the JSON output._\n`);
+  section('Databases', DATABASE_COLUMNS, databaseRows(d), [true, false, true, true, true, true, true]);
+  section('Types', TYPE_COLUMNS, typeRows(d), [false, false, true, true, true, true, true]);
+  section(
+    'Queues that grew',
+    ['Key', 'DB', 'Type', 'Status', 'Length', 'Δ length', 'Pending'],
+    d.queues.slice(0, rows).map((q) => [
+      mdCode(q.key) + (q.keyB64 !== null ? ' (binary)' : ''),
+      String(q.db),
+      q.type,
+      q.status,
+      arrow(q.oldLength === null ? '?' : formatCount(q.oldLength), formatCount(q.newLength)),
+      q.lengthDelta === null ? '—' : signed(q.lengthDelta, formatCount),
+      q.newPending === null ? '—' : arrow(q.oldPending === null ? '?' : formatCount(q.oldPending), formatCount(q.newPending)),
+    ]),
+    [false, true, false, false, true, true, true],
+  );
+  section(
+    'New in the big-key list',
+    ['Rank', 'Key', 'DB', 'Type', 'Memory', 'Before'],
+    d.newBigKeys.slice(0, rows).map((k) => [String(k.rank), mdCode(k.key) + (k.keyB64 !== null ? ' (binary)' : ''), String(k.db), k.type, formatBytes(k.bytes), k.oldBytes === null ? '—' : formatBytes(k.oldBytes)]),
+    [true, false, true, false, true, true],
+  );
   if (d.notes.length > 0) out.push(d.notes.map((n) => `> ${escapeMarkdown(n)}`).join('\n>\n') + '\n');
   return out.join('\n');
 }
