@@ -56,10 +56,7 @@ export function entryFromRecord(rec: KeyRecord, fileIdx: number): Entry {
  * The rest of the order, for entries equal on db, key and file (only a damaged file repeats a
  * key): the other fields, lower first, so even then the order does not depend on arrival.
  */
-function restRank(
-  a: { type: string; encoding: string; bytes: number; length: number; largestElement: number; expireAtMs: number; pending: number; groups: number },
-  b: Entry,
-): number {
+function restRank(a: Entry, b: Entry): number {
   if (a.type !== b.type) return a.type < b.type ? 1 : -1;
   if (a.encoding !== b.encoding) return a.encoding < b.encoding ? 1 : -1;
   return (
@@ -86,22 +83,8 @@ export function recordWinsTie(rec: KeyRecord, fileIdx: number, e: Entry): boolea
   const k = compareBytesRange(e.key, rec.key, 0, rec.keyLength);
   if (k !== 0) return k > 0;
   if (fileIdx !== e.fileIdx) return fileIdx < e.fileIdx;
-  const stream = rec.type === 'stream';
-  return (
-    restRank(
-      {
-        type: rec.type,
-        encoding: rec.encoding,
-        bytes: rec.memoryBytes,
-        length: rec.length,
-        largestElement: rec.largestElement,
-        expireAtMs: rec.expireAtMs,
-        pending: stream ? rec.streamMaxPending : -1,
-        groups: stream ? rec.streamGroups : -1,
-      },
-      e,
-    ) > 0
-  );
+  // Same key in the same file: only a damaged file gets here, so building the entry is fine.
+  return restRank(entryFromRecord(rec, fileIdx), e) > 0;
 }
 
 export const rankBytes = (a: Entry, b: Entry): number => a.bytes - b.bytes || tieRank(a, b);
