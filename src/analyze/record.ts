@@ -3,6 +3,7 @@
  * reused for every key, its key buffer longer than the key and left dirty past `keyLength`.
  */
 
+import { keyBuffer } from '../format/keycopy.ts';
 import type { FileInfo, KeyRecord, RedisType } from '../types.ts';
 
 export interface RecordSpec {
@@ -32,7 +33,7 @@ const DEFAULT_ENCODING: Record<RedisType, string> = {
 export function blankRecord(): KeyRecord {
   return {
     db: 0,
-    key: new Uint8Array(64),
+    key: keyBuffer(64),
     keyLength: 0,
     type: 'string',
     encoding: 'embstr',
@@ -55,7 +56,7 @@ export function blankRecord(): KeyRecord {
 /** Fills `rec` in place from `spec` (the key buffer grows as needed and keeps stale bytes after the key). */
 export function fillRecord(rec: KeyRecord, spec: RecordSpec): KeyRecord {
   const key = typeof spec.key === 'string' ? Buffer.from(spec.key, 'utf8') : spec.key;
-  if (rec.key.length < key.length) rec.key = new Uint8Array(Math.max(key.length, rec.key.length * 2));
+  if (rec.key.length < key.length) rec.key = keyBuffer(Math.max(key.length, rec.key.length * 2));
   rec.key.set(key, 0);
   // Dirty the tail like a reused parser buffer would be.
   if (key.length < rec.key.length) rec.key[key.length] = 0x7a;

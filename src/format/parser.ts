@@ -3,6 +3,7 @@
  * element events. One switch on the record byte, one decoder per encoding. Values are never
  * materialized unless the visitor asks for bytes (`values`), and huge strings are streamed past.
  */
+import { KeyCopier, keyBuffer } from './keycopy.ts';
 import type { ChunkSource } from '../input/source.ts';
 import type { FileInfo, KeyRecord, RedisType, ValueVisitor, BlobKind, StreamMeta } from '../types.ts';
 import { RdbError } from '../types.ts';
@@ -75,7 +76,7 @@ const utf8 = new TextDecoder('utf-8');
 
 export function newKeyRecord(): KeyRecord {
   return {
-    db: 0, key: new Uint8Array(256), keyLength: 0, type: 'string', encoding: '', rdbType: 0,
+    db: 0, key: keyBuffer(256), keyLength: 0, type: 'string', encoding: '', rdbType: 0,
     expireAtMs: -1, idleS: -1, lfuFreq: -1, length: 0, largestElement: 0, offset: 0,
     valueFileBytes: 0, memoryBytes: 0, module: '', streamGroups: 0, streamMaxPending: 0, fieldsWithTtl: 0,
   };
@@ -111,6 +112,7 @@ export class RdbParser {
   private readonly zm = new ZipmapCursor();
   /** Stream ids are copied here because the listpack that follows may reuse the window. */
   private readonly idBuf = new Uint8Array(16);
+  private readonly keyCopier = new KeyCopier();
 
   constructor(
     src: ChunkSource,
@@ -337,11 +339,8 @@ export class RdbParser {
     rec.fieldsWithTtl = 0;
     r.str('a key', true);
     const n = r.se - r.ss;
-    if (rec.key.length < n) rec.key = new Uint8Array(Math.max(n, rec.key.length * 2));
-    const kb = rec.key;
-    const sb = r.sb!;
-    // A plain loop: most keys are short, and subarray() would allocate a view per key.
-    for (let i = 0, j = r.ss; i < n; i++, j++) kb[i] = sb[j];
+    if (rec.key.length < n) rec.key = keyBuffer(Math.max(n, rec.key.length * 2));
+    this.keyCopier.copy(rec.key, 0, r.sb!, r.ss, n);
     rec.keyLength = n;
     rec.encoding = '';
     const valueStart = r.offset;

@@ -6,12 +6,12 @@ export async function crcOfFile(path: string, end: number): Promise<string> {
   const fh = await open(path, 'r');
   try {
     const crc = new Crc64();
-    const buf = new Uint8Array(1 << 20);
+    const buf = crc.window;
     let pos = 0;
     while (pos < end) {
       const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - pos), pos);
       if (bytesRead === 0) break;
-      crc.update(buf, 0, bytesRead);
+      crc.updateWindow(bytesRead);
       pos += bytesRead;
     }
     return crc.hex();

@@ -6,6 +6,7 @@ import { Aggregator, type AnalyzeOptions } from '../analyze/aggregate.ts';
 import { Glob } from '../analyze/glob.ts';
 import { KeysCsvWriter, KeysJsonlWriter, LineWriter } from '../report/write.ts';
 import { KeyRedactor } from '../report/redact.ts';
+import type { RingWriter } from './record-ring.ts';
 import type { Job, JobError, KeyFilterSpec } from './job.ts';
 
 export interface Handler {
@@ -27,6 +28,18 @@ export function makeHandler(job: Job, out: LineWriter | null): Handler {
     default:
       return { onKey() {}, finish: () => undefined };
   }
+}
+
+/** Parse side of a split job: records go to the consumer worker (consumer.ts), which runs makeHandler. */
+export function ringHandler(w: RingWriter): Handler {
+  return {
+    onHeader: (info) => w.info(info),
+    onKey: (rec) => w.key(rec),
+    finish(info, instance, error) {
+      w.end({ info, instance, error });
+      return undefined;
+    },
+  };
 }
 
 /** `dump`: one canonical JSON object per key (TRUTH-FORMAT.md). */

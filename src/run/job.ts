@@ -1,5 +1,5 @@
 /** What the main thread asks a parse worker to do, and what comes back. */
-import type { FileInfo } from '../types.ts';
+import { RdbError, type FileInfo } from '../types.ts';
 import type { AllocatorProfile } from '../memory/allocator.ts';
 import type { InstanceEstimate } from '../memory/instance.ts';
 
@@ -55,4 +55,14 @@ export interface JobResult {
   instance: InstanceEstimate | null;
   /** analyze: this file's aggregate (a report), also on failure for --partial. */
   report?: unknown;
+}
+
+/** A worker's exception as a JobError; `file` names the input in errors that carry no name. */
+export function toJobError(e: unknown, file: string): JobError {
+  if (e instanceof RdbError) return { kind: 'input', message: e.message, offset: e.offset, expected: e.expected };
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EPIPE') return { kind: 'pipe', message: 'output closed' };
+  const message = e instanceof Error ? e.message : String(e);
+  if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') return { kind: 'input', message: `${file}: cannot read: ${message}` };
+  return { kind: 'internal', message, stack: e instanceof Error ? e.stack : undefined };
 }

@@ -10,6 +10,8 @@ import { openInput, type Input } from '../input/decompress.ts';
 import { createControl, pumpToPort, readProgress, cancelChannel } from '../input/channel.ts';
 import { RdbError } from '../types.ts';
 import { crcOfFile } from '../input/crc-file.ts';
+import { abortRing, createRing } from './record-ring.ts';
+import type { ConsumerResult } from './consumer.ts';
 import type { Job, JobError, JobResult } from './job.ts';
 
 export interface Progress {
@@ -29,13 +31,31 @@ export interface RunOptions {
 
 const here = import.meta.url;
 
-function startWorker(workerData: unknown, transferList: TransferListItem[]): Worker {
+function startWorker(name: 'worker' | 'consumer', workerData: unknown, transferList: TransferListItem[]): Worker {
   if (here.endsWith('.ts')) {
     // Running from sources (tests, development): register tsx inside the worker first.
-    const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(new URL('./worker.ts', here).href)}); })`;
+    const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(new URL(`./${name}.ts`, here).href)}); })`;
     return new Worker(boot, { eval: true, workerData, transferList });
   }
-  return new Worker(new URL('./worker.js', here), { workerData, transferList });
+  return new Worker(new URL(`./${name}.js`, here), { workerData, transferList });
+}
+
+/** The one message a worker posts, or `failed(...)` when it dies without one. */
+function outcome<T>(worker: Worker, failed: (message: string, stack?: string) => T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    let done = false;
+    worker.once('message', (m: T) => {
+      done = true;
+      resolve(m);
+    });
+    worker.once('error', (e) => {
+      done = true;
+      resolve(failed(e.message, e.stack));
+    });
+    worker.once('exit', (code) => {
+      if (!done) resolve(failed(`worker exited with code ${code}`));
+    });
+  });
 }
 
 /** Format and size of a named file, peeking at its first bytes; null for stdin. */
@@ -71,15 +91,18 @@ export async function runJob(input: string, job: Omit<Job, 'path' | 'file'>, opt
   const deferChecksum = !source && size !== null && size >= 8;
   const full: Job = { ...job, file, path: source ? null : input, deferChecksum };
   const crcGuess = deferChecksum ? crcOfFile(input, size! - 8) : null;
+  // keys and analyze split the work: this worker parses, a consumer aggregates and writes rows.
+  const ring = job.kind === 'keys' || job.kind === 'analyze' ? createRing() : null;
   let port1: MessageChannel['port1'] | null = null;
   let worker: Worker;
   if (source) {
     const ch = new MessageChannel();
     port1 = ch.port1;
-    worker = startWorker({ job: full, port: ch.port2, control }, [ch.port2]);
+    worker = startWorker('worker', { job: full, port: ch.port2, control, ring }, [ch.port2]);
   } else {
-    worker = startWorker({ job: full, port: null, control }, []);
+    worker = startWorker('worker', { job: full, port: null, control, ring }, []);
   }
+  const consumer = ring ? startWorker('consumer', { job: full, ring }, []) : null;
   const pump = source && port1 ? pumpToPort(source.chunks, port1, control, 3) : null;
   const timer = opts.onProgress
     ? setInterval(() => {
@@ -88,20 +111,14 @@ export async function runJob(input: string, job: Omit<Job, 'path' | 'file'>, opt
       }, opts.intervalMs ?? 200)
     : null;
   try {
-    const result = await new Promise<JobResult>((resolve) => {
-      let done = false;
-      worker.once('message', (m: JobResult) => {
-        done = true;
-        resolve(m);
-      });
-      worker.once('error', (e) => {
-        done = true;
-        resolve({ ok: false, error: { kind: 'internal', message: e.message, stack: e.stack }, info: null as never, keys: 0, bytes: 0, modelVersion: 0, allocator: null, instance: null });
-      });
-      worker.once('exit', (code) => {
-        if (!done) resolve({ ok: false, error: { kind: 'internal', message: `parse worker exited with code ${code}` }, info: null as never, keys: 0, bytes: 0, modelVersion: 0, allocator: null, instance: null });
-      });
-    });
+    const parsed = outcome<JobResult>(worker, (message, stack) => ({ ok: false, error: { kind: 'internal', message: `parse ${message}`, stack }, info: null as never, keys: 0, bytes: 0, modelVersion: 0, allocator: null, instance: null }));
+    const consumed = consumer
+      ? outcome<ConsumerResult>(consumer, (message, stack) => ({ ok: false, error: { kind: 'internal', message: `consumer ${message}`, stack }, aborted: false }))
+      : null;
+    const result = await parsed;
+    // Everything the parser wrote is published: the consumer reads it and stops.
+    if (ring) abortRing(ring);
+    if (consumed) merge(result, await consumed);
     cancelChannel(control);
     await pump;
     port1?.close();
@@ -110,7 +127,18 @@ export async function runJob(input: string, job: Omit<Job, 'path' | 'file'>, opt
   } finally {
     if (timer) clearInterval(timer);
     await worker.terminate();
+    await consumer?.terminate();
     await source?.close();
+  }
+}
+
+/** The consumer's report joins the parse result; its failure (unless caused by the parse's) wins. */
+function merge(result: JobResult, consumed: ConsumerResult): void {
+  if (consumed.ok) {
+    result.report = consumed.report;
+  } else if (!consumed.aborted) {
+    result.ok = false;
+    result.error = consumed.error;
   }
 }
 

@@ -1,28 +1,29 @@
 /**
  * Parse worker: runs one job (one file) synchronously, off the main thread, so the main
- * thread stays free for input decompression and a live progress display.
+ * thread stays free for input decompression and a live progress display. With a record ring
+ * (keys, analyze) it only parses and estimates; a consumer worker aggregates and writes rows.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { fileSource, type ChunkSource } from '../input/source.ts';
 import { PortSource, setProgress } from '../input/channel.ts';
 import { Scan } from '../scan.ts';
-import { RdbError } from '../types.ts';
 import { versionFromOption } from '../format/version.ts';
 import { LineWriter } from '../report/write.ts';
-import { makeHandler } from './handlers.ts';
-import type { Job, JobError, JobResult } from './job.ts';
+import { makeHandler, ringHandler } from './handlers.ts';
+import { RingAborted, RingWriter } from './record-ring.ts';
+import { toJobError, type Job, type JobResult } from './job.ts';
 
 interface WorkerInput {
   job: Job;
   port: MessagePort | null;
   control: SharedArrayBuffer;
+  ring: SharedArrayBuffer | null;
 }
 
-function run({ job, port, control }: WorkerInput): JobResult {
+function run({ job, port, control, ring }: WorkerInput): JobResult {
   const src: ChunkSource = job.path !== null ? fileSource(job.path) : new PortSource(port!, control, job.file);
-  const out = job.outFd >= 0 ? new LineWriter(job.outFd, false) : null;
-  const handler = makeHandler(job, out);
+  const handler = ring ? ringHandler(new RingWriter(ring)) : makeHandler(job, job.outFd >= 0 ? new LineWriter(job.outFd, false) : null);
   let n = 0;
   const onKey = handler.onKey;
   const scan: Scan = new Scan(src, {
@@ -45,8 +46,10 @@ function run({ job, port, control }: WorkerInput): JobResult {
     setProgress(control, scan.parser.offset, n);
     return { ok: true, ...base(), instance: result.instance, report: handler.finish(result.info, result.instance, null) };
   } catch (e) {
-    const error = jobError(e);
-    return { ok: false, error, ...base(), instance: scan.instanceSoFar(), report: handler.finish(scan.parser.info, scan.instanceSoFar(), error) };
+    const error = toJobError(e, job.file);
+    // The consumer gave up (its own error is the one reported): nobody reads a finish.
+    const report = e instanceof RingAborted ? undefined : handler.finish(scan.parser.info, scan.instanceSoFar(), error);
+    return { ok: false, error, ...base(), instance: scan.instanceSoFar(), report };
   }
 }
 
@@ -56,15 +59,6 @@ try {
   result = run(input);
 } catch (e) {
   // Failures before the parse started (unreadable file, bad options).
-  result = { ok: false, error: jobError(e), info: null as never, keys: 0, bytes: 0, modelVersion: 0, allocator: null, instance: null };
+  result = { ok: false, error: toJobError(e, input.job.file), info: null as never, keys: 0, bytes: 0, modelVersion: 0, allocator: null, instance: null };
 }
 parentPort!.postMessage(result);
-
-function jobError(e: unknown): JobError {
-  if (e instanceof RdbError) return { kind: 'input', message: e.message, offset: e.offset, expected: e.expected };
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'EPIPE') return { kind: 'pipe', message: 'output closed' };
-  const message = e instanceof Error ? e.message : String(e);
-  if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') return { kind: 'input', message: `${input.job.file}: cannot read: ${message}` };
-  return { kind: 'internal', message, stack: e instanceof Error ? e.stack : undefined };
-}

@@ -1,0 +1,387 @@
+/**
+ * Key records from the parse worker to the worker that aggregates them and writes rows:
+ * a single-producer single-consumer byte ring in a SharedArrayBuffer. Nothing is allocated
+ * per key on either side, and the two threads only synchronise every PUBLISH_BYTES.
+ *
+ * Shared buffer: CONTROL_BYTES of Int32 control words, then a data region of `capacity`
+ * bytes (a multiple of 8).
+ *
+ * | Int32 | meaning                                                              |
+ * |-------|----------------------------------------------------------------------|
+ * | [0]   | HEAD: data position the producer has published (written up to here) |
+ * | [1]   | TAIL: data position the consumer has published (read up to here)    |
+ * | [2]   | STATE: 0 running, 1 aborted (either side gave up)                  |
+ *
+ * HEAD == TAIL is empty; the producer leaves 8 bytes free so full never looks empty.
+ * A record starts 8-aligned with a contiguous header (a header that would not fit before
+ * the end of the region is preceded by a WRAP word and starts at 0):
+ *
+ * | Int32 [0] | kind: ≥ 0 a key record (the key's length), WRAP, JSON, STRING, END  |
+ * | Int32 [1] | key: db; JSON/STRING/END: payload bytes                            |
+ * | Int32 [2] | key: type code, encoding code << 8, RDB type << 16                 |
+ * | Int32 [3] | key: flags (which optional fields follow), module name code << 8    |
+ * | Float64 × 6 | expireAtMs, length, largestElement, offset, valueFileBytes, memoryBytes |
+ * | Float64 × n | the optional fields present (flags bits 0-4, in OPTIONAL order)    |
+ *
+ * The payload (key bytes, or UTF-8 JSON/string text) follows as a byte stream that may wrap
+ * and may be larger than the ring (it is copied in pieces as room appears), padded to 8.
+ * Strings (type, encoding, module names) travel once as STRING records and then by code.
+ */
+import type { FileInfo, KeyRecord, RedisType } from '../types.ts';
+import type { InstanceEstimate } from '../memory/instance.ts';
+import type { JobError } from './job.ts';
+import { KeyCopier, keyBuffer } from '../format/keycopy.ts';
+
+export const CONTROL_BYTES = 16;
+const HEAD = 0;
+const TAIL = 1;
+const STATE = 2;
+const ABORTED = 1;
+
+const WRAP = -1;
+const JSON_REC = -2;
+const STRING_REC = -3;
+const END = -4;
+
+const CORE = 6;
+/** idleS, lfuFreq (absent: -1), streamGroups, streamMaxPending, fieldsWithTtl (absent: 0). */
+const OPTIONAL = 5;
+const MAX_HEADER = 16 + 8 * (CORE + OPTIONAL);
+/** Publish progress (and wake the other side) after this many bytes. */
+const PUBLISH_BYTES = 256 << 10;
+/** A wait re-checks STATE this often (ms), so a side that died without a word is noticed. */
+const WAIT_MS = 50;
+
+/** Thrown on one side when the other gave up (its own error is the one to report). */
+export class RingAborted extends Error {
+  constructor() {
+    super('the other side of the record ring stopped');
+  }
+}
+
+/** What the producer sends last: the parse's outcome, for the consumer's finish(). */
+export interface RingEnd {
+  info: FileInfo;
+  instance: InstanceEstimate | null;
+  error: JobError | null;
+}
+
+export function createRing(capacity = 4 << 20): SharedArrayBuffer {
+  return new SharedArrayBuffer(CONTROL_BYTES + (capacity & ~7));
+}
+
+/**
+ * Stop the other side: a side that fails, or the main thread once the producer has finished
+ * (the consumer still reads everything published; it fails only if it would have to wait).
+ */
+export function abortRing(sab: SharedArrayBuffer): void {
+  const ctl = new Int32Array(sab, 0, CONTROL_BYTES >> 2);
+  Atomics.store(ctl, STATE, ABORTED);
+  Atomics.notify(ctl, HEAD);
+  Atomics.notify(ctl, TAIL);
+}
+
+const utf8 = new TextEncoder();
+const utf8d = new TextDecoder();
+
+abstract class RingSide {
+  protected readonly ctl: Int32Array;
+  protected readonly i32: Int32Array;
+  protected readonly f64: Float64Array;
+  protected readonly u8: Uint8Array;
+  protected readonly cap: number;
+  /** This side's position (data offset) and the last one it published. */
+  protected pos = 0;
+  protected published = 0;
+  protected readonly copier = new KeyCopier();
+
+  constructor(sab: SharedArrayBuffer) {
+    this.ctl = new Int32Array(sab, 0, CONTROL_BYTES >> 2);
+    this.cap = sab.byteLength - CONTROL_BYTES;
+    this.i32 = new Int32Array(sab, CONTROL_BYTES, this.cap >> 2);
+    this.f64 = new Float64Array(sab, CONTROL_BYTES, this.cap >> 3);
+    this.u8 = new Uint8Array(sab, CONTROL_BYTES, this.cap);
+  }
+
+  /** Publish this side's position at `index` and wake the other side. */
+  protected publish(index: number): void {
+    Atomics.store(this.ctl, index, this.pos);
+    Atomics.notify(this.ctl, index);
+    this.published = this.pos;
+  }
+
+  protected maybePublish(index: number): void {
+    const moved = this.pos >= this.published ? this.pos - this.published : this.pos + this.cap - this.published;
+    if (moved >= PUBLISH_BYTES) this.publish(index);
+  }
+
+  /** Block until ctl[index] differs from `seen`; throws RingAborted when the other side gave up. */
+  protected waitFor(index: number, seen: number): void {
+    for (;;) {
+      // STATE before the position: the main thread aborts only after the producer's last
+      // publish, so a position read after seeing ABORTED is final.
+      const state = Atomics.load(this.ctl, STATE);
+      if (Atomics.load(this.ctl, index) !== seen) return;
+      if (state === ABORTED) throw new RingAborted();
+      Atomics.wait(this.ctl, index, seen, WAIT_MS);
+    }
+  }
+}
+
+/** Parse-worker side. */
+export class RingWriter extends RingSide {
+  private tail = 0;
+  private readonly codes: string[] = [];
+
+  /** Free bytes as of the last TAIL seen (8 kept free). */
+  private free(): number {
+    const used = this.pos >= this.tail ? this.pos - this.tail : this.pos + this.cap - this.tail;
+    return this.cap - 8 - used;
+  }
+
+  /** Wait until `n` contiguous-or-not bytes are free. */
+  private room(n: number): void {
+    while (this.free() < n) {
+      this.tail = Atomics.load(this.ctl, TAIL);
+      if (this.free() >= n) return;
+      if (this.pos !== this.published) this.publish(HEAD);
+      this.waitFor(TAIL, this.tail);
+    }
+  }
+
+  /** Room for a header of `n` bytes, contiguous: wraps first when the region ends sooner. */
+  private reserve(n: number): number {
+    if (this.cap - this.pos < n) {
+      this.room(this.cap - this.pos + n);
+      this.i32[this.pos >> 2] = WRAP;
+      this.pos = 0;
+    } else {
+      this.room(n);
+    }
+    return this.pos;
+  }
+
+  /** Copy `src[start, end)` in as a byte stream (any length: waits for room piece by piece), padded to 8. */
+  private bytes(src: Uint8Array, start: number, end: number): void {
+    const u8 = this.u8;
+    while (start < end) {
+      this.room(8);
+      const n = Math.min(end - start, this.free(), this.cap - this.pos);
+      if (n < 64) {
+        let p = this.pos;
+        for (let i = 0; i < n; i++) u8[p++] = src[start + i]!;
+      } else {
+        u8.set(src.subarray(start, start + n), this.pos);
+      }
+      start += n;
+      this.pos += n;
+      if (this.pos === this.cap) this.pos = 0;
+      this.maybePublish(HEAD);
+    }
+    const pad = -this.pos & 7;
+    if (pad) {
+      this.room(pad);
+      this.pos += pad; // the region is a multiple of 8: padding never crosses its end
+      if (this.pos === this.cap) this.pos = 0;
+    }
+  }
+
+  private code(s: string): number {
+    const c = this.codes;
+    for (let i = 0; i < c.length; i++) if (c[i] === s) return i;
+    c.push(s);
+    this.payloadRecord(STRING_REC, utf8.encode(s));
+    return c.length - 1;
+  }
+
+  private payloadRecord(kind: number, payload: Uint8Array): void {
+    const at = this.reserve(8);
+    this.i32[at >> 2] = kind;
+    this.i32[(at >> 2) + 1] = payload.length;
+    this.pos = at + 8 === this.cap ? 0 : at + 8;
+    this.bytes(payload, 0, payload.length);
+  }
+
+  key(rec: KeyRecord): void {
+    // Codes first: they may send STRING records of their own.
+    const type = this.code(rec.type);
+    const enc = this.code(rec.encoding);
+    const mod = rec.module === '' ? 0 : this.code(rec.module) << 8;
+    const flags = (rec.idleS !== -1 ? 1 : 0) | (rec.lfuFreq !== -1 ? 2 : 0) | (rec.streamGroups !== 0 ? 4 : 0) |
+      (rec.streamMaxPending !== 0 ? 8 : 0) | (rec.fieldsWithTtl !== 0 ? 16 : 0);
+    const at = this.reserve(MAX_HEADER);
+    const i = at >> 2;
+    const i32 = this.i32;
+    i32[i] = rec.keyLength;
+    i32[i + 1] = rec.db;
+    i32[i + 2] = type | (enc << 8) | (rec.rdbType << 16);
+    i32[i + 3] = flags | mod;
+    const f64 = this.f64;
+    let f = (at >> 3) + 2;
+    f64[f++] = rec.expireAtMs;
+    f64[f++] = rec.length;
+    f64[f++] = rec.largestElement;
+    f64[f++] = rec.offset;
+    f64[f++] = rec.valueFileBytes;
+    f64[f++] = rec.memoryBytes;
+    if (flags & 1) f64[f++] = rec.idleS;
+    if (flags & 2) f64[f++] = rec.lfuFreq;
+    if (flags & 4) f64[f++] = rec.streamGroups;
+    if (flags & 8) f64[f++] = rec.streamMaxPending;
+    if (flags & 16) f64[f++] = rec.fieldsWithTtl;
+    let p = f << 3;
+    const n = rec.keyLength;
+    const padded = (n + 7) & ~7;
+    if (p + padded < this.cap && this.free() >= padded + (p - at)) {
+      // The common case: the key fits before the end of the region and there is room.
+      this.copier.copy(this.u8, p, rec.key, 0, n);
+      this.pos = p + padded;
+    } else {
+      this.pos = p === this.cap ? 0 : p;
+      this.bytes(rec.key, 0, n);
+    }
+    this.maybePublish(HEAD);
+  }
+
+  /** The file header (analyze begins its file section with it). */
+  info(info: FileInfo): void {
+    this.payloadRecord(JSON_REC, utf8.encode(JSON.stringify(info)));
+  }
+
+  /** Last record: the parse's outcome. Publishes everything. */
+  end(end: RingEnd): void {
+    this.payloadRecord(END, utf8.encode(JSON.stringify(end)));
+    this.publish(HEAD);
+  }
+}
+
+export type RingItem = 'key' | 'info' | 'end';
+
+/** Consumer side. */
+export class RingReader extends RingSide {
+  private head = 0;
+  private readonly strings: string[] = [];
+  /** The payload of the last 'info' or 'end' item. */
+  info: FileInfo | null = null;
+  ended: RingEnd | null = null;
+  private text = new Uint8Array(256);
+
+  private available(): number {
+    return this.head >= this.pos ? this.head - this.pos : this.head + this.cap - this.pos;
+  }
+
+  /** Wait until `n` bytes can be read. */
+  private need(n: number): void {
+    while (this.available() < n) {
+      this.head = Atomics.load(this.ctl, HEAD);
+      if (this.available() >= n) return;
+      if (this.pos !== this.published) this.publish(TAIL);
+      this.waitFor(HEAD, this.head);
+    }
+  }
+
+  /** Read `n` payload bytes into `dst` (from 0), then skip the padding. */
+  private bytes(dst: Uint8Array, n: number): void {
+    const u8 = this.u8;
+    let done = 0;
+    while (done < n) {
+      this.need(1);
+      const k = Math.min(n - done, this.available(), this.cap - this.pos);
+      if (k < 64) {
+        let p = this.pos;
+        for (let i = 0; i < k; i++) dst[done + i] = u8[p++]!;
+      } else {
+        dst.set(u8.subarray(this.pos, this.pos + k), done);
+      }
+      done += k;
+      this.pos += k;
+      if (this.pos === this.cap) this.pos = 0;
+      this.maybePublish(TAIL);
+    }
+    const pad = -this.pos & 7;
+    if (pad) {
+      this.need(pad);
+      this.pos += pad;
+      if (this.pos === this.cap) this.pos = 0;
+    }
+  }
+
+  private payloadText(n: number): string {
+    if (this.text.length < n) this.text = new Uint8Array(Math.max(n, this.text.length * 2));
+    this.bytes(this.text, n);
+    return utf8d.decode(this.text.subarray(0, n));
+  }
+
+  /** Fill `rec` with the next key (its `key` buffer grows as needed), or take an info/end item. */
+  next(rec: KeyRecord): RingItem {
+    for (;;) {
+      this.need(8);
+      const at = this.pos;
+      const i32 = this.i32;
+      const kind = i32[at >> 2]!;
+      if (kind === WRAP) {
+        this.pos = 0;
+        continue;
+      }
+      if (kind < 0) {
+        const n = i32[(at >> 2) + 1]!;
+        this.pos = at + 8 === this.cap ? 0 : at + 8;
+        const text = this.payloadText(n);
+        if (kind === STRING_REC) {
+          this.strings.push(text);
+          continue;
+        }
+        if (kind === JSON_REC) {
+          this.info = JSON.parse(text) as FileInfo;
+          return 'info';
+        }
+        this.ended = JSON.parse(text) as RingEnd;
+        this.publish(TAIL);
+        return 'end';
+      }
+      this.need(16 + 8 * CORE);
+      const codes = i32[(at >> 2) + 2]!;
+      const flags = i32[(at >> 2) + 3]!;
+      const s = this.strings;
+      rec.keyLength = kind;
+      rec.db = i32[(at >> 2) + 1]!;
+      rec.type = s[codes & 0xff] as RedisType;
+      rec.encoding = s[(codes >> 8) & 0xff]!;
+      rec.rdbType = codes >>> 16;
+      rec.module = flags >>> 8 ? s[flags >>> 8]! : '';
+      const f64 = this.f64;
+      let f = (at >> 3) + 2;
+      rec.expireAtMs = f64[f++]!;
+      rec.length = f64[f++]!;
+      rec.largestElement = f64[f++]!;
+      rec.offset = f64[f++]!;
+      rec.valueFileBytes = f64[f++]!;
+      rec.memoryBytes = f64[f++]!;
+      const extra = flags & 0xff;
+      if (extra) this.need(16 + 8 * (CORE + popcount(extra)));
+      rec.idleS = extra & 1 ? f64[f++]! : -1;
+      rec.lfuFreq = extra & 2 ? f64[f++]! : -1;
+      rec.streamGroups = extra & 4 ? f64[f++]! : 0;
+      rec.streamMaxPending = extra & 8 ? f64[f++]! : 0;
+      rec.fieldsWithTtl = extra & 16 ? f64[f++]! : 0;
+      if (rec.key.length < kind) rec.key = keyBuffer(Math.max(kind, rec.key.length * 2));
+      const p = f << 3;
+      const padded = (kind + 7) & ~7;
+      if (p + padded < this.cap && this.available() >= padded + (p - at)) {
+        this.copier.copy(rec.key, 0, this.u8, p, kind);
+        this.pos = p + padded;
+      } else {
+        this.pos = p === this.cap ? 0 : p;
+        this.bytes(rec.key, kind);
+      }
+      this.maybePublish(TAIL);
+      return 'key';
+    }
+  }
+}
+
+function popcount(x: number): number {
+  let n = 0;
+  for (; x; x &= x - 1) n++;
+  return n;
+}
