@@ -1,7 +1,7 @@
-/** Worker for test/input.test.ts: drains a PortSource and reports what it saw. */
+/** Worker for test/input.test.ts: drains a RingSource and reports what it saw. */
 import { createHash } from 'node:crypto';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { PortSource, setProgress, CTL_CONSUMED, CTL_POSTED } from '../src/input/channel.ts';
+import { RingSource, setProgress } from '../src/input/channel.ts';
 import { RdbError } from '../src/types.ts';
 
 const { port, control, stopAfter, delayEvery } = workerData as {
@@ -9,26 +9,26 @@ const { port, control, stopAfter, delayEvery } = workerData as {
   control: SharedArrayBuffer;
   /** Close the source after this many chunks. */
   stopAfter?: number;
-  /** Sleep 5 ms every this many chunks (a slow consumer, to exercise backpressure). */
+  /** Sleep 5 ms every this many chunks (a slow consumer, so the pump waits for room). */
   delayEvery?: number;
 };
 
-const src = new PortSource(port, control, 'worker-input');
-const ctl = new Int32Array(control, 0, 4);
+const src = new RingSource(control, port, 'worker-input');
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const hash = createHash('sha256');
 let bytes = 0;
 let chunks = 0;
-let maxInFlight = 0;
 try {
+  let prev: Uint8Array | null = null;
+  let prevCopy: Uint8Array | null = null;
   for (;;) {
-    // Messages posted and not consumed yet. CONSUMED only moves in this thread, so read it
-    // first; the main side may post only while POSTED − CONSUMED < maxInFlight.
-    const consumed = Atomics.load(ctl, CTL_CONSUMED);
-    maxInFlight = Math.max(maxInFlight, Atomics.load(ctl, CTL_POSTED) - consumed);
     const c = src.next();
+    // The chunk before stays valid until the call after this one (the parser relies on it).
+    if (prev !== null) assertSame(prev, prevCopy!);
     if (c === null) break;
     hash.update(c);
+    prev = c;
+    prevCopy = Uint8Array.from(c);
     bytes += c.length;
     chunks++;
     setProgress(control, bytes, chunks);
@@ -38,7 +38,7 @@ try {
       break;
     }
   }
-  parentPort!.postMessage({ ok: true, bytes, chunks, hash: hash.digest('hex'), maxInFlight, srcBytes: src.bytes });
+  parentPort!.postMessage({ ok: true, bytes, chunks, hash: hash.digest('hex'), srcBytes: src.bytes });
 } catch (e) {
   const err = e as Error;
   parentPort!.postMessage({
@@ -49,4 +49,8 @@ try {
     offset: e instanceof RdbError ? e.offset : undefined,
     bytes,
   });
+}
+
+function assertSame(a: Uint8Array, b: Uint8Array): void {
+  if (a.length !== b.length || a.some((x, i) => x !== b[i])) throw new Error('a chunk changed before the call after the following one');
 }

@@ -12,6 +12,7 @@ import { CONTROL_BYTES, RingReader, RingWriter, abortRing, RingAborted } from '.
 import { newKeyRecord } from '../src/format/parser.ts';
 import { KeyCopier, keyBuffer } from '../src/format/keycopy.ts';
 import { Crc64 } from '../src/format/crc64.ts';
+import { DupSet } from '../src/format/dupset.ts';
 import type { KeyRecord } from '../src/types.ts';
 import { buildRdb, type KeyDesc } from './helpers/rdb-writer.ts';
 import { ensureBuilt, runCli, showRun } from './helpers/run-cli.ts';
@@ -149,4 +150,26 @@ test('keys and analyze through the worker split: a key larger than the ring, hos
   assert.equal(a.code, 0, showRun(a));
   const rep = JSON.parse(readFileSync(join(dir, 'rep', 'report.json'), 'utf8'));
   assert.equal(rep.summary.keys, keys.length);
+});
+
+test('DupSet: exact membership across generations, growth and integers', () => {
+  const d = new DupSet();
+  const enc = (s: string) => Buffer.from(s);
+  for (let round = 0; round < 3; round++) {
+    d.clear();
+    const seen = new Set<string>();
+    const rnd = random(round + 1);
+    for (let i = 0; i < 20_000; i++) {
+      const s = String(Math.floor(rnd() * 15_000)) + (rnd() < 0.5 ? '' : 'x');
+      const b = enc(`..${s}..`);
+      assert.equal(d.add(b, 2, b.length - 2), seen.has(s), `round ${round}: ${s}`);
+      seen.add(s);
+    }
+    assert.equal(d.size, seen.size);
+  }
+  d.clear();
+  assert.equal(d.addInt(42), false);
+  assert.equal(d.add(enc('42'), 0, 2), true, 'an integer and its text are the same member');
+  assert.equal(d.add(enc(''), 0, 0), false);
+  assert.equal(d.add(enc('x'), 0, 0), true, 'the empty member');
 });

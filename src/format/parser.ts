@@ -4,6 +4,7 @@
  * materialized unless the visitor asks for bytes (`values`), and huge strings are streamed past.
  */
 import { KeyCopier, keyBuffer } from './keycopy.ts';
+import { DupSet } from './dupset.ts';
 import type { ChunkSource } from '../input/source.ts';
 import type { FileInfo, KeyRecord, RedisType, ValueVisitor, BlobKind, StreamMeta } from '../types.ts';
 import { RdbError } from '../types.ts';
@@ -456,21 +457,18 @@ export class RdbParser {
    * for their first DUP_CHECK_MAX members, which bounds the memory a check may take per key.
    */
   private dupReset(): void {
-    this.dups?.clear();
+    this.dups.clear();
   }
 
   /** Record the last string read (or integer `iv` when `isInt`); true when it was seen before. */
   private dupSeen(isInt: boolean, iv: number, b: Uint8Array | null, s: number, e: number): boolean {
-    const seen = (this.dups ??= new Set<string>());
+    const seen = this.dups;
     if (seen.size >= DUP_CHECK_MAX) return false;
-    const k = isInt ? String(iv) : b === null ? null : latin1.decode(b.subarray(s, e));
-    if (k === null) return false;
-    if (seen.has(k)) return true;
-    seen.add(k);
-    return false;
+    if (isInt) return seen.addInt(iv);
+    return b !== null && seen.add(b, s, e);
   }
 
-  private dups: Set<string> | null = null;
+  private readonly dups = new DupSet();
 
   private plainList(isSet: boolean): void {
     const r = this.r;

@@ -1,80 +1,88 @@
 /**
- * Handing decompressed chunks from the main thread (async I/O, decompression) to a
- * synchronous parser running in a worker thread.
+ * Handing decompressed bytes from the main thread (async I/O, decompression) to a
+ * synchronous parser running in a worker thread, through a byte ring in a SharedArrayBuffer:
+ * no buffer per chunk changes hands, so nothing piles up in the worker waiting for a GC and
+ * memory stays at the ring's size whatever the input.
  *
- * Main side: `pumpToPort(input.chunks, port, control)`. Worker side: `new PortSource(port,
- * control)` is a ChunkSource whose next() blocks (Atomics.wait) until a chunk arrives.
- * Flow control goes through a small SharedArrayBuffer, the "control" block:
+ * Main side: `pumpToRing(input.chunks, control, port)`. Worker side: `new RingSource(control,
+ * port)` is a ChunkSource whose next() blocks (Atomics.wait) until bytes arrive. The shared
+ * "control" block:
  *
- * | bytes  | view          | meaning                                                        |
- * |--------|---------------|----------------------------------------------------------------|
- * |  0..3  | Int32 [0]     | POSTED: messages the main side has posted (chunks, then end/error) |
- * |  4..7  | Int32 [1]     | CONSUMED: messages the worker has taken off the port           |
- * |  8..11 | Int32 [2]     | STATE: 0 running, 1 cancelled (either side gave up)            |
- * | 12..15 | Int32 [3]     | reserved (alignment)                                           |
- * | 16..23 | Float64 [2]   | progress: input bytes parsed (written by the worker)           |
- * | 24..31 | Float64 [3]   | progress: keys parsed (written by the worker)                  |
+ * | bytes   | view        | meaning                                                        |
+ * |---------|-------------|----------------------------------------------------------------|
+ * |  0..3   | Int32 [0]   | HEAD: ring position the main side has written up to            |
+ * |  4..7   | Int32 [1]   | TAIL: ring position the worker has released up to              |
+ * |  8..11  | Int32 [2]   | STATE: running, cancelled (either side gave up), ended, error  |
+ * | 12..15  | Int32 [3]   | reserved (alignment)                                           |
+ * | 16..23  | Float64 [2] | progress: input bytes parsed (written by the worker)           |
+ * | 24..31  | Float64 [3] | progress: keys parsed (written by the worker)                  |
+ * | 32..    | bytes       | the ring                                                       |
  *
- * The main side stops posting while POSTED − CONSUMED ≥ maxInFlight and waits for CONSUMED
- * to move (Atomics.waitAsync, never blocking its event loop); the worker blocks on POSTED
- * when its port is empty. Both sides notify after every increment.
+ * HEAD == TAIL is empty; the writer leaves 8 bytes free so full never looks empty. A chunk
+ * handed to the parser stays valid until the call after the following next() (the parser
+ * stitches the rest of one chunk to the head of the next): next() releases only what lies
+ * before the chunk it returned last. An error of the input is posted on the port as a
+ * message before STATE turns to error, so the worker finds it there.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { RdbError } from '../types.ts';
 import type { ChunkSource } from './source.ts';
 
-export const CONTROL_BYTES = 32;
-/** Int32 index: messages posted by the main side. */
-export const CTL_POSTED = 0;
-/** Int32 index: messages consumed by the worker. */
-export const CTL_CONSUMED = 1;
-/** Int32 index: 0 running, 1 cancelled. */
-export const CTL_STATE = 2;
+const HEADER_BYTES = 32;
+const HEAD = 0;
+const TAIL = 1;
+const STATE = 2;
 /** Float64 index: bytes parsed. */
-export const CTL_PROGRESS_BYTES = 2;
+const PROGRESS_BYTES = 2;
 /** Float64 index: keys parsed. */
-export const CTL_PROGRESS_KEYS = 3;
+const PROGRESS_KEYS = 3;
 
-const STATE_CANCELLED = 1;
+const RUNNING = 0;
+const CANCELLED = 1;
+const ENDED = 2;
+const FAILED = 3;
 
-/** Allocates a zeroed control block (layout in the module comment). */
-export function createControl(): SharedArrayBuffer {
-  return new SharedArrayBuffer(CONTROL_BYTES);
+/** Allocates a zeroed control block with a ring of `capacity` bytes (layout in the module comment). */
+export function createControl(capacity = 4 << 20): SharedArrayBuffer {
+  return new SharedArrayBuffer(HEADER_BYTES + Math.max(64, capacity & ~7));
 }
 
 /** Worker side: publish parse progress (plain stores; readers may see one slot a step behind the other). */
 export function setProgress(control: SharedArrayBuffer, bytes: number, keys: number): void {
   const f = new Float64Array(control, 0, 4);
-  f[CTL_PROGRESS_BYTES] = bytes;
-  f[CTL_PROGRESS_KEYS] = keys;
+  f[PROGRESS_BYTES] = bytes;
+  f[PROGRESS_KEYS] = keys;
 }
 
 /** Main side: the latest progress the worker published. */
 export function readProgress(control: SharedArrayBuffer): { bytes: number; keys: number } {
   const f = new Float64Array(control, 0, 4);
-  return { bytes: f[CTL_PROGRESS_BYTES]!, keys: f[CTL_PROGRESS_KEYS]! };
+  return { bytes: f[PROGRESS_BYTES]!, keys: f[PROGRESS_KEYS]! };
 }
 
 /** Either side: mark the channel cancelled and wake the other side (a pending pump then stops). */
 export function cancelChannel(control: SharedArrayBuffer): void {
   const ctl = new Int32Array(control, 0, 4);
-  Atomics.store(ctl, CTL_STATE, STATE_CANCELLED);
-  Atomics.notify(ctl, CTL_CONSUMED);
-  Atomics.notify(ctl, CTL_POSTED);
+  Atomics.compareExchange(ctl, STATE, RUNNING, CANCELLED);
+  Atomics.notify(ctl, HEAD);
+  Atomics.notify(ctl, TAIL);
 }
 
-/** Messages on the port besides data chunks (which are posted as bare Uint8Arrays). */
-export type ChannelMessage =
-  | { type: 'end' }
-  | { type: 'error'; message: string; offset?: number; expected?: string; file?: string };
+/** The error message posted on the port before STATE turns to error. */
+export interface ChannelError {
+  message: string;
+  offset?: number;
+  expected?: string;
+  file?: string;
+}
 
 export interface PumpResult {
-  /** How the pump finished: posted the end marker, posted an error, or was cancelled. */
+  /** How the pump finished: wrote everything, passed an error on, or was cancelled. */
   outcome: 'end' | 'error' | 'cancelled';
-  /** Chunks and bytes posted. */
+  /** Chunks taken from the input and bytes written to the ring. */
   chunks: number;
   bytes: number;
-  /** The error the chunk iterable threw (forwarded to the worker unless the channel was cancelled). */
+  /** The error the chunk iterable threw (passed to the worker unless the channel was cancelled). */
   error?: unknown;
 }
 
@@ -94,127 +102,145 @@ function waitChange(ctl: Int32Array, index: number, value: number, timeoutMs: nu
 }
 
 /**
- * Main side: posts every chunk of `chunks` to `port`, then `{type:'end'}`; if the iterable
- * throws, posts `{type:'error', ...}` instead (RdbError fields included) and resolves with
- * outcome 'error' — it never rejects for errors of the iterable. At most `maxInFlight`
- * messages (end/error marker included) are posted and not yet consumed at any time. A chunk's ArrayBuffer is transferred
- * (and detached here) when the chunk spans it whole, otherwise the chunk is copied.
- * Stops early, closing the iterable, when the channel is cancelled (cancelChannel, or the
- * worker's PortSource.close()). The port is left open.
+ * Main side: copies every chunk of `chunks` into the ring, waiting (never blocking the event
+ * loop) while it is full, then marks the end; if the iterable throws, posts the error on
+ * `port` (RdbError fields included) and marks the channel failed, resolving with outcome
+ * 'error' — it never rejects for errors of the iterable. Stops early, closing the iterable,
+ * when the channel is cancelled (cancelChannel, or the worker's RingSource.close()).
  */
-export async function pumpToPort(
-  chunks: AsyncIterable<Uint8Array>,
-  port: MessagePort,
-  control: SharedArrayBuffer,
-  maxInFlight = 8,
-): Promise<PumpResult> {
+export async function pumpToRing(chunks: AsyncIterable<Uint8Array>, control: SharedArrayBuffer, port: MessagePort): Promise<PumpResult> {
   const ctl = new Int32Array(control, 0, 4);
-  const limit = Math.max(1, maxInFlight | 0);
-  let posted = Atomics.load(ctl, CTL_POSTED);
+  const ring = new Uint8Array(control, HEADER_BYTES);
+  const cap = ring.length;
+  let head = Atomics.load(ctl, HEAD);
   let nChunks = 0;
   let bytes = 0;
-  const cancelled = () => Atomics.load(ctl, CTL_STATE) === STATE_CANCELLED;
-  const post = (msg: Uint8Array | ChannelMessage, transfer?: ArrayBuffer[]) => {
-    port.postMessage(msg, transfer);
-    posted = Atomics.add(ctl, CTL_POSTED, 1) + 1;
-    Atomics.notify(ctl, CTL_POSTED);
-  };
-  /** Waits for room; false when cancelled. */
-  const room = async (): Promise<boolean> => {
+  const cancelled = () => Atomics.load(ctl, STATE) === CANCELLED;
+  /** Free bytes (8 kept free); waits while there are none. -1 when cancelled. */
+  const room = async (): Promise<number> => {
     for (;;) {
-      if (cancelled()) return false;
-      const consumed = Atomics.load(ctl, CTL_CONSUMED);
-      if (posted - consumed < limit) return true;
-      await waitChange(ctl, CTL_CONSUMED, consumed, 250);
+      if (cancelled()) return -1;
+      const tail = Atomics.load(ctl, TAIL);
+      const used = head >= tail ? head - tail : head + cap - tail;
+      if (cap - 8 - used > 0) return cap - 8 - used;
+      await waitChange(ctl, TAIL, tail, 250);
     }
   };
-
   try {
     for await (const chunk of chunks) {
-      if (!(await room())) return { outcome: 'cancelled', chunks: nChunks, bytes };
-      const len = chunk.length;
-      if (len === 0) continue;
-      const buf = chunk.buffer;
-      if (buf instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === buf.byteLength) {
-        post(chunk, [buf]);
-      } else {
-        const copy = new Uint8Array(chunk); // a copy (Buffer#slice would be a view)
-        post(copy, [copy.buffer as ArrayBuffer]);
+      let s = 0;
+      while (s < chunk.length) {
+        const free = await room();
+        if (free < 0) return { outcome: 'cancelled', chunks: nChunks, bytes };
+        const n = Math.min(chunk.length - s, free, cap - head);
+        ring.set(chunk.subarray(s, s + n), head);
+        s += n;
+        bytes += n;
+        head = head + n === cap ? 0 : head + n;
+        Atomics.store(ctl, HEAD, head);
+        Atomics.notify(ctl, HEAD);
       }
       nChunks++;
-      bytes += len; // (chunk may be detached now)
     }
   } catch (e) {
-    if (!(await room())) return { outcome: 'cancelled', chunks: nChunks, bytes, error: e };
-    const msg: ChannelMessage =
+    if (cancelled()) return { outcome: 'cancelled', chunks: nChunks, bytes, error: e };
+    const msg: ChannelError =
       e instanceof RdbError
-        ? { type: 'error', message: e.message, offset: e.offset, expected: e.expected, file: e.file }
-        : { type: 'error', message: e instanceof Error ? e.message : String(e) };
-    post(msg);
+        ? { message: e.message, offset: e.offset, expected: e.expected, file: e.file }
+        : { message: e instanceof Error ? e.message : String(e) };
+    port.postMessage(msg);
+    finish(ctl, FAILED);
     return { outcome: 'error', chunks: nChunks, bytes, error: e };
   }
-  if (!(await room())) return { outcome: 'cancelled', chunks: nChunks, bytes };
-  post({ type: 'end' });
+  if (!finish(ctl, ENDED)) return { outcome: 'cancelled', chunks: nChunks, bytes };
   return { outcome: 'end', chunks: nChunks, bytes };
 }
 
+/** Sets the final state unless the channel was cancelled first; wakes the worker. */
+function finish(ctl: Int32Array, state: number): boolean {
+  const ok = Atomics.compareExchange(ctl, STATE, RUNNING, state) === RUNNING;
+  Atomics.notify(ctl, HEAD);
+  return ok;
+}
+
+/** Largest chunk next() hands out: a quarter of the ring, so the writer always has room ahead. */
+const maxChunk = (cap: number) => Math.max(8, cap >> 2);
+
 /**
- * Worker side: a ChunkSource fed by pumpToPort. next() takes the next chunk off the port,
- * blocking the worker thread while none is queued. Chunks are the worker's own (they stay
- * valid indefinitely). An error forwarded by the main side is thrown as an RdbError: the
+ * Worker side: a ChunkSource fed by pumpToRing. next() returns a view of the ring, blocking
+ * the worker thread while nothing is there; the view stays valid until the call after the
+ * following next(). An error passed on by the main side is thrown as an RdbError: the
  * original offset/reason when it was one, else `offset <bytes handed out so far>: cannot
  * read the input: <message>`.
  */
-export class PortSource implements ChunkSource {
+export class RingSource implements ChunkSource {
   /** Bytes handed out by next() so far. */
   bytes = 0;
-  private received = 0;
   private done = false;
   private readonly ctl: Int32Array;
+  private readonly ring: Uint8Array;
+  private readonly limit: number;
+  private pos = 0;
+  /** Start of the chunk returned last: what lies before it may be overwritten. */
+  private lastStart = -1;
 
   /** `file` names the input in errors that do not carry a name of their own. */
   constructor(
-    private readonly port: MessagePort,
     control: SharedArrayBuffer,
+    private readonly port: MessagePort,
     private readonly file = '',
   ) {
     this.ctl = new Int32Array(control, 0, 4);
+    this.ring = new Uint8Array(control, HEADER_BYTES);
+    this.limit = maxChunk(this.ring.length);
   }
 
   next(): Uint8Array | null {
     if (this.done) return null;
     const ctl = this.ctl;
-    for (;;) {
-      const m = receiveMessageOnPort(this.port);
-      if (m) {
-        this.received++;
-        Atomics.add(ctl, CTL_CONSUMED, 1);
-        Atomics.notify(ctl, CTL_CONSUMED);
-        const msg = m.message as Uint8Array | ChannelMessage;
-        if (msg instanceof Uint8Array) {
-          if (msg.length === 0) continue;
-          this.bytes += msg.length;
-          return msg;
-        }
-        this.done = true;
-        if (msg.type === 'end') return null;
-        if (msg.offset !== undefined && msg.expected !== undefined) {
-          throw new RdbError(msg.offset, msg.expected, msg.file || this.file);
-        }
-        throw new RdbError(this.bytes, `cannot read the input: ${msg.message}`, this.file);
-      }
-      const posted = Atomics.load(ctl, CTL_POSTED);
-      if (posted === this.received) {
-        if (Atomics.load(ctl, CTL_STATE) === STATE_CANCELLED) {
-          this.done = true;
-          throw new RdbError(this.bytes, 'input cancelled before its end', this.file);
-        }
-        Atomics.wait(ctl, CTL_POSTED, posted, 1000);
-      } else {
-        // Counted but not visible on the port yet: give the sender a moment.
-        Atomics.wait(ctl, CTL_STATE, Atomics.load(ctl, CTL_STATE), 1);
-      }
+    const cap = this.ring.length;
+    if (this.lastStart >= 0) {
+      Atomics.store(ctl, TAIL, this.lastStart);
+      Atomics.notify(ctl, TAIL);
     }
+    for (;;) {
+      // STATE before HEAD: the main side sets the final state after its last write.
+      const state = Atomics.load(ctl, STATE);
+      const head = Atomics.load(ctl, HEAD);
+      if (head !== this.pos) {
+        const n = Math.min(head > this.pos ? head - this.pos : cap - this.pos, this.limit);
+        const chunk = this.ring.subarray(this.pos, this.pos + n);
+        this.lastStart = this.pos;
+        this.pos = this.pos + n === cap ? 0 : this.pos + n;
+        this.bytes += n;
+        return chunk;
+      }
+      if (state === ENDED) {
+        this.done = true;
+        return null;
+      }
+      if (state === FAILED) {
+        this.done = true;
+        const m = this.errorMessage();
+        if (m?.offset !== undefined && m.expected !== undefined) throw new RdbError(m.offset, m.expected, m.file || this.file);
+        throw new RdbError(this.bytes, `cannot read the input: ${m?.message ?? 'unknown error'}`, this.file);
+      }
+      if (state === CANCELLED) {
+        this.done = true;
+        throw new RdbError(this.bytes, 'input cancelled before its end', this.file);
+      }
+      Atomics.wait(ctl, HEAD, head, 1000);
+    }
+  }
+
+  /** The main side's error message (posted before STATE changed; allow it a moment to show). */
+  private errorMessage(): ChannelError | undefined {
+    for (let i = 0; i < 1000; i++) {
+      const m = receiveMessageOnPort(this.port);
+      if (m) return m.message as ChannelError;
+      Atomics.wait(this.ctl, STATE, FAILED, 1);
+    }
+    return undefined;
   }
 
   /**
@@ -224,6 +250,5 @@ export class PortSource implements ChunkSource {
   close(): void {
     this.done = true;
     cancelChannel(this.ctl.buffer as SharedArrayBuffer);
-    this.port.close();
   }
 }

@@ -7,7 +7,7 @@ import { Worker, MessageChannel, type TransferListItem } from 'node:worker_threa
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { detectFormat } from '../input/detect.ts';
 import { openInput, type Input } from '../input/decompress.ts';
-import { createControl, pumpToPort, readProgress, cancelChannel } from '../input/channel.ts';
+import { createControl, pumpToRing, readProgress, cancelChannel } from '../input/channel.ts';
 import { RdbError } from '../types.ts';
 import { crcOfFile } from '../input/crc-file.ts';
 import { abortRing, createRing } from './record-ring.ts';
@@ -86,7 +86,8 @@ export async function runJob(input: string, job: Omit<Job, 'path' | 'file'>, opt
   } catch (e) {
     return inputFailure(file, e);
   }
-  const control = createControl();
+  // The input ring only carries decompressed input; plain files are read by the worker itself.
+  const control = createControl(source ? 4 << 20 : 0);
   // For plain files this thread computes the CRC while the worker parses (two cores, one pass each).
   const deferChecksum = !source && size !== null && size >= 8;
   const full: Job = { ...job, file, path: source ? null : input, deferChecksum };
@@ -103,7 +104,7 @@ export async function runJob(input: string, job: Omit<Job, 'path' | 'file'>, opt
     worker = startWorker('worker', { job: full, port: null, control, ring }, []);
   }
   const consumer = ring ? startWorker('consumer', { job: full, ring }, []) : null;
-  const pump = source && port1 ? pumpToPort(source.chunks, port1, control, 3) : null;
+  const pump = source && port1 ? pumpToRing(source.chunks, control, port1) : null;
   const timer = opts.onProgress
     ? setInterval(() => {
         const p = readProgress(control);

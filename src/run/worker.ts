@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { fileSource, type ChunkSource } from '../input/source.ts';
-import { PortSource, setProgress } from '../input/channel.ts';
+import { RingSource, setProgress } from '../input/channel.ts';
 import { Scan } from '../scan.ts';
 import { versionFromOption } from '../format/version.ts';
 import { LineWriter } from '../report/write.ts';
@@ -22,7 +22,7 @@ interface WorkerInput {
 }
 
 function run({ job, port, control, ring }: WorkerInput): JobResult {
-  const src: ChunkSource = job.path !== null ? fileSource(job.path) : new PortSource(port!, control, job.file);
+  const src: ChunkSource = job.path !== null ? fileSource(job.path) : new RingSource(control, port!, job.file);
   const handler = ring ? ringHandler(new RingWriter(ring)) : makeHandler(job, job.outFd >= 0 ? new LineWriter(job.outFd, false) : null);
   let n = 0;
   const onKey = handler.onKey;
