@@ -81,6 +81,16 @@ export function abortRing(sab: SharedArrayBuffer): void {
   Atomics.notify(ctl, TAIL);
 }
 
+/**
+ * Type and encoding names as the literals the parser uses: a decoded copy would be a
+ * different, non-internalized string, and property lookups keyed by it (TYPE_INDEX[type])
+ * would hash it every time.
+ */
+const LITERALS = new Map<string, string>(
+  ['string', 'list', 'set', 'zset', 'hash', 'stream', 'module', 'int', 'embstr', 'raw', 'linkedlist', 'ziplist', 'quicklist',
+    'listpack', 'listpackex', 'hashtable', 'intset', 'skiplist', 'zipmap', ''].map((s) => [s, s]),
+);
+
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
 
@@ -328,7 +338,7 @@ export class RingReader extends RingSide {
         this.pos = at + 8 === this.cap ? 0 : at + 8;
         const text = this.payloadText(n);
         if (kind === STRING_REC) {
-          this.strings.push(text);
+          this.strings.push(LITERALS.get(text) ?? text);
           continue;
         }
         if (kind === JSON_REC) {

@@ -31,13 +31,19 @@ export interface RunOptions {
 
 const here = import.meta.url;
 
+/**
+ * The workers allocate little that lives: a small young generation keeps their heaps (and the
+ * process' peak RSS) small at no measurable cost in speed (mixed-1g: 146 → 138 MB).
+ */
+const resourceLimits = { maxYoungGenerationSizeMb: 4 };
+
 function startWorker(name: 'worker' | 'consumer', workerData: unknown, transferList: TransferListItem[]): Worker {
   if (here.endsWith('.ts')) {
     // Running from sources (tests, development): register tsx inside the worker first.
     const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(new URL(`./${name}.ts`, here).href)}); })`;
-    return new Worker(boot, { eval: true, workerData, transferList });
+    return new Worker(boot, { eval: true, workerData, transferList, resourceLimits });
   }
-  return new Worker(new URL(`./${name}.js`, here), { workerData, transferList });
+  return new Worker(new URL(`./${name}.js`, here), { workerData, transferList, resourceLimits });
 }
 
 /** The one message a worker posts, or `failed(...)` when it dies without one. */
