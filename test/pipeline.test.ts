@@ -13,6 +13,7 @@ import { newKeyRecord } from '../src/format/parser.ts';
 import { KeyCopier, keyBuffer } from '../src/format/keycopy.ts';
 import { Crc64 } from '../src/format/crc64.ts';
 import { DupSet } from '../src/format/dupset.ts';
+import { keysCsvRow } from '../src/report/csv.ts';
 import type { KeyRecord } from '../src/types.ts';
 import { buildRdb, type KeyDesc } from './helpers/rdb-writer.ts';
 import { ensureBuilt, runCli, showRun } from './helpers/run-cli.ts';
@@ -172,4 +173,25 @@ test('DupSet: exact membership across generations, growth and integers', () => {
   assert.equal(d.add(enc('42'), 0, 2), true, 'an integer and its text are the same member');
   assert.equal(d.add(enc(''), 0, 0), false);
   assert.equal(d.add(enc('x'), 0, 0), true, 'the empty member');
+});
+
+test('keys.csv rows: the word-wise key scan quotes and escapes exactly like the definition', () => {
+  const rnd = random(11);
+  const alphabet = [0x61, 0x3a, 44, 34, 10, 13, 0xc3, 0xa9, 0x80, 0xff, 0x3d, 0x30];
+  const rec = newKeyRecord();
+  for (let i = 0; i < 3000; i++) {
+    const n = Math.floor(rnd() * 23);
+    const key = new Uint8Array(n);
+    for (let k = 0; k < n; k++) key[k] = alphabet[Math.floor(rnd() * alphabet.length)]!;
+    rec.key = keyBuffer(64);
+    rec.key.fill(44); // stale bytes past the key must not count
+    rec.key.set(key);
+    rec.keyLength = n;
+    const row = Papa.parse<string[]>(keysCsvRow(rec), { header: false }).data[0]!;
+    const back = row[9] ? Buffer.from(row[9], 'base64') : Buffer.from(row[2]!, 'utf8');
+    assert.deepEqual([...back], [...key], `key ${Buffer.from(key).toString('hex')}`);
+    const special = key.some((c) => c === 44 || c === 34 || c === 10 || c === 13);
+    const first = keysCsvRow(rec).split(',')[2]!;
+    if (!special && !row[9]) assert.equal(first.startsWith('"'), false, 'no quotes unless needed');
+  }
 });
