@@ -1,5 +1,6 @@
 /**
- * `rdbscope analyze` and `rdbscope keys` over one or more files: one parse worker per file,
+ * `rdbscope analyze` and `rdbscope keys` over one or more files: one job (a parse worker and
+ * a consumer worker) per file,
  * `--jobs` at a time, per-file reports merged exactly; reports written only when every file
  * was read to the end (or, with --partial, marked INCOMPLETE).
  */

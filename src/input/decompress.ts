@@ -21,8 +21,9 @@ export interface Input {
   /** The input's size on disk (compressed size for compressed inputs) when known: null for pipes. */
   compressedSize: number | null;
   /**
-   * The decompressed bytes, in order, as fresh chunks the consumer may keep (and transfer):
-   * no chunk is reused or written to after it has been yielded. Iterable once. Errors are
+   * The decompressed bytes, in order. A chunk is valid until the next one is requested (its
+   * memory may be reused then: copy what you keep), which spares a copy and a buffer per
+   * chunk; the pump into the parse worker's ring copies it right away. Iterable once. Errors are
    * RdbErrors naming the input, except I/O errors from the OS, which pass through as is.
    */
   chunks: AsyncIterable<Uint8Array>;
@@ -257,18 +258,12 @@ async function* gunzipChunks(r: RawReader, name: string, counted: CountingReader
     }
   }
   const src = Readable.from(rawGen(), { objectMode: true, highWaterMark: 1 });
-  // 256 KiB outputs: full ones own their ArrayBuffer, so a channel can transfer them.
   const gz = createGunzip({ chunkSize: 256 << 10 });
   pipeline(src, gz, () => {
     /* errors surface through the iteration of gz below */
   });
   try {
-    for await (const c of gz as AsyncIterable<Buffer>) {
-      // A chunk spanning zlib's whole output buffer is copied: zlib may still write into
-      // that buffer (final flush), so it must never be detached by a consumer's transfer.
-      // (new Uint8Array(buffer) copies; Buffer#slice would not.)
-      yield c.byteOffset === 0 && c.byteLength === c.buffer.byteLength ? new Uint8Array(c) : c;
-    }
+    for await (const c of gz as AsyncIterable<Buffer>) yield c;
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     if (code === 'Z_BUF_ERROR') {
@@ -422,9 +417,10 @@ async function* lz4Chunks(r: RawReader, name: string, verify: boolean): AsyncGen
     const v = await br.take(n);
     return v ?? fail(br.offset, `LZ4 data ends unexpectedly in ${what} (truncated file?)`);
   };
-  // Last 64 KiB of output, for linked blocks (kept apart from yielded chunks, which the
-  // consumer may transfer away).
+  // Last 64 KiB of output, for linked blocks (kept apart from the output buffer, which is
+  // reused block after block).
   const hist = new Uint8Array(LZ4_WINDOW);
+  let outBuf = new Uint8Array(0);
   let histLen = 0;
   const remember = (b: Uint8Array, start: number, end: number) => {
     const n = end - start;
@@ -499,12 +495,13 @@ async function* lz4Chunks(r: RawReader, name: string, verify: boolean): AsyncGen
         let start: number;
         let end: number;
         if (stored) {
-          out = new Uint8Array(data); // a copy: data may be a view of a raw chunk or scratch
+          out = data; // valid until the next chunk is requested, as chunks need to be
           start = 0;
           end = size;
         } else {
           start = independent ? 0 : histLen;
-          out = new Uint8Array(start + blockMax);
+          if (outBuf.length < LZ4_WINDOW + blockMax) outBuf = new Uint8Array(LZ4_WINDOW + blockMax);
+          out = outBuf.subarray(0, start + blockMax);
           if (start) out.set(hist.subarray(0, histLen), 0);
           end = lz4js.decompressBlock(data, out, 0, size, start);
           if (!(end <= out.length)) fail(blockStart, `corrupt LZ4 block (decodes past the ${blockMax}-byte block maximum)`);

@@ -1,4 +1,4 @@
-/** Per-command work on each key inside the parse worker. */
+/** Per-command work on each key: in the parse worker, or for keys/analyze in the consumer worker. */
 import type { FileInfo, KeyRecord, RedisType, ValueVisitor } from '../types.ts';
 import type { InstanceEstimate } from '../memory/instance.ts';
 import { CanonicalCollector, canonicalBytes } from '../dump/canonical.ts';
