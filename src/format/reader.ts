@@ -14,6 +14,12 @@ const TWO32 = 4294967296;
 /** Scratch for decoding doubles without a DataView per value (little-endian hosts, as Node's). */
 const F64 = new Float64Array(1);
 const F64_BYTES = new Uint8Array(F64.buffer);
+/**
+ * Reads up to this size that cross a chunk boundary copy just their own bytes; larger ones
+ * gather whole chunks. 64 KiB covers packed nodes (8 KiB listpacks): gathering copied about a
+ * whole 1 MiB chunk per boundary, garbage that held ~30 MB until a GC on a 10M-element list.
+ */
+const STITCH_MAX = 1 << 16;
 /** LZF cannot expand more than 264 output bytes per 3 input bytes. */
 const LZF_MAX_RATIO = 88;
 
@@ -90,7 +96,7 @@ export class Reader {
       this.adopt(c, c.length);
       return;
     }
-    if (restLen + c.length >= n && n <= 4096) {
+    if (restLen + c.length >= n && n <= STITCH_MAX) {
       // A small read across a chunk boundary: stitch just the bytes it needs, keep the rest
       // of the chunk pending, so the window moves on to it without copying.
       const take = n - restLen;
