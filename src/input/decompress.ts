@@ -112,6 +112,8 @@ export async function openInput(path: string, options: OpenOptions = {}): Promis
       chunks = gunzipChunks(reader, name, counted);
       break;
     case 'lz4':
+      // Its ByteReader copies what it keeps of a chunk before it reads the next one.
+      raw.reuseBuffers?.();
       chunks = lz4Chunks(reader, name, verify);
       break;
     case 'zstd':
@@ -143,17 +145,29 @@ export async function openInput(path: string, options: OpenOptions = {}): Promis
 // Raw byte readers
 
 interface RawReader {
-  /** The next chunk (fresh, never reused), or null at end of input. */
+  /** The next chunk (fresh unless `reuseBuffers()` was called), or null at end of input. */
   read(): Promise<Uint8Array | null>;
   close(): Promise<void>;
+  /**
+   * From now on a chunk's memory may be reused by the read after the next one: for readers
+   * that are done with a chunk by then (not zlib or fzstd, which hold input asynchronously).
+   * Saves a buffer of garbage per read. Readers of streams ignore it.
+   */
+  reuseBuffers?(): void;
 }
 
 function fileReader(fh: import('node:fs/promises').FileHandle, size: number): RawReader {
   let closed = false;
+  let pool: Uint8Array[] | null = null;
+  let turn = 0;
   return {
+    reuseBuffers() {
+      pool = [];
+    },
     async read() {
       if (closed) return null;
-      const buf = new Uint8Array(size);
+      turn ^= 1;
+      const buf = pool ? (pool[turn] ??= new Uint8Array(size)) : new Uint8Array(size);
       const { bytesRead } = await fh.read(buf, 0, size, null);
       if (bytesRead === 0) return null;
       return bytesRead === size ? buf : buf.subarray(0, bytesRead);
