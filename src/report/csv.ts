@@ -21,7 +21,7 @@
 
 import type { KeyRecord } from '../types.ts';
 import { escapeInvalidUtf8, isValidUtf8, toBase64 } from '../analyze/keyname.ts';
-import { ByteSink, isDateMs, writeIso } from './sink.ts';
+import { ByteSink, isDateMs, putUint, writeIso } from './sink.ts';
 import type { KeyRedactor } from './redact.ts';
 
 export const KEYS_CSV_COLUMNS = [
@@ -65,89 +65,123 @@ export function csvField(s: string): string {
   return t;
 }
 
-const fieldCache = new Map<string, Uint8Array>();
-/** `csvField` bytes for the few distinct type / encoding strings. */
-function cachedField(s: string): Uint8Array {
-  let f = fieldCache.get(s);
-  if (f === undefined) {
-    f = new TextEncoder().encode(csvField(s));
-    if (fieldCache.size < 256) fieldCache.set(s, f);
+/**
+ * `csvField` bytes of the few distinct type / encoding strings, looked up by identity first
+ * (the parser hands over the same literal every time): a Map lookup per column per row was
+ * a tenth of the row's cost.
+ */
+class FieldCache {
+  private readonly keys: string[] = [];
+  private readonly vals: Uint8Array[] = [];
+
+  get(s: string): Uint8Array {
+    const k = this.keys;
+    for (let i = 0; i < k.length; i++) if (k[i] === s) return this.vals[i]!;
+    const f = new TextEncoder().encode(csvField(s));
+    if (k.length < 64) {
+      k.push(s);
+      this.vals.push(f);
+    }
+    return f;
   }
-  return f;
+}
+const typeFields = new FieldCache();
+const encodingFields = new FieldCache();
+
+function putField(o: Uint8Array, p: number, f: Uint8Array): number {
+  for (let i = 0; i < f.length; i++) o[p++] = f[i]!;
+  return p;
 }
 
-function writeField(out: ByteSink, f: Uint8Array): void {
-  out.bytes(f, 0, f.length);
+/** A number column: the fast path for what fits a safe unsigned integer, else ByteSink.num. */
+function putNum(out: ByteSink, p: number, v: number): number {
+  if (v >= 0 && v <= Number.MAX_SAFE_INTEGER && Math.floor(v) === v) return putUint(out.buf, p, v);
+  out.pos = p;
+  out.num(v);
+  return out.pos;
 }
 
-/** Appends one CSV row (with its newline) for a record to `out`. Hot path. */
+/** Room a row needs besides its key: separators, five numbers, a date, type and encoding. */
+const ROW_FIXED = 256;
+
+/**
+ * Appends one CSV row (with its newline) for a record to `out`. Hot path: room is ensured
+ * once, then bytes go straight into the buffer.
+ */
 export function writeKeysCsvRow(out: ByteSink, rec: KeyRecord, redactor?: KeyRedactor | null): void {
   const b = rec.key;
   const n = rec.keyLength;
   let b64 = false;
-  out.num(rec.db);
-  out.byte(44);
-  writeField(out, cachedField(rec.type));
-  out.byte(44);
+  const type = typeFields.get(rec.type);
+  const enc = encodingFields.get(rec.encoding);
+  out.ensure(2 * n + ROW_FIXED + type.length + enc.length);
+  let o = out.buf;
+  let p = putNum(out, out.pos, rec.db);
+  o[p++] = 44;
+  p = putField(o, p, type);
+  o[p++] = 44;
   if (redactor !== undefined && redactor !== null) {
+    out.pos = p;
     out.text(csvField(redactor.redact(b, 0, n)));
+    o = out.buf;
+    p = out.pos;
   } else {
     // Optimistic single pass: copy the bytes while looking for what needs quoting or is not
     // ASCII; rewind for the rare keys that need more.
-    const formula = n > 0 && isFormulaStart(b[0]);
-    const start = out.pos;
-    out.ensure(n + 1);
-    const o = out.buf;
-    let p = start;
+    const formula = n > 0 && isFormulaStart(b[0]!);
+    const start = p;
     if (formula) o[p++] = 39;
     let quote = false;
     let ascii = true;
     for (let i = 0; i < n; i++) {
-      const c = b[i];
+      const c = b[i]!;
       if (c === 44 || c === 34 || c === 10 || c === 13) quote = true;
       else if (c >= 0x80) ascii = false;
       o[p++] = c;
     }
-    out.pos = p;
     b64 = formula;
     if (!ascii && !isValidUtf8(b, 0, n)) {
       // Not UTF-8: a readable rendering here, the exact bytes in key_b64.
       out.pos = start;
       b64 = true;
       out.text(csvField(escapeInvalidUtf8(b, 0, n)));
+      out.ensure(ROW_FIXED + enc.length);
+      o = out.buf;
+      p = out.pos;
     } else if (quote) {
-      out.pos = start;
-      out.ensure(2 * n + 3);
-      const q = out.buf;
       p = start;
-      q[p++] = 34;
-      if (formula) q[p++] = 39;
+      o[p++] = 34;
+      if (formula) o[p++] = 39;
       for (let i = 0; i < n; i++) {
-        const c = b[i];
-        if (c === 34) q[p++] = 34;
-        q[p++] = c;
+        const c = b[i]!;
+        if (c === 34) o[p++] = 34;
+        o[p++] = c;
       }
-      q[p++] = 34;
-      out.pos = p;
+      o[p++] = 34;
     }
   }
-  out.byte(44);
-  out.num(rec.memoryBytes);
-  out.byte(44);
-  writeField(out, cachedField(rec.encoding));
-  out.byte(44);
-  out.num(rec.length);
-  out.byte(44);
+  o[p++] = 44;
+  p = putNum(out, p, rec.memoryBytes);
+  o[p++] = 44;
+  p = putField(o, p, enc);
+  o[p++] = 44;
+  p = putNum(out, p, rec.length);
+  o[p++] = 44;
   // -1: not known (a small packed value analysis did not decode): an empty field.
-  if (rec.largestElement >= 0) out.num(rec.largestElement);
-  out.byte(44);
+  if (rec.largestElement >= 0) p = putNum(out, p, rec.largestElement);
+  o[p++] = 44;
   const exp = rec.expireAtMs;
   if (exp !== -1) {
-    if (isDateMs(exp)) writeIso(out, exp);
-    out.byte(44);
-    out.num(exp);
-  } else out.byte(44);
-  out.byte(44);
+    if (isDateMs(exp)) {
+      out.pos = p;
+      writeIso(out, exp);
+      p = out.pos;
+    }
+    o[p++] = 44;
+    p = putNum(out, p, exp);
+  } else o[p++] = 44;
+  o[p++] = 44;
+  out.pos = p;
   if (b64) out.ascii(toBase64(b, 0, n));
   out.byte(10);
 }

@@ -66,9 +66,9 @@ export class ByteSink {
 
   /** An integer in decimal (other numbers through String()). */
   num(n: number): void {
-    if (n >= 0 && n <= 0x7fffffff && (n | 0) === n) {
-      this.ensure(10);
-      this.small(n);
+    if (n >= 0 && n <= MAX_SAFE && Math.floor(n) === n) {
+      this.ensure(16);
+      this.pos = putUint(this.buf, this.pos, n);
       return;
     }
     if (!Number.isSafeInteger(n)) {
@@ -76,63 +76,8 @@ export class ByteSink {
       return;
     }
     this.ensure(17);
-    if (n < 0) {
-      this.buf[this.pos++] = 45;
-      n = -n;
-    }
-    if (n <= 0x7fffffff) {
-      this.small(n);
-      return;
-    }
-    // Up to 2^53: high part, then the low 8 digits.
-    const hi = Math.floor(n / 1e8);
-    const lo = n - hi * 1e8;
-    if (hi <= 0x7fffffff) this.small(hi);
-    else {
-      const hh = Math.floor(hi / 1e8);
-      this.small(hh);
-      this.padded(hi - hh * 1e8, 8);
-    }
-    this.padded(lo, 8);
-  }
-
-  /** 0 ≤ n < 2^31, room already ensured. */
-  private small(n: number): void {
-    let v = n | 0;
-    const out = this.buf;
-    let digits = 1;
-    if (v >= 10) digits = v >= 1e9 ? 10 : v >= 1e8 ? 9 : v >= 1e7 ? 8 : v >= 1e6 ? 7 : v >= 1e5 ? 6 : v >= 1e4 ? 5 : v >= 1e3 ? 4 : v >= 100 ? 3 : 2;
-    let p = this.pos + digits;
-    this.pos = p;
-    while (v >= 100) {
-      const q = (v / 100) | 0;
-      const r = (v - q * 100) << 1;
-      out[--p] = PAIRS[r + 1];
-      out[--p] = PAIRS[r];
-      v = q;
-    }
-    if (v >= 10) {
-      out[--p] = PAIRS[(v << 1) + 1];
-      out[--p] = PAIRS[v << 1];
-    } else out[--p] = 48 + v;
-  }
-
-  /** `n` as exactly `width` digits (0 ≤ n < 10^width < 2^31), room already ensured. */
-  padded(n: number, width: number): void {
-    let v = n | 0;
-    const out = this.buf;
-    let p = this.pos + width;
-    this.pos = p;
-    let w = width;
-    while (w >= 2) {
-      const q = (v / 100) | 0;
-      const r = (v - q * 100) << 1;
-      out[--p] = PAIRS[r + 1];
-      out[--p] = PAIRS[r];
-      v = q;
-      w -= 2;
-    }
-    if (w === 1) out[--p] = 48 + v;
+    this.buf[this.pos++] = 45;
+    this.pos = putUint(this.buf, this.pos, -n);
   }
 
   /** The bytes written so far as text (they must be valid UTF-8). */
@@ -143,6 +88,64 @@ export class ByteSink {
   reset(): void {
     this.pos = 0;
   }
+}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Writes the integer 0 ≤ n ≤ 2^53 in decimal at `o[p]` (room for 16 digits already ensured);
+ * returns the position after it. For row writers that ensure room once per row.
+ */
+export function putUint(o: Uint8Array, p: number, n: number): number {
+  if (n <= 0x7fffffff) return putSmall(o, p, n | 0);
+  // Up to 2^53: high part, then the low 8 digits.
+  const hi = Math.floor(n / 1e8);
+  const lo = n - hi * 1e8;
+  if (hi <= 0x7fffffff) p = putSmall(o, p, hi);
+  else {
+    const hh = Math.floor(hi / 1e8);
+    p = putSmall(o, p, hh);
+    p = putPadded(o, p, hi - hh * 1e8, 8);
+  }
+  return putPadded(o, p, lo, 8);
+}
+
+/** 0 ≤ v < 2^31. */
+function putSmall(o: Uint8Array, p: number, v: number): number {
+  let digits = 1;
+  if (v >= 10) digits = v >= 1e9 ? 10 : v >= 1e8 ? 9 : v >= 1e7 ? 8 : v >= 1e6 ? 7 : v >= 1e5 ? 6 : v >= 1e4 ? 5 : v >= 1e3 ? 4 : v >= 100 ? 3 : 2;
+  const end = p + digits;
+  p = end;
+  while (v >= 100) {
+    const q = (v / 100) | 0;
+    const r = (v - q * 100) << 1;
+    o[--p] = PAIRS[r + 1]!;
+    o[--p] = PAIRS[r]!;
+    v = q;
+  }
+  if (v >= 10) {
+    o[--p] = PAIRS[(v << 1) + 1]!;
+    o[--p] = PAIRS[v << 1]!;
+  } else o[--p] = 48 + v;
+  return end;
+}
+
+/** `n` as exactly `width` digits (0 ≤ n < 10^width < 2^31). */
+function putPadded(o: Uint8Array, p: number, n: number, width: number): number {
+  let v = n | 0;
+  const end = p + width;
+  p = end;
+  let w = width;
+  while (w >= 2) {
+    const q = (v / 100) | 0;
+    const r = (v - q * 100) << 1;
+    o[--p] = PAIRS[r + 1]!;
+    o[--p] = PAIRS[r]!;
+    v = q;
+    w -= 2;
+  }
+  if (w === 1) o[--p] = 48 + v;
+  return end;
 }
 
 const DATE_MAX = 8.64e15;
