@@ -125,7 +125,11 @@ export async function runJob(input: string, job: Omit<Job, 'path' | 'file'>, opt
   try {
     const parsed = outcome<JobResult>(worker, (message, stack) => ({ ok: false, error: { kind: 'internal', message: `parse ${message}`, stack }, info: null as never, keys: 0, bytes: 0, modelVersion: 0, allocator: null, instance: null }));
     const consumed = consumer
-      ? outcome<ConsumerResult>(consumer, (message, stack) => ({ ok: false, error: { kind: 'internal', message: `consumer ${message}`, stack }, aborted: false }))
+      ? outcome<ConsumerResult>(consumer, (message, stack) => {
+          // A consumer that died without a word cannot release the ring: stop the parser.
+          abortRing(ring!);
+          return { ok: false, error: { kind: 'internal', message: `consumer ${message}`, stack }, aborted: false };
+        })
       : null;
     const result = await parsed;
     // Everything the parser wrote is published: the consumer reads it and stops.
