@@ -1,7 +1,8 @@
 /**
  * Key buffers and the copies into them. Every key is copied a few times (parser → record →
- * record ring → consumer's record), and a byte loop costs 1-1.5 ns a byte; moving four bytes
- * at a time (DataView loads, Int32 stores) is 3-4× faster for typical 20-40 byte keys.
+ * record ring → consumer's record); moving four bytes at a time (DataView loads, Int32
+ * stores) took ~10 ns off each end of the record ring per 28-byte key in a microbenchmark
+ * (62 → 52 ns written, 56 → 45 ns read).
  */
 
 const NATIVE_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
