@@ -86,7 +86,8 @@ export class MemoryModel implements ValueVisitor {
   private nodeLp = 0;
   private nodeZl = 0;
   private nodeOpen = false;
-  private nodeCount = 0;
+  /** Elements up to this count may still be stored packed (see dictElement). */
+  private packedLimit = Infinity;
   private listLp = 0;
   private listZl = 0;
   private listNodes = 0;
@@ -148,6 +149,7 @@ export class MemoryModel implements ValueVisitor {
       return;
     }
     this.need = this.needsElements(rec.rdbType, -1);
+    this.packedLimit = rec.type === 'hash' ? 2 * HASH_MAX_ENTRIES : rec.type === 'set' ? SET_MAX_INTSET : rec.type === 'zset' ? ZSET_MAX_ENTRIES : Infinity;
     this.n = 0;
     this.maxLen = 0;
     this.lpSum = 0;
@@ -224,6 +226,7 @@ export class MemoryModel implements ValueVisitor {
       return;
     }
     if (!this.need) return;
+    if (this.n >= this.packedLimit) return this.dictElement(len);
     const iv = len <= 20 ? intValue(b, s, e) : NaN;
     if (iv === iv) this.element(len, iv, true);
     else this.element(len, 0, false);
@@ -237,6 +240,7 @@ export class MemoryModel implements ValueVisitor {
       return;
     }
     if (!this.need) return;
+    if (this.n >= this.packedLimit) return this.dictElement(decimalLength(v));
     this.element(decimalLength(v), v, true);
   }
 
@@ -246,6 +250,7 @@ export class MemoryModel implements ValueVisitor {
       return;
     }
     if (!this.need) return;
+    if (this.n >= this.packedLimit) return this.dictElement(length);
     this.element(length, 0, false);
   }
 
@@ -263,7 +268,6 @@ export class MemoryModel implements ValueVisitor {
     if (this.nodeOpen) {
       this.nodeLp += lp;
       this.nodeZl += zlEntry;
-      this.nodeCount++;
     }
     if (isInt) {
       const w = iv >= -32768 && iv <= 32767 ? 2 : iv >= -2147483648 && iv <= 2147483647 ? 4 : 8;
@@ -284,6 +288,26 @@ export class MemoryModel implements ValueVisitor {
     }
     if (this.type === 'list') {
       this.listPush(lp, zlEntry);
+      return;
+    }
+    this.sdsSum += this.sds(len);
+  }
+
+  /**
+   * An element past the packed-encoding limit of its type: the value can only be a
+   * hashtable or skiplist, whose size needs the element sizes and nothing of the packed
+   * figures (encoded lengths, integer widths), so those are not worked out per element.
+   */
+  private dictElement(len: number): void {
+    const i = this.n++;
+    if (len > this.maxLen) this.maxLen = len;
+    if (this.type === 'hash') {
+      if ((i & 1) === 0) {
+        this.pendingField = len;
+        return;
+      }
+      this.sdsSum += this.sds(len);
+      if (!this.hashHasTtls()) this.addField(false);
       return;
     }
     this.sdsSum += this.sds(len);
@@ -355,7 +379,6 @@ export class MemoryModel implements ValueVisitor {
       this.nodeOpen = true;
       this.nodeLp = 7;
       this.nodeZl = 11;
-      this.nodeCount = 0;
       return this.need;
     }
     this.blobKind = kind;
