@@ -59,6 +59,7 @@ import {
   recordWinsTie,
   toKeyEntry,
   toQueueEntry,
+  queueScore,
 } from './entry.ts';
 import { NAMESPACE_DEFAULTS, NAMESPACE_RULES, NamespaceTrie, type NamespaceOptions, type TrieShape } from './namespace.ts';
 import { TopN } from './topn.ts';
@@ -95,13 +96,13 @@ export const ANALYZE_DEFAULTS = {
 export const TYPES: readonly RedisType[] = ['string', 'list', 'set', 'zset', 'hash', 'stream', 'module'];
 const TYPE_INDEX: Record<RedisType, number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4, stream: 5, module: 6 };
 
-export const TTL_BUCKETS: readonly { id: TtlBucketId; label: string; belowMs: number }[] = [
-  { id: 'expired', label: 'already expired', belowMs: 0 },
-  { id: 'lt1h', label: '< 1 hour', belowMs: 3600_000 },
-  { id: 'lt1d', label: '< 1 day', belowMs: 86400_000 },
-  { id: 'lt7d', label: '< 7 days', belowMs: 7 * 86400_000 },
-  { id: 'lt30d', label: '< 30 days', belowMs: 30 * 86400_000 },
-  { id: 'later', label: '30 days or more', belowMs: Infinity },
+export const TTL_BUCKETS: readonly { id: TtlBucketId; label: string }[] = [
+  { id: 'expired', label: 'already expired' },
+  { id: 'lt1h', label: '< 1 hour' },
+  { id: 'lt1d', label: '< 1 day' },
+  { id: 'lt7d', label: '< 7 days' },
+  { id: 'lt30d', label: '< 30 days' },
+  { id: 'later', label: '30 days or more' },
 ];
 
 /** Histogram bucket of a TTL, `left` = expiry − reference (ms). */
@@ -219,7 +220,6 @@ class FileAcc {
   readonly dbs = new Map<number, DbAcc>();
   lastDb = -1;
   lastDbAcc: DbAcc = newDbAcc();
-  readonly encs = new Map<string, EncAcc>();
   /** Per type (TYPE_INDEX), its few encodings: found by identity of the interned names. */
   private readonly encByType: EncAcc[][] = TYPES.map(() => []);
   /** TTL reference (ms) once known. */
@@ -247,14 +247,17 @@ class FileAcc {
     return a;
   }
 
-  enc(type: RedisType, encoding: string): EncAcc {
-    const list = this.encByType[TYPE_INDEX[type]];
+  /** The accumulator of `encoding` under type `type` (whose TYPE_INDEX is `ti`). */
+  enc(ti: number, type: RedisType, encoding: string): EncAcc {
+    const list = this.encByType[ti];
     for (let i = 0; i < list.length; i++) if (list[i].encoding === encoding) return list[i];
-    const k = type + '\u0000' + encoding;
-    let a = this.encs.get(k);
-    if (a === undefined) this.encs.set(k, (a = { type, encoding, keys: 0, bytes: 0, maxLength: 0 }));
+    const a: EncAcc = { type, encoding, keys: 0, bytes: 0, maxLength: 0 };
     list.push(a);
     return a;
+  }
+
+  encodings(): EncAcc[] {
+    return this.encByType.flat();
   }
 
   bucket(exp: number, bytes: number, db: DbAcc): void {
@@ -489,7 +492,8 @@ export class Aggregator {
     const dba = f.db(rec.db);
     dba.keys++;
     dba.bytes += bytes;
-    const enc = f.enc(type, rec.encoding);
+    const ti = TYPE_INDEX[type];
+    const enc = f.enc(ti, type, rec.encoding);
     enc.keys++;
     enc.bytes += bytes;
     if (rec.length > enc.maxLength) enc.maxLength = rec.length;
@@ -523,7 +527,6 @@ export class Aggregator {
       d.noTtlKeys++;
       d.noTtlBytes += bytes;
     }
-    const ti = TYPE_INDEX[type];
     d.types[ti]++;
     if (rec.db < 31) d.dbMask |= 1 << rec.db;
     else d.addDb(rec.db);
@@ -569,7 +572,7 @@ export class Aggregator {
         st.queueByType[type]++;
         const score = pending > len ? pending : len;
         fl = st.queues.floor();
-        const fs = fl === undefined ? 0 : fl.pending > fl.length ? fl.pending : fl.length;
+        const fs = fl === undefined ? 0 : queueScore(fl);
         if (beats(fl, score, fs, rec, fileIdx)) st.queues.offer((e ??= entryFromRecord(rec, fileIdx)));
       }
     }
@@ -656,7 +659,7 @@ function sectionOf(f: FileAcc, info: SectionInfo, estimatedUsedMemory: number | 
     noTtlKeys: f.noTtlKeys,
     noTtlBytes: f.noTtlBytes,
     databases: dbs,
-    types: typeStats(f.encs.values(), f.bytes, () => null),
+    types: typeStats(f.encodings(), f.bytes, () => null),
     ttlHistogram: histogram(f.hKeys, f.hBytes),
   };
 }

@@ -18,12 +18,6 @@ type SliceFn = (this: Uint8Array, start: number, end: number) => string;
 const nativeUtf8Slice: SliceFn | undefined = (Buffer.prototype as unknown as { utf8Slice?: SliceFn }).utf8Slice;
 const utf8Decoder = new TextDecoder('utf-8');
 
-/** True when `b[s, e)` is all ASCII (bytes < 0x80). */
-export function isAscii(b: Uint8Array, s = 0, e = b.length): boolean {
-  for (let i = s; i < e; i++) if (b[i] > 0x7f) return false;
-  return true;
-}
-
 /** Strict UTF-8 validation (shared with the decoders). */
 export function isValidUtf8(b: Uint8Array, s = 0, e = b.length): boolean {
   return validUtf8(b, s, e);

@@ -207,11 +207,10 @@ export class Segmenter {
    * Writes the label of segment `b[s, e)` preceded by separator byte `sep` (-1 for none) into
    * `out`; `bare` = the key has no separator at all. Returns the label length.
    */
-  label(sep: number, b: Uint8Array, s: number, e: number, bare: boolean): number {
+  label(sep: number, b: Uint8Array, s: number, e: number, bare: boolean, kind: SegmentKind = classify(b, s, e)): number {
     let o = 0;
     const out = this.out;
     if (sep >= 0) out[o++] = sep;
-    const kind = classify(b, s, e);
     this.kind = kind;
     if (kind !== 'word') {
       if (bare) {
@@ -600,7 +599,8 @@ export class NamespaceTrie<D> {
           node = c;
         }
       } else {
-        seg.label(sep, b, pos, end, bare);
+        // scan() already classified a segment without braces: no second pass over it.
+        seg.label(sep, b, pos, end, bare, braces ? undefined : seg.kind);
         node = this.child(node, seg.out, seg.len, sep);
       }
       if (epoch !== this.epoch) return node;
@@ -617,30 +617,15 @@ export class NamespaceTrie<D> {
       n = this.seg.star(sep);
       lab = this.seg.out;
     }
-    const h = hashBytes(lab, 0, n);
-    let map = node.children;
-    if (map !== null) {
-      for (let c = map.get(h) ?? null; c !== null; c = c.nextSameHash) {
-        if (sameBytes(c.labelBytes, lab, n)) return c;
-      }
-    } else map = node.children = new Map();
+    const found = this.lookupRange(node, lab, n);
+    if (found !== null) return found;
     const bytes = lab.slice(0, n);
     const c = new NsNode<D>(bytes, decodeUtf8(bytes, 0, n));
-    c.nextSameHash = map.get(h) ?? null;
-    map.set(h, c);
-    node.childCount++;
+    this.attach(node, c);
     this.nodeCount++;
     if (node.childCount > this.effectiveMaxChildren) this.collapse(node, sep >= 0 ? 2 : 1);
     if (this.nodeCount > this.opts.maxNodes) this.enforceCap();
     return c;
-  }
-
-  private lookup(node: NsNode<D>, lab: Uint8Array): NsNode<D> | null {
-    if (node.children === null) return null;
-    for (let c = node.children.get(hashBytes(lab, 0, lab.length)) ?? null; c !== null; c = c.nextSameHash) {
-      if (sameBytes(c.labelBytes, lab, lab.length)) return c;
-    }
-    return null;
   }
 
   private attach(node: NsNode<D>, c: NsNode<D>): void {
@@ -681,15 +666,11 @@ export class NamespaceTrie<D> {
         c.hash = hashBytes(star, 0, star.length);
       }
     }
-    const ex = this.lookup(node, lab);
+    const ex = this.lookupRange(node, lab, lab.length);
     if (ex === null) {
       c.nextSameHash = null;
       this.attach(node, c);
-      if (!node.collapsed && node.childCount > this.effectiveMaxChildren) {
-        this.epoch++;
-        node.collapsed = true;
-        this.refold(node, childDepth);
-      }
+      if (!node.collapsed && node.childCount > this.effectiveMaxChildren) this.collapse(node, childDepth);
     } else {
       this.mergeNode(ex, c, childDepth);
     }
@@ -702,11 +683,7 @@ export class NamespaceTrie<D> {
       if (dst.data === null) dst.data = src.data;
       else this.mergeData(dst.data, src.data);
     }
-    if (src.collapsed && !dst.collapsed) {
-      this.epoch++;
-      dst.collapsed = true;
-      this.refold(dst, depth + 1);
-    }
+    if (src.collapsed && !dst.collapsed) this.collapse(dst, depth + 1);
     for (const c of src.childList()) this.adopt(dst, c, depth + 1);
   }
 

@@ -16,24 +16,9 @@ export class TopN<T> {
     private readonly rank: (a: T, b: T) => number,
   ) {}
 
-  get size(): number {
-    return this.heap.length;
-  }
-
-  get full(): boolean {
-    return this.heap.length >= this.limit;
-  }
-
   /** The worst kept entry once the heap is full (what a new entry must beat), else undefined. */
   floor(): T | undefined {
     return this.heap.length >= this.limit ? this.heap[0] : undefined;
-  }
-
-  /** True when `e` would be kept. */
-  accepts(e: T): boolean {
-    if (this.limit <= 0) return false;
-    if (this.heap.length < this.limit) return true;
-    return this.rank(e, this.heap[0]) > 0;
   }
 
   /** Offers an entry; true when it was kept. */
@@ -54,10 +39,6 @@ export class TopN<T> {
   /** The kept entries, best first (a new array). */
   sorted(): T[] {
     return this.heap.slice().sort((a, b) => this.rank(b, a));
-  }
-
-  clear(): void {
-    this.heap.length = 0;
   }
 
   private up(i: number): void {

@@ -20,7 +20,6 @@ function jemallocLarge(n: number): number {
 
 function jemalloc8(n: number): number {
   if (n <= 8) return 8;
-  if (n <= 32) return (n + 7) & ~7;
   if (n <= 64) return (n + 7) & ~7;
   if (n <= 128) return (n + 15) & ~15;
   if (n < 2 ** 31) return jemallocLarge(n);

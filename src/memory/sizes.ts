@@ -139,7 +139,7 @@ export class DictSim {
       } else if (this.size0 === 0) this.expand(4);
       else if (this.used >= this.size0) this.expand(this.used + 1);
       this.used++;
-      if (this.size1 === 0 && this.used < this.size0 && count - i > 1 && this.size0 - this.used > 0) {
+      if (this.size1 === 0 && this.used < this.size0 && count - i > 1) {
         // Fast path: no growth until the table is full.
         const room = Math.min(count - i - 1, this.size0 - this.used);
         this.used += room;
