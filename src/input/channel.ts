@@ -79,8 +79,7 @@ export interface ChannelError {
 export interface PumpResult {
   /** How the pump finished: wrote everything, passed an error on, or was cancelled. */
   outcome: 'end' | 'error' | 'cancelled';
-  /** Chunks taken from the input and bytes written to the ring. */
-  chunks: number;
+  /** Bytes written to the ring. */
   bytes: number;
   /** The error the chunk iterable threw (passed to the worker unless the channel was cancelled). */
   error?: unknown;
@@ -90,15 +89,13 @@ type WaitAsyncResult =
   | { async: false; value: 'not-equal' | 'timed-out' }
   | { async: true; value: Promise<'ok' | 'timed-out'> };
 type WaitAsyncFn = (arr: Int32Array, index: number, value: number, timeoutMs?: number) => WaitAsyncResult;
-const waitAsync: WaitAsyncFn | undefined = (Atomics as unknown as { waitAsync?: WaitAsyncFn }).waitAsync;
+/** Node 20 has it; the typings in use do not declare it. */
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsyncFn }).waitAsync;
 
 /** Resolves when ctl[index] may no longer equal `value` (or after timeoutMs). */
 function waitChange(ctl: Int32Array, index: number, value: number, timeoutMs: number): Promise<unknown> | null {
-  if (waitAsync) {
-    const r = waitAsync(ctl, index, value, timeoutMs);
-    return r.async ? r.value : null;
-  }
-  return new Promise((resolve) => setTimeout(resolve, 1));
+  const r = waitAsync(ctl, index, value, timeoutMs);
+  return r.async ? r.value : null;
 }
 
 /**
@@ -113,7 +110,6 @@ export async function pumpToRing(chunks: AsyncIterable<Uint8Array>, control: Sha
   const ring = new Uint8Array(control, HEADER_BYTES);
   const cap = ring.length;
   let head = Atomics.load(ctl, HEAD);
-  let nChunks = 0;
   let bytes = 0;
   const cancelled = () => Atomics.load(ctl, STATE) === CANCELLED;
   /** Free bytes (8 kept free); waits while there are none. -1 when cancelled. */
@@ -131,7 +127,7 @@ export async function pumpToRing(chunks: AsyncIterable<Uint8Array>, control: Sha
       let s = 0;
       while (s < chunk.length) {
         const free = await room();
-        if (free < 0) return { outcome: 'cancelled', chunks: nChunks, bytes };
+        if (free < 0) return { outcome: 'cancelled', bytes };
         const n = Math.min(chunk.length - s, free, cap - head);
         ring.set(chunk.subarray(s, s + n), head);
         s += n;
@@ -140,20 +136,19 @@ export async function pumpToRing(chunks: AsyncIterable<Uint8Array>, control: Sha
         Atomics.store(ctl, HEAD, head);
         Atomics.notify(ctl, HEAD);
       }
-      nChunks++;
     }
   } catch (e) {
-    if (cancelled()) return { outcome: 'cancelled', chunks: nChunks, bytes, error: e };
+    if (cancelled()) return { outcome: 'cancelled', bytes, error: e };
     const msg: ChannelError =
       e instanceof RdbError
         ? { message: e.message, offset: e.offset, expected: e.expected, file: e.file }
         : { message: e instanceof Error ? e.message : String(e) };
     port.postMessage(msg);
     finish(ctl, FAILED);
-    return { outcome: 'error', chunks: nChunks, bytes, error: e };
+    return { outcome: 'error', bytes, error: e };
   }
-  if (!finish(ctl, ENDED)) return { outcome: 'cancelled', chunks: nChunks, bytes };
-  return { outcome: 'end', chunks: nChunks, bytes };
+  if (!finish(ctl, ENDED)) return { outcome: 'cancelled', bytes };
+  return { outcome: 'end', bytes };
 }
 
 /** Sets the final state unless the channel was cancelled first; wakes the worker. */

@@ -29,8 +29,6 @@ export interface Input {
   chunks: AsyncIterable<Uint8Array>;
   /** Input (compressed) bytes consumed so far, for progress against compressedSize. */
   bytesRead(): number;
-  /** The name used in error messages: the path, or `<stdin>`. */
-  name: string;
   /**
    * Releases the file or stream. Only needed when `chunks` is not iterated to its end
    * (breaking out of a for-await loop closes it too). Idempotent.
@@ -38,21 +36,12 @@ export interface Input {
   close(): Promise<void>;
 }
 
-export interface OpenOptions {
-  /** Verify LZ4 header, block and content checksums (xxh32) when the frame has them. Default true. */
-  verifyChecksums?: boolean;
-  /** Size of plain-file reads. Default 1 MiB. */
-  readSize?: number;
-}
-
 const READ_SIZE = 1 << 20;
 const EMPTY = new Uint8Array(0);
 
 /** Opens `path` (`-` = stdin), detects its format from the first bytes and prepares the stream. */
-export async function openInput(path: string, options: OpenOptions = {}): Promise<Input> {
+export async function openInput(path: string): Promise<Input> {
   const name = path === '-' ? '<stdin>' : path;
-  const verify = options.verifyChecksums ?? true;
-  const readSize = options.readSize ?? READ_SIZE;
 
   let raw: RawReader;
   let compressedSize: number | null = null;
@@ -73,7 +62,7 @@ export async function openInput(path: string, options: OpenOptions = {}): Promis
       await fh.close();
       throw e;
     }
-    raw = fileReader(fh, readSize);
+    raw = fileReader(fh, READ_SIZE);
   }
   const counted = new CountingReader(raw);
 
@@ -114,7 +103,7 @@ export async function openInput(path: string, options: OpenOptions = {}): Promis
     case 'lz4':
       // Its ByteReader copies what it keeps of a chunk before it reads the next one.
       raw.reuseBuffers?.();
-      chunks = lz4Chunks(reader, name, verify);
+      chunks = lz4Chunks(reader, name);
       break;
     case 'zstd':
       chunks = zstdChunks(reader, name, counted);
@@ -133,7 +122,6 @@ export async function openInput(path: string, options: OpenOptions = {}): Promis
     compressedSize,
     chunks: iterable,
     bytesRead: () => counted.count,
-    name,
     close: async () => {
       await chunks.return(undefined);
       await reader.close();
@@ -422,7 +410,7 @@ class ByteReader {
 const u32le = (b: Uint8Array, p = 0) => (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
 const hex32 = (v: number) => '0x' + v.toString(16).toUpperCase().padStart(8, '0');
 
-async function* lz4Chunks(r: RawReader, name: string, verify: boolean): AsyncGenerator<Uint8Array> {
+async function* lz4Chunks(r: RawReader, name: string): AsyncGenerator<Uint8Array> {
   const br = new ByteReader(r);
   const fail = (offset: number, what: string): never => {
     throw new RdbError(offset, what, name);
@@ -486,14 +474,14 @@ async function* lz4Chunks(r: RawReader, name: string, verify: boolean): AsyncGen
       const rest = await need(extra + 1, 'a frame descriptor');
       desc.set(rest.subarray(0, extra), 2);
       const hc = rest[extra]!;
-      if (verify && hc !== ((xxh32(desc) >>> 8) & 0xff)) {
+      if (hc !== ((xxh32(desc) >>> 8) & 0xff)) {
         fail(frameStart + 6 + extra, 'corrupt LZ4 frame descriptor (header checksum mismatch)');
       }
       let contentSize = -1;
       if (hasContentSize) contentSize = u32le(desc, 2) + u32le(desc, 6) * 2 ** 32;
       if (hasDict) fail(frameStart + 4, 'LZ4 frames that need a dictionary are not supported');
 
-      const sum = contentSum && verify ? new Xxh32() : null;
+      const sum = contentSum ? new Xxh32() : null;
       let produced = 0;
       histLen = 0;
       for (;;) {
@@ -504,7 +492,7 @@ async function* lz4Chunks(r: RawReader, name: string, verify: boolean): AsyncGen
         const size = word & 0x7fffffff;
         if (size > blockMax) fail(blockStart, `corrupt LZ4 block (size ${size} exceeds the frame's ${blockMax}-byte block maximum)`);
         const data = await need(size, 'a block');
-        const dataSum = blockSums && verify ? xxh32(data) : 0;
+        const dataSum = blockSums ? xxh32(data) : 0;
         let out: Uint8Array;
         let start: number;
         let end: number;
@@ -522,7 +510,7 @@ async function* lz4Chunks(r: RawReader, name: string, verify: boolean): AsyncGen
         }
         if (blockSums) {
           const want = u32le(await need(4, 'a block checksum'));
-          if (verify && want !== dataSum) fail(blockStart, 'corrupt LZ4 block (block checksum mismatch)');
+          if (want !== dataSum) fail(blockStart, 'corrupt LZ4 block (block checksum mismatch)');
         }
         if (end === start) continue;
         if (!independent) remember(out, start, end);

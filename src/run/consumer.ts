@@ -5,7 +5,6 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { newKeyRecord } from '../format/parser.ts';
-import { LineWriter } from '../report/write.ts';
 import { makeHandler } from './handlers.ts';
 import { abortRing, RingAborted, RingReader } from './record-ring.ts';
 import { toJobError, type Job, type JobError } from './job.ts';
@@ -14,7 +13,7 @@ export type ConsumerResult = { ok: true; report: unknown } | { ok: false; error:
 
 function run(job: Job, ring: SharedArrayBuffer): ConsumerResult {
   try {
-    const handler = makeHandler(job, job.outFd >= 0 ? new LineWriter(job.outFd, false) : null);
+    const handler = makeHandler(job);
     const reader = new RingReader(ring);
     const rec = newKeyRecord();
     const onKey = handler.onKey;

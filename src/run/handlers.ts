@@ -17,7 +17,8 @@ export interface Handler {
   finish(info: FileInfo, instance: InstanceEstimate | null, error: JobError | null): unknown;
 }
 
-export function makeHandler(job: Job, out: LineWriter | null): Handler {
+export function makeHandler(job: Job): Handler {
+  const out = job.outFd >= 0 ? new LineWriter(job.outFd, false) : null;
   switch (job.kind) {
     case 'dump':
       return dumpHandler(out!);

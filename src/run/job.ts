@@ -57,6 +57,11 @@ export interface JobResult {
   report?: unknown;
 }
 
+/** The result of a job that failed before it parsed anything. */
+export function failedResult(error: JobError): JobResult {
+  return { ok: false, error, info: null as never, keys: 0, bytes: 0, modelVersion: 0, allocator: null, instance: null };
+}
+
 /** A worker's exception as a JobError; `file` names the input in errors that carry no name. */
 export function toJobError(e: unknown, file: string): JobError {
   if (e instanceof RdbError) return { kind: 'input', message: e.message, offset: e.offset, expected: e.expected };

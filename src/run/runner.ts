@@ -12,7 +12,7 @@ import { RdbError } from '../types.ts';
 import { crcOfFile } from '../input/crc-file.ts';
 import { abortRing, createRing } from './record-ring.ts';
 import type { ConsumerResult } from './consumer.ts';
-import type { Job, JobError, JobResult } from './job.ts';
+import { failedResult, type Job, type JobError, type JobResult } from './job.ts';
 
 export interface Progress {
   file: string;
@@ -25,8 +25,6 @@ export interface Progress {
 
 export interface RunOptions {
   onProgress?: (p: Progress) => void;
-  /** Progress callback interval, ms. */
-  intervalMs?: number;
 }
 
 const here = import.meta.url;
@@ -105,25 +103,19 @@ export async function runJob(input: string, job: Omit<Job, 'path' | 'file'>, opt
   const deferChecksum = !source && !busyConsumer && size !== null && size >= 8;
   const full: Job = { ...job, file, path: source ? null : input, deferChecksum };
   const crcGuess = deferChecksum ? crcOfFile(input, size! - 8) : null;
-  let port1: MessageChannel['port1'] | null = null;
-  let worker: Worker;
-  if (source) {
-    const ch = new MessageChannel();
-    port1 = ch.port1;
-    worker = startWorker('worker', { job: full, port: ch.port2, control, ring }, [ch.port2]);
-  } else {
-    worker = startWorker('worker', { job: full, port: null, control, ring }, []);
-  }
+  // Decompressed input: chunks go through the input ring, errors over this channel.
+  const ch = source ? new MessageChannel() : null;
+  const worker = startWorker('worker', { job: full, port: ch?.port2 ?? null, control, ring }, ch ? [ch.port2] : []);
   const consumer = ring ? startWorker('consumer', { job: full, ring }, []) : null;
-  const pump = source && port1 ? pumpToRing(source.chunks, control, port1) : null;
+  const pump = source && ch ? pumpToRing(source.chunks, control, ch.port1) : null;
   const timer = opts.onProgress
     ? setInterval(() => {
         const p = readProgress(control);
         opts.onProgress!({ file, bytes: source ? source.bytesRead() : p.bytes, total: size, keys: p.keys });
-      }, opts.intervalMs ?? 200)
+      }, 200)
     : null;
   try {
-    const parsed = outcome<JobResult>(worker, (message, stack) => ({ ok: false, error: { kind: 'internal', message: `parse ${message}`, stack }, info: null as never, keys: 0, bytes: 0, modelVersion: 0, allocator: null, instance: null }));
+    const parsed = outcome<JobResult>(worker, (message, stack) => failedResult({ kind: 'internal', message: `parse ${message}`, stack }));
     const consumed = consumer
       ? outcome<ConsumerResult>(consumer, (message, stack) => {
           // A consumer that died without a word cannot release the ring: stop the parser.
@@ -137,7 +129,7 @@ export async function runJob(input: string, job: Omit<Job, 'path' | 'file'>, opt
     if (consumed) merge(result, await consumed);
     cancelChannel(control);
     await pump;
-    port1?.close();
+    ch?.port1.close();
     if (crcGuess) await verifyDeferred(result, input, size! - 8, crcGuess, job.kind === 'info');
     return result;
   } finally {
@@ -175,14 +167,10 @@ async function verifyDeferred(result: JobResult, path: string, guessEnd: number,
   const expected = `checksum ${info.computedChecksum} (CRC-64 of the bytes before it), found ${info.storedChecksum}`;
   result.error = {
     kind: 'input',
-    message: `${result.info ? pathName(path) : path}: offset ${info.crcEnd}: ${expected}`,
+    message: `${path}: offset ${info.crcEnd}: ${expected}`,
     offset: info.crcEnd,
     expected,
   };
-}
-
-function pathName(p: string): string {
-  return p === '-' ? '<stdin>' : p;
 }
 
 function inputFailure(file: string, e: unknown): JobResult {
@@ -194,5 +182,5 @@ function inputFailure(file: string, e: unknown): JobResult {
       : code === 'EACCES' || code === 'EISDIR'
         ? { kind: 'input', message: `${file}: cannot read: ${(e as Error).message}` }
         : { kind: 'internal', message: `${file}: ${e instanceof Error ? e.message : String(e)}`, stack: (e as Error).stack };
-  return { ok: false, error, info: null as never, keys: 0, bytes: 0, modelVersion: 0, allocator: null, instance: null };
+  return failedResult(error);
 }

@@ -9,10 +9,9 @@ import { fileSource, type ChunkSource } from '../input/source.ts';
 import { RingSource, setProgress } from '../input/channel.ts';
 import { Scan } from '../scan.ts';
 import { versionFromOption } from '../format/version.ts';
-import { LineWriter } from '../report/write.ts';
 import { makeHandler, ringHandler } from './handlers.ts';
 import { RingAborted, RingWriter } from './record-ring.ts';
-import { toJobError, type Job, type JobResult } from './job.ts';
+import { failedResult, toJobError, type Job, type JobResult } from './job.ts';
 
 interface WorkerInput {
   job: Job;
@@ -23,7 +22,7 @@ interface WorkerInput {
 
 function run({ job, port, control, ring }: WorkerInput): JobResult {
   const src: ChunkSource = job.path !== null ? fileSource(job.path) : new RingSource(control, port!, job.file);
-  const handler = ring ? ringHandler(new RingWriter(ring)) : makeHandler(job, job.outFd >= 0 ? new LineWriter(job.outFd, false) : null);
+  const handler = ring ? ringHandler(new RingWriter(ring)) : makeHandler(job);
   let n = 0;
   const onKey = handler.onKey;
   const scan: Scan = new Scan(src, {
@@ -59,6 +58,6 @@ try {
   result = run(input);
 } catch (e) {
   // Failures before the parse started (unreadable file, bad options).
-  result = { ok: false, error: toJobError(e, input.job.file), info: null as never, keys: 0, bytes: 0, modelVersion: 0, allocator: null, instance: null };
+  result = failedResult(toJobError(e, input.job.file));
 }
 parentPort!.postMessage(result);
