@@ -64,6 +64,7 @@ import {
 import { NAMESPACE_DEFAULTS, NAMESPACE_RULES, NamespaceTrie, type NamespaceOptions, type TrieShape } from './namespace.ts';
 import { TopN } from './topn.ts';
 import { computeFindings } from './findings.ts';
+import { cmpStr, round6 } from './units.ts';
 
 export interface AnalyzeOptions extends NamespaceOptions {
   /** Top-list length. Default 100. */
@@ -117,9 +118,6 @@ export function ttlBucket(left: number): number {
 
 const PENDING_TTL_MAX = 1 << 20;
 
-function round6(x: number): number {
-  return Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : 0;
-}
 function ratio(a: number, b: number): number {
   return b > 0 ? round6(a / b) : 0;
 }
@@ -681,9 +679,6 @@ function nsStats(d: NsData, names: readonly string[]): NamespaceStats {
   };
 }
 
-function cmpStr(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function finalize(st: State, files: FileSection[]): Report {
   const o = st.options;

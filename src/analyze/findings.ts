@@ -5,7 +5,7 @@
  */
 
 import type { Finding, NamespaceEntry, QueueEntry, Report, Severity } from '../report/schema.ts';
-import { formatBytes, formatCount, formatPercent } from './units.ts';
+import { formatBytes, formatCount, formatPercent, round6 } from './units.ts';
 
 export interface FindingOptions {
   /** `maxmemory-policy` (not stored in RDB files). */
@@ -207,18 +207,18 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
           'policy-volatile',
           ttlShare < 0.1 ? 'critical' : 'warn',
           `${p} but only ${formatPercent(ttlShare)} of keys have a TTL: it behaves like noeviction once those ${formatCount(s.ttlKeys)} keys (${formatBytes(s.ttlBytes)}) are evicted.`,
-          round(ttlShare),
+          round6(ttlShare),
           'fraction',
         );
       } else {
-        add('policy-volatile', 'info', `${p}: ${formatPercent(ttlShare)} of keys (${formatPercent(ttlBytesShare)} of memory) have a TTL and can be evicted.`, round(ttlShare), 'fraction');
+        add('policy-volatile', 'info', `${p}: ${formatPercent(ttlShare)} of keys (${formatPercent(ttlBytesShare)} of memory) have a TTL and can be evicted.`, round6(ttlShare), 'fraction');
       }
     } else if (p.startsWith('allkeys-')) {
       add(
         'policy-allkeys',
         s.noTtlShare >= 0.5 ? 'warn' : 'info',
         `${p} evicts any key, including the ${formatCount(s.noTtlKeys)} keys without TTL (${formatPercent(haveBytes ? s.noTtlShare : 1 - ttlShare)} of memory) that may be data rather than cache.`,
-        haveBytes ? s.noTtlShare : round(1 - ttlShare),
+        haveBytes ? s.noTtlShare : round6(1 - ttlShare),
         'fraction',
       );
     } else {
@@ -226,7 +226,7 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
         'policy-noeviction',
         s.noTtlShare >= 0.5 ? 'warn' : 'info',
         `noeviction: once memory is full writes fail; ${formatPercent(haveBytes ? s.noTtlShare : 1 - ttlShare)} of memory has no TTL and never frees itself.`,
-        haveBytes ? s.noTtlShare : round(1 - ttlShare),
+        haveBytes ? s.noTtlShare : round6(1 - ttlShare),
         'fraction',
       );
     }
@@ -247,7 +247,7 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
       'maxmemory-usage',
       sev,
       `${what} ${formatBytes(usage)} is ${formatPercent(share)} of maxmemory ${formatBytes(maxmemory)}${share > MAXMEMORY_WARN ? ` (above ${formatPercent(MAXMEMORY_WARN)})` : ''}.`,
-      round(share),
+      round6(share),
       'fraction',
     );
   }
@@ -269,6 +269,3 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
     .map((x) => x.f);
 }
 
-function round(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
-}

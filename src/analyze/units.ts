@@ -65,3 +65,13 @@ export function formatPercent(f: number): string {
   if (p >= 10 || Number.isInteger(p)) return `${Math.round(p)}%`;
   return `${p.toFixed(1)}%`;
 }
+
+/** Rounded to 6 decimals for reports (0 for what is not finite). */
+export function round6(x: number): number {
+  return Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : 0;
+}
+
+/** Code-unit order of strings (the tie-breaker that keeps report order stable). */
+export function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -23,21 +23,16 @@
 import type { KeyEntry, QueueEntry, Report } from './schema.ts';
 import type { RedisType } from '../types.ts';
 import type { DiffFigures } from '../analyze/budget.ts';
-import { alignNamespaces, mergeReports } from '../analyze/aggregate.ts';
+import { alignNamespaces, mergeReports, type NamespaceFigures } from '../analyze/aggregate.ts';
 import { redactReport } from './redact.ts';
-import { escapeMarkdown, mdCode } from './markdown.ts';
-import { formatBytes, formatCount } from '../analyze/units.ts';
+import { escapeMarkdown, isoTime, mdCode, table } from './markdown.ts';
+import { cmpStr, formatBytes, formatCount, round6 } from '../analyze/units.ts';
 
 export const DIFF_SCHEMA = 'rdbscope.diff';
 export const DIFF_SCHEMA_VERSION = 1;
 
 /** Key count, bytes, and the part without TTL, on one side. */
-export interface Figures {
-  keys: number;
-  bytes: number;
-  noTtlKeys: number;
-  noTtlBytes: number;
-}
+export type Figures = NamespaceFigures;
 
 /** Old and new figures plus their differences (new − old). */
 export interface FigureDelta {
@@ -193,14 +188,6 @@ export interface DiffOptions {
   oldSource?: string;
   newSource?: string;
   toolVersion?: string | null;
-}
-
-function round6(x: number): number {
-  return Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : 0;
-}
-
-function cmpStr(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function delta(o: Figures, n: Figures): FigureDelta {
@@ -557,10 +544,7 @@ export function formatGrowth(g: number | null): string {
   return (p > 0 ? '+' : '-') + s + '%';
 }
 
-function iso(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return 'unknown time';
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
-}
+const iso = (ms: number | null): string => isoTime(ms, 'unknown time');
 
 /** Untrusted text for a terminal: control characters (escape sequences included) made visible. */
 export function terminalSafe(s: string, max = 100): string {
@@ -582,6 +566,8 @@ const arrow = (a: string, b: string): string => `${a} → ${b}`;
 
 const NAMESPACE_COLUMNS = ['Namespace', 'Status', 'Keys', 'Δ keys', 'Memory', 'Δ memory', 'Growth', 'Δ no-TTL keys', 'Δ no-TTL memory'];
 const NAMESPACE_RIGHT = [false, false, true, true, true, true, true, true, true];
+const DATABASE_RIGHT = [true, false, true, true, true, true, true];
+const TYPE_RIGHT = [false, false, true, true, true, true, true];
 
 /** The changed namespaces as table cells; `name` renders the pattern for the medium. */
 function namespaceRows(d: DiffReport, rows: number, name: (pattern: string) => string): string[][] {
@@ -647,8 +633,8 @@ export function diffToText(d: DiffReport, opts: DiffTextOptions = {}): string {
     NAMESPACE_RIGHT,
     d.namespaces.length,
   );
-  section('Databases:', DATABASE_COLUMNS, databaseRows(d), [true, false, true, true, true, true, true]);
-  section('Types:', TYPE_COLUMNS, typeRows(d), [false, false, true, true, true, true, true]);
+  section('Databases:', DATABASE_COLUMNS, databaseRows(d), DATABASE_RIGHT);
+  section('Types:', TYPE_COLUMNS, typeRows(d), TYPE_RIGHT);
   section(
     'Queues that grew:',
     ['db', 'key', 'type', 'status', 'length', 'Δ length', 'pending'],
@@ -675,10 +661,7 @@ export function diffToText(d: DiffReport, opts: DiffTextOptions = {}): string {
   return out.join('\n') + '\n';
 }
 
-function mdTable(header: string[], rows: string[][], right: boolean[]): string {
-  const sep = right.map((r) => (r ? '---:' : '---'));
-  return [header, sep, ...rows].map((r) => '| ' + r.join(' | ') + ' |').join('\n') + '\n';
-}
+const mdTable = (header: string[], rows: string[][], right: boolean[]): string => table(header, rows, right.map((r) => (r ? 'r' : 'l')));
 
 export function diffToMarkdown(d: DiffReport, opts: DiffTextOptions = {}): string {
   const rows = opts.rows ?? 30;
@@ -716,8 +699,8 @@ export function diffToMarkdown(d: DiffReport, opts: DiffTextOptions = {}): strin
     `${c.namespacesChanged} changed of ${c.namespaces} (${c.namespacesAppeared} appeared, ${c.namespacesVanished} vanished).\n`,
   );
   if (d.namespaces.length > rows) out.push(`_${d.namespaces.length - rows} more in the JSON output._\n`);
-  section('Databases', DATABASE_COLUMNS, databaseRows(d), [true, false, true, true, true, true, true]);
-  section('Types', TYPE_COLUMNS, typeRows(d), [false, false, true, true, true, true, true]);
+  section('Databases', DATABASE_COLUMNS, databaseRows(d), DATABASE_RIGHT);
+  section('Types', TYPE_COLUMNS, typeRows(d), TYPE_RIGHT);
   section(
     'Queues that grew',
     ['Key', 'DB', 'Type', 'Status', 'Length', 'Δ length', 'Pending'],

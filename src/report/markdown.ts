@@ -50,16 +50,19 @@ function keyCell(e: KeyEntry): string {
   return mdCode(e.key) + (e.keyB64 !== null ? ' (binary)' : '');
 }
 
-function table(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
+export function table(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
   const a = align ?? header.map(() => 'l');
   const sep = a.map((x) => (x === 'r' ? '---:' : '---'));
   return [header, sep, ...rows].map((r) => '| ' + r.join(' | ') + ' |').join('\n') + '\n';
 }
 
-function iso(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return '—';
+/** ISO-8601 UTC without zero milliseconds; `fallback` for no or an impossible time. */
+export function isoTime(ms: number | null, fallback: string): string {
+  if (ms === null || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return fallback;
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
+
+const iso = (ms: number | null): string => isoTime(ms, '—');
 
 const SEV: Record<Severity, string> = { critical: '**CRITICAL**', warn: '**WARN**', info: 'info' };
 
