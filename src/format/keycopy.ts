@@ -18,6 +18,8 @@ export class KeyCopier {
   private dst32: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private src: Uint8Array | null = null;
   private srcView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private src2: Uint8Array | null = null;
+  private srcView2: DataView<ArrayBufferLike> = this.srcView;
 
   /**
    * `src[s, s + n)` to `dst[d, d + n)`. May write up to 3 bytes past `d + n` (inside `dst`):
@@ -29,8 +31,18 @@ export class KeyCopier {
       this.dst32 = new Int32Array(dst.buffer, 0, dst.buffer.byteLength >> 2);
     }
     if (src !== this.src) {
+      // Keys come from the input window or, int-encoded or LZF, from the reader's scratch:
+      // keep a view of each rather than make a new DataView whenever they alternate.
+      const prev = this.src;
+      const prevView = this.srcView;
+      if (src === this.src2) {
+        this.srcView = this.srcView2;
+      } else {
+        this.srcView = new DataView(src.buffer, src.byteOffset, src.byteLength);
+      }
       this.src = src;
-      this.srcView = new DataView(src.buffer, src.byteOffset, src.byteLength);
+      this.src2 = prev;
+      this.srcView2 = prevView;
     }
     const words = (n + 3) >> 2;
     const at = dst.byteOffset + d;

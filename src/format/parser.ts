@@ -58,7 +58,10 @@ const OP = {
 
 /** Packed blobs up to this size may be skipped unread in analysis mode (see skipPacked). */
 const LITE_MAX_BYTES = 1 << 16;
-const NOT_SKIPPED = { skipped: false, announced: false, count: 0 } as const;
+/** skipPacked results. */
+const WALK = 0;
+const WALK_ANNOUNCED = 1;
+const SKIPPED = 2;
 /** Members per plain set/zset/hash checked for duplicates (bounds a check's memory per key). */
 const DUP_CHECK_MAX = 1 << 20;
 /** Strings up to this size are handed to the visitor as bytes even in analysis mode. */
@@ -153,9 +156,7 @@ export class RdbParser {
           break;
         case OP.EXPIRETIME:
           if (keyStart < 0) keyStart = at;
-          r.need(4, 'a 4-byte expire time');
-          expire = ((r.buf[r.pos] | (r.buf[r.pos + 1] << 8) | (r.buf[r.pos + 2] << 16) | (r.buf[r.pos + 3] << 24)) >>> 0) * 1000;
-          r.pos += 4;
+          expire = r.u32le('a 4-byte expire time') * 1000;
           break;
         case OP.IDLE:
           if (keyStart < 0) keyStart = at;
@@ -373,8 +374,7 @@ export class RdbParser {
         return 'module';
       case T.MODULE_PRE_GA:
         return this.r.fail('a module value of type 7; type 6 (Redis 4.0 release candidates) has no framing and cannot be skipped', at);
-      case 22:
-        if (this.valkeyTypes) return 'hash';
+      case T.HASH_METADATA_PRE_GA:
         return 'hash';
       case T.HASH_LISTPACK_EX_PRE_GA: case T.HASH_METADATA: case T.HASH_LISTPACK_EX:
         if (this.valkeyTypes) {
@@ -411,7 +411,7 @@ export class RdbParser {
       case T.STREAM_LISTPACKS: return this.stream(1);
       case T.STREAM_LISTPACKS_2: return this.stream(2);
       case T.STREAM_LISTPACKS_3: return this.stream(3);
-      case 22:
+      case T.HASH_METADATA_PRE_GA:
         rec.encoding = 'hashtable';
         return this.valkeyTypes ? this.plainHash(3) : this.plainHash(1);
       case T.HASH_METADATA: {
@@ -614,17 +614,22 @@ export class RdbParser {
   /**
    * Analysis mode: when the header gives the count and no consumer wants the elements, a
    * packed blob is skipped without decoding (the largest element stays unknown, -1; such
-   * blobs are small by construction). Returns false when the blob must be walked; then the
-   * consumer was told already (`announced`).
+   * blobs are small by construction). Returns SKIPPED (its entry count in `liteCount`), or
+   * WALK_ANNOUNCED / WALK when the blob must be walked with / without the consumer told of it.
+   * A code and a field rather than an object: this runs for every small packed value.
    */
-  private skipPacked(kind: BlobKind, size: number, per: number): { skipped: boolean; announced: boolean; count: number } {
-    if (this.validate || size > LITE_MAX_BYTES) return NOT_SKIPPED;
+  private skipPacked(kind: BlobKind, size: number, per: number): number {
+    if (this.validate || size > LITE_MAX_BYTES) return WALK;
     const count = this.headerCount(kind, size);
-    if (count < 0 || count % per !== 0) return NOT_SKIPPED;
-    if (this.v.blob(kind, size, count, kind === 'intset' ? this.headWidth : 0)) return { skipped: false, announced: true, count };
+    if (count < 0 || count % per !== 0) return WALK;
+    this.liteCount = count;
+    if (this.v.blob(kind, size, count, kind === 'intset' ? this.headWidth : 0)) return WALK_ANNOUNCED;
     this.r.blobSkip();
-    return { skipped: true, announced: true, count };
+    return SKIPPED;
   }
+
+  /** Entry count of the blob skipPacked looked at. */
+  private liteCount = 0;
 
   /**
    * Walk one packed value. `shape`: 1 single elements; 2 pairs (hash); 3 member/score pairs;
@@ -634,11 +639,11 @@ export class RdbParser {
     const rec = this.rec;
     const per = shape === 1 ? 1 : shape === 4 ? 3 : 2;
     const size = this.r.blobOpen(what);
-    const lite = shape === 4 || kind === 'zipmap' ? NOT_SKIPPED : this.skipPacked(kind, size, per);
-    if (lite.skipped) {
-      rec.length = lite.count / per;
+    const lite = shape === 4 || kind === 'zipmap' ? WALK : this.skipPacked(kind, size, per);
+    if (lite === SKIPPED) {
+      rec.length = this.liteCount / per;
       rec.largestElement = -1;
-      if (lite.count === 0) this.emptyWarning();
+      if (this.liteCount === 0) this.emptyWarning();
       return;
     }
     this.decodeBlob(c, what);
@@ -646,12 +651,13 @@ export class RdbParser {
     const v = this.v;
     const bytes = c.end - c.start;
     const declared = kind === 'intset' ? (c as IntsetCursor).count : kind === 'zipmap' ? 0 : (c as ListpackCursor).declared;
-    if (!lite.announced) v.blob(kind, bytes, declared, kind === 'intset' ? (c as IntsetCursor).width : 0);
+    if (lite === WALK) v.blob(kind, bytes, declared, kind === 'intset' ? (c as IntsetCursor).width : 0);
     let i = 0;
     let largest = 0;
     let withTtl = 0;
     // Lists may repeat elements; set members, zset members and hash fields may not.
-    const unique = this.validate && this.rec.type !== 'list';
+    // (Intset members are checked strictly ascending by the cursor, so never repeat.)
+    const unique = this.validate && this.rec.type !== 'list' && kind !== 'intset';
     if (unique) this.dupReset();
     while (c.next()) {
       const pos = shape === 1 ? 0 : shape === 4 ? i % 3 : i & 1;
@@ -715,8 +721,8 @@ export class RdbParser {
       const what = v2 ? 'a quicklist listpack node' : 'a quicklist ziplist node';
       const size = this.r.blobOpen(what);
       const lite = this.skipPacked(kind, size, 1);
-      if (lite.skipped && (lite.count > 0 || !v2)) {
-        count += lite.count;
+      if (lite === SKIPPED && (this.liteCount > 0 || !v2)) {
+        count += this.liteCount;
         skipped = true;
         packedNodes++;
         lastNodeBytes = size;
@@ -725,7 +731,7 @@ export class RdbParser {
       this.decodeBlob(c, what);
       c.open();
       const bytes = c.end - c.start;
-      if (!lite.announced) v.blob(kind, bytes, c.declared, 0);
+      if (lite === WALK) v.blob(kind, bytes, c.declared, 0);
       let n = 0;
       while (c.next()) {
         n++;
@@ -763,15 +769,18 @@ export class RdbParser {
   /** Skip module data framed by sub-opcodes, the way redis-check-rdb does without the module. */
   private skipModule(name: string): void {
     const r = this.r;
+    const opWhat = `a module opcode in a ${name} value`;
+    const intWhat = `a module integer in a ${name} value`;
+    const strWhat = `a module string in a ${name} value`;
     for (;;) {
       const at = r.offset;
-      const op = r.len(`a module opcode in a ${name} value`);
+      const op = r.len(opWhat);
       switch (op) {
         case 0: return;
-        case 1: case 2: r.lenBig(`a module integer in a ${name} value`); break;
+        case 1: case 2: r.lenBig(intWhat); break;
         case 3: r.need(4, 'a module float'); r.pos += 4; break;
         case 4: r.need(8, 'a module double'); r.pos += 8; break;
-        case 5: r.str(`a module string in a ${name} value`, false, 0); break;
+        case 5: r.str(strWhat, false, 0); break;
         default: r.fail(`a module opcode 0-5 in a ${name} value, found ${op}`, at);
       }
     }
@@ -924,7 +933,7 @@ export class RdbParser {
       const b = r.buf;
       const p = r.pos;
       if (i > 0 && compare16(b, p, prev) <= 0) r.fail('pending entry ids in ascending order', at);
-      prev.set(b.subarray(p, p + 16));
+      for (let k = 0; k < 16; k++) prev[k] = b[p + k];
       r.pos += 16;
       if (group) {
         const delivery = r.i64le('a pending entry delivery time');

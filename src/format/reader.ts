@@ -90,7 +90,7 @@ export class Reader {
     const restLen = this.end - this.pos;
     let c = this.pull();
     while (c !== null && c.length === 0) c = this.pull();
-    if (c === null) this.short(0, restLen, n, what, start);
+    if (c === null) this.short(restLen, n, what, start);
     if (restLen === 0 && c.length >= n) {
       // Common case: the next chunk becomes the window as it is.
       this.adopt(c, c.length);
@@ -123,7 +123,7 @@ export class Reader {
       if (have >= n) break;
       c = this.pull();
       while (c !== null && c.length === 0) c = this.pull();
-      if (c === null) this.short(have, have, n, what, start);
+      if (c === null) this.short(have, n, what, start);
     }
     this.adopt(out, have);
   }
@@ -137,7 +137,7 @@ export class Reader {
     if (this.crcFrom >= 0) this.crcFrom = 0;
   }
 
-  private short(_have: number, got: number, n: number, what: string, start: number): never {
+  private short(got: number, n: number, what: string, start: number): never {
     return this.fail(`unexpected end of file (${got} of ${n} bytes) reading ${what} at offset ${start}`, start + got);
   }
 
@@ -154,14 +154,8 @@ export class Reader {
     this.feedCrc(this.end);
     for (;;) {
       const c = this.pull();
-      if (c === null) {
-        this.fail(`unexpected end of file (${n - left} of ${n} bytes) reading ${what} at offset ${start}`, start + (n - left));
-      }
-      this.base += this.end;
-      this.buf = c;
-      this.end = c.length;
-      this.pos = 0;
-      if (this.crcFrom >= 0) this.crcFrom = 0;
+      if (c === null) this.short(n - left, n, what, start);
+      this.adopt(c, c.length);
       if (c.length >= left) {
         this.pos = left;
         return;
@@ -192,11 +186,7 @@ export class Reader {
       if (c === null) return true;
       if (c.length === 0) continue;
       this.feedCrc(this.end);
-      this.base += this.end;
-      this.buf = c;
-      this.pos = 0;
-      this.end = c.length;
-      if (this.crcFrom >= 0) this.crcFrom = 0;
+      this.adopt(c, c.length);
       return false;
     }
   }
@@ -268,7 +258,6 @@ export class Reader {
 
   /** An RDB length as a full 64-bit unsigned value (stream ids, signed module values). */
   lenBig(what: string): bigint {
-    const at = this.offset;
     const b0 = this.u8(what);
     if (b0 === 0x81) {
       this.need(8, what);
@@ -277,7 +266,6 @@ export class Reader {
       return v;
     }
     this.pos--;
-    if (b0 >> 6 === 3) this.fail(`${what}: a length, found a string-encoding byte 0x${b0.toString(16)}`, at);
     return BigInt(this.len(what));
   }
 
@@ -368,13 +356,8 @@ export class Reader {
     if (ulen > clen * LZF_MAX_RATIO + 32) {
       this.fail(`${what}: LZF data of ${clen} bytes cannot expand to the declared ${ulen} bytes`, at);
     }
-    if (this.scratch.length < ulen) this.scratch = new Uint8Array(Math.max(ulen, this.scratch.length * 2));
-    const bad = lzfDecompress(this.buf, this.pos, this.pos + clen, this.scratch, ulen);
-    if (bad) this.fail(`${what}: ${bad.what}`, this.base + bad.at);
-    this.pos += clen;
-    this.sb = this.scratch;
-    this.ss = 0;
-    this.se = ulen;
+    this.blobIn = clen;
+    this.blobDecode(what);
   }
 
   /** Compressed size of the blob opened by blobOpen (its decoded size when not LZF). */

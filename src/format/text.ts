@@ -35,14 +35,17 @@ export function isCanonicalInt(b: Uint8Array, s: number, e: number): boolean {
 /** A zset score written as text (old ZSET type, ziplist/listpack entries); NaN when malformed. */
 export function parseScore(b: Uint8Array, s: number, e: number): number {
   if (e <= s || e - s > 512) return NaN;
+  const c0 = b[s];
+  // What /^\s/ matches among Latin-1 characters.
+  if (c0 === 32 || (c0 >= 9 && c0 <= 13) || c0 === 0xa0) return NaN;
   let t = '';
   for (let i = s; i < e; i++) t += String.fromCharCode(b[i]);
-  const lower = t.toLowerCase();
-  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity;
-  if (lower === '-inf' || lower === '-infinity') return -Infinity;
-  if (/^\s/.test(t)) return NaN;
-  const v = Number(t);
-  return v;
+  if (e - s <= 9 && (c0 < 48 || c0 > 57)) {
+    const lower = t.toLowerCase();
+    if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity;
+    if (lower === '-inf' || lower === '-infinity') return -Infinity;
+  }
+  return Number(t);
 }
 
 /** Strict UTF-8 validation (no overlongs, no surrogates, nothing above U+10FFFF), no allocation. */
