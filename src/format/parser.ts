@@ -614,14 +614,15 @@ export class RdbParser {
   /**
    * Analysis mode: when the header gives the count and no consumer wants the elements, a
    * packed blob is skipped without decoding (the largest element stays unknown, -1; such
-   * blobs are small by construction). Returns SKIPPED (its entry count in `liteCount`), or
+   * blobs are small by construction); one of fewer than `minCount` entries is walked (so
+   * that the walk reports it). Returns SKIPPED (its entry count in `liteCount`), or
    * WALK_ANNOUNCED / WALK when the blob must be walked with / without the consumer told of it.
    * A code and a field rather than an object: this runs for every small packed value.
    */
-  private skipPacked(kind: BlobKind, size: number, per: number): number {
+  private skipPacked(kind: BlobKind, size: number, per: number, minCount = 0): number {
     if (this.validate || size > LITE_MAX_BYTES) return WALK;
     const count = this.headerCount(kind, size);
-    if (count < 0 || count % per !== 0) return WALK;
+    if (count < minCount || count % per !== 0) return WALK;
     this.liteCount = count;
     if (this.v.blob(kind, size, count, kind === 'intset' ? this.headWidth : 0)) return WALK_ANNOUNCED;
     this.r.blobSkip();
@@ -720,8 +721,9 @@ export class RdbParser {
       const kind = v2 ? 'listpack' : 'ziplist';
       const what = v2 ? 'a quicklist listpack node' : 'a quicklist ziplist node';
       const size = this.r.blobOpen(what);
-      const lite = this.skipPacked(kind, size, 1);
-      if (lite === SKIPPED && (this.liteCount > 0 || !v2)) {
+      // A v2 node must not be empty: an empty one is left to the walk, which reports it.
+      const lite = this.skipPacked(kind, size, 1, v2 ? 1 : 0);
+      if (lite === SKIPPED) {
         count += this.liteCount;
         skipped = true;
         packedNodes++;
