@@ -67,6 +67,13 @@ export class Scan {
         }
         opts.onHeader?.(info);
       },
+      // The keys read so far stay counted; what follows is estimated for the stated version.
+      onVersion: model
+        ? () => {
+            model.useVersion(this.parser.version);
+            this.instance!.version = model.v;
+          }
+        : undefined,
       onKey: model
         ? (rec) => {
             this.instance!.add(rec, model.overhead);

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasRedis, startRedis } from './helpers/redis.ts';
 import { scan } from '../src/scan.ts';
-import { fileSource } from '../src/input/source.ts';
+import { bufferSource, fileSource } from '../src/input/source.ts';
+import { RdbWriter } from './helpers/rdb-writer.ts';
 import { corpusDir, dumpsIn, fixturesDir, keyId, parseDump, truthKeyBytes, allocatorOf, type Dump } from './helpers/truth.ts';
 
 interface Tally {
@@ -123,4 +124,19 @@ test('instance used_memory: fixtures loaded by a fresh redis-server', { skip: !h
       rmSync(dir, { recursive: true, force: true });
     }
   }
+});
+
+test('a redis-ver aux field after keys: the file is announced once and every key stays in the instance estimate', () => {
+  const w = new RdbWriter({ version: 9 }).aux('redis-bits', '64').selectDb(0);
+  w.key('a', { type: 'string', value: 'x'.repeat(100) });
+  w.key('b', { type: 'list', items: ['1', '2', '3'] });
+  w.aux('redis-ver', '5.0.14');
+  w.key('c', { type: 'string', value: 'y'.repeat(50) }, { expireMs: 1_900_000_000_000 });
+  let headers = 0;
+  let sum = 0;
+  const r = scan(bufferSource(w.end()), { onHeader: () => headers++, onKey: (rec) => (sum += rec.memoryBytes) });
+  assert.equal(headers, 1);
+  assert.equal(r.info.producerVersion, '5.0.14');
+  assert.equal(r.modelVersion, 500);
+  assert.equal(r.instance!.keysBytes, sum);
 });

@@ -28,6 +28,8 @@ export interface ParseOptions {
   onKey?: (rec: KeyRecord) => void;
   /** Called once the header and the aux fields before the first key are known. */
   onHeader?: (info: FileInfo) => void;
+  /** Called when a redis-ver / valkey-ver aux field comes after keys (`version` has changed). */
+  onVersion?: () => void;
   /** Hand every byte of every string to the visitor (LZF decompressed, nothing skipped). */
   values?: boolean;
   /** Decompress and walk everything to check it, even what no consumer needs. */
@@ -257,12 +259,17 @@ export class RdbParser {
 
   private sendHeader(): void {
     this.headerSent = true;
+    this.readVersion();
+    this.opts.onHeader?.(this.info);
+  }
+
+  /** The producer and its version from the aux fields read so far. */
+  private readVersion(): void {
     const aux = this.info.aux;
     const ver = aux['valkey-ver'] ?? aux['redis-ver'] ?? '';
     if (aux['valkey-ver'] !== undefined) this.info.producer = 'valkey';
     this.info.producerVersion = ver;
     this.version = parseVersion(ver, this.info.rdbVersion, this.info.producer);
-    this.opts.onHeader?.(this.info);
   }
 
   private aux(): void {
@@ -279,7 +286,10 @@ export class RdbParser {
     } else {
       this.info.aux[name] = value;
     }
-    if (this.headerSent && (name === 'redis-ver' || name === 'valkey-ver')) this.sendHeader();
+    if (this.headerSent && (name === 'redis-ver' || name === 'valkey-ver')) {
+      this.readVersion();
+      this.opts.onVersion?.();
+    }
   }
 
   private trailer(): void {

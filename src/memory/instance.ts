@@ -42,7 +42,8 @@ export class InstanceAccumulator {
   private last: { keys: number; expires: number } = { keys: 0, expires: 0 };
 
   constructor(
-    private readonly version: number,
+    /** The server version the estimate is for (a late version aux field may change it). */
+    public version: number,
     private readonly allocator: AllocatorProfile,
   ) {}
 

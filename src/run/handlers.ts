@@ -104,13 +104,8 @@ function keysHandler(job: Job, out: LineWriter): Handler {
 function analyzeHandler(job: Job, out: LineWriter | null): Handler {
   const agg = new Aggregator(job.analyze as AnalyzeOptions);
   const write = out && job.rows ? rowWriter(job, out) : null;
-  let begun = false;
   return {
-    // The header is announced again when a version aux field follows keys: begin once.
-    onHeader: (info) => {
-      if (!begun) agg.beginFile(job.file, info);
-      begun = true;
-    },
+    onHeader: (info) => agg.beginFile(job.file, info),
     onKey: write
       ? (rec) => {
           agg.add(rec);

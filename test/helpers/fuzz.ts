@@ -1114,16 +1114,9 @@ export function runMode(bytes: Uint8Array, mode: 'check' | 'analyze', chunk: num
     } else {
       agg = Agg ? new Agg() : null;
       const a = agg;
-      let begun = false;
       const s: Scan = new Scan(bufferSource(bytes, chunk), {
         file,
-        // onHeader fires again when a redis-ver aux field follows keys: announce the file once.
-        onHeader: a
-          ? (info) => {
-              if (!begun) a.beginFile(file, info);
-              begun = true;
-            }
-          : undefined,
+        onHeader: a ? (info) => a.beginFile(file, info) : undefined,
         onKey: a ? (rec) => a.add(rec) : undefined,
       });
       scan = s;
