@@ -44,14 +44,6 @@ export function keysCsvHeader(): string {
   return HEADER;
 }
 
-/** ISO-8601 UTC of an expiry (exactly what Date.toISOString gives), '' when none or out of a Date's range. */
-export function isoExpiry(ms: number): string {
-  if (ms === -1 || !isDateMs(ms)) return '';
-  const out = new ByteSink(32);
-  writeIso(out, ms);
-  return out.toString();
-}
-
 /** True for the first characters spreadsheets treat as a formula. */
 function isFormulaStart(c: number): boolean {
   return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;

@@ -86,13 +86,18 @@ export interface WriteOptions {
   markdown?: MarkdownOptions;
 }
 
-function writeNew(path: string, data: string, force: boolean): void {
+/** Runs `create` for the new file `path`, reporting an existing one as OutputExistsError. */
+function creating<T>(path: string, create: () => T): T {
   try {
-    writeFileSync(path, data, { flag: force ? 'w' : 'wx' });
+    return create();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputExistsError([path]);
     throw e;
   }
+}
+
+function writeNew(path: string, data: string, force: boolean): void {
+  creating(path, () => writeFileSync(path, data, { flag: force ? 'w' : 'wx' }));
 }
 
 /** Writes report.json / namespaces.csv / report.md / report.html as chosen; returns the paths written. */
@@ -113,11 +118,13 @@ export function writeReports(report: Report, outDir: string, formats: readonly R
   return jobs.map(([p]) => p);
 }
 
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+const CHUNK = 1 << 20;
+
 /**
  * Buffers rows and writes them to a file descriptor in ~1 MB chunks with writeSync. Rows are
  * either strings (`write`) or encoded straight into `sink` followed by `committed()`.
  */
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 export class LineWriter {
   readonly sink: ByteSink;
@@ -127,21 +134,13 @@ export class LineWriter {
   constructor(
     readonly fd: number,
     private readonly closeFd: boolean,
-    private readonly chunk = 1 << 20,
   ) {
-    this.sink = new ByteSink(chunk + (1 << 16));
+    this.sink = new ByteSink(CHUNK + (1 << 16));
   }
 
   /** Opens `path` for writing (`wx` unless `force`). */
   static open(path: string, force = false): LineWriter {
-    let fd: number;
-    try {
-      fd = openSync(path, force ? 'w' : 'wx');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputExistsError([path]);
-      throw e;
-    }
-    return new LineWriter(fd, true);
+    return new LineWriter(creating(path, () => openSync(path, force ? 'w' : 'wx')), true);
   }
 
   write(line: string): void {
@@ -152,7 +151,7 @@ export class LineWriter {
   /** Counts a line encoded into `sink` and flushes when a chunk is full. */
   committed(): void {
     this.lines++;
-    if (this.sink.pos >= this.chunk) this.flush();
+    if (this.sink.pos >= CHUNK) this.flush();
   }
 
   flush(): void {
@@ -199,11 +198,6 @@ export class KeysCsvWriter {
     return new KeysCsvWriter(LineWriter.open(path, opts.force === true), opts);
   }
 
-  /** Writes to an open descriptor (e.g. 1 for stdout), which is not closed. */
-  static toFd(fd: number, opts: KeysWriterOptions = {}): KeysCsvWriter {
-    return new KeysCsvWriter(new LineWriter(fd, false), opts);
-  }
-
   write(rec: KeyRecord): void {
     writeKeysCsvRow(this.out.sink, rec, this.redactor);
     this.out.committed();
@@ -230,24 +224,8 @@ export class KeysJsonlWriter {
     this.redactor = opts.redactor ?? null;
   }
 
-  static open(path: string, opts: KeysWriterOptions = {}): KeysJsonlWriter {
-    return new KeysJsonlWriter(LineWriter.open(path, opts.force === true), opts);
-  }
-
-  static toFd(fd: number, opts: KeysWriterOptions = {}): KeysJsonlWriter {
-    return new KeysJsonlWriter(new LineWriter(fd, false), opts);
-  }
-
   write(rec: KeyRecord): void {
     writeKeyJsonl(this.out.sink, rec, this.redactor);
     this.out.committed();
-  }
-
-  get rows(): number {
-    return this.out.lines;
-  }
-
-  close(): void {
-    this.out.close();
   }
 }
