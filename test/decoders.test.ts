@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RdbParser } from '../src/format/parser.ts';
 import { bufferSource } from '../src/input/source.ts';
-import { CanonicalCollector, type CanonicalValue } from '../src/dump/canonical.ts';
+import { CanonicalCollector, canonicalBytes, type CanonicalValue } from '../src/dump/canonical.ts';
+import { decodeUtf8 } from '../src/analyze/keyname.ts';
 import { lzfDecompress } from '../src/format/lzf.ts';
 import { Crc64 } from '../src/format/crc64.ts';
 import { isCanonicalInt, isValidUtf8 } from '../src/format/text.ts';
@@ -879,4 +880,11 @@ test('check-level validation rejects duplicate set members, zset members and has
   }
   assert.deepEqual(one({ type: 'listpack', of: 'set', items: ['a'] }).value, ['a']);
   assert.deepEqual(one({ type: 'list', items: ['a', 'a'] }).value, ['a', 'a']);
+});
+
+test('canonical values keep a leading byte-order mark (it is data, not a marker)', () => {
+  const bom = Buffer.from('\ufeffkey', 'utf8');
+  assert.equal(canonicalBytes(bom, 0, bom.length), '\ufeffkey');
+  assert.equal(decodeUtf8(bom), '\ufeffkey');
+  assert.deepEqual(canonicalBytes(u8(0xff, 0x41), 0, 2), { b64: '/0E=' });
 });

@@ -16,7 +16,8 @@ type SliceFn = (this: Uint8Array, start: number, end: number) => string;
 
 /** Node's native UTF-8 slice works on any Uint8Array (about 2× faster than TextDecoder on short keys). */
 const nativeUtf8Slice: SliceFn | undefined = (Buffer.prototype as unknown as { utf8Slice?: SliceFn }).utf8Slice;
-const utf8Decoder = new TextDecoder('utf-8');
+// ignoreBOM: a leading U+FEFF is part of the key, not a marker to drop.
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Strict UTF-8 validation (shared with the decoders). */
 export function isValidUtf8(b: Uint8Array, s = 0, e = b.length): boolean {

@@ -7,6 +7,7 @@
  */
 import type { KeyRecord, StreamMeta, ValueVisitor } from '../types.ts';
 import { isValidUtf8 } from '../format/text.ts';
+import { decodeUtf8, toBase64 } from '../analyze/keyname.ts';
 
 export type Canonical = string | { b64: string };
 export type CanonicalValue =
@@ -22,11 +23,8 @@ export interface StreamValue {
   groups: { name: string; last_delivered_id: string; pending: number; consumers: { name: string; pending: number }[] }[];
 }
 
-const utf8 = new TextDecoder('utf-8');
-
 export function canonicalBytes(b: Uint8Array, s: number, e: number): Canonical {
-  if (isValidUtf8(b, s, e)) return utf8.decode(b.subarray(s, e));
-  return { b64: Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('base64') };
+  return isValidUtf8(b, s, e) ? decodeUtf8(b, s, e) : { b64: toBase64(b, s, e) };
 }
 
 function fieldName(c: Canonical): string {
