@@ -11,14 +11,14 @@ import { join } from 'node:path';
 import { peek, runJob, type Progress, type RunOptions } from '../run/runner.ts';
 import type { Job, JobResult } from '../run/job.ts';
 import { mergeReports, type AnalyzeOptions } from '../analyze/aggregate.ts';
-import { parseBudgets, evaluateBudgets, describeBreaches } from '../analyze/budget.ts';
+import { evaluateBudgets, describeBreaches } from '../analyze/budget.ts';
 import { parseSize } from '../analyze/units.ts';
-import { writeReports, parseFormats, plannedOutputs, checkOutputs, REPORT_FILES } from '../report/write.ts';
+import { writeReports, plannedOutputs, REPORT_FILES } from '../report/write.ts';
 import { keysCsvHeader } from '../report/csv.ts';
 import type { Report } from '../report/schema.ts';
 import { formatBytes, formatCount } from '../analyze/units.ts';
 import { progressDisplay } from './progress.ts';
-import { UsageError, baseJob, memoryOptions, openOut, reportFailure, EXIT, VERSION } from './common.ts';
+import { UsageError, baseJob, budgetsOf, filesFailureCode, formatsOf, memoryOptions, openOut, refuseExisting, reportFailure, EXIT, VERSION } from './common.ts';
 
 /** Run `job` over every file, `jobs` at a time, with one progress display over all of them. */
 export async function runFiles(files: string[], job: (i: number) => Omit<Job, 'path' | 'file'>, jobs: number, quiet: boolean): Promise<JobResult[]> {
@@ -65,10 +65,12 @@ export function jobsOption(v: string | undefined): number {
   return n;
 }
 
-export function intOption(name: string, v: string | undefined, dflt: number): number {
-  if (v === undefined) return dflt;
+/** A non-negative integer option (at least 1 with `positive`); undefined when not given. */
+export function intOption(name: string, v: string | undefined, positive = false): number | undefined {
+  if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name}: expected a non-negative integer, got ${v}`);
+  if (positive && n === 0) throw new UsageError(`${name}: expected a positive integer, got ${n}`);
   return n;
 }
 
@@ -144,28 +146,17 @@ export interface AnalyzeCliOptions extends Omit<KeysCliOptions, 'format' | 'out'
 
 export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quiet: boolean): Promise<void> {
   const outDir = o.out ?? 'rdbscope-report';
-  let formats;
-  try {
-    formats = parseFormats(o.format ?? 'all');
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const budgets = (() => {
-    try {
-      return parseBudgets(o.failOn ?? []);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  })();
+  const formats = formatsOf(o.format ?? 'all');
+  const budgets = budgetsOf(o.failOn);
   const diffOnly = budgets.filter((b) => b.diff);
   if (diffOnly.length) throw new UsageError(`--fail-on ${diffOnly[0].text}: compares two snapshots; use it with rdbscope diff`);
   const analyze: AnalyzeOptions = {
     separators: o.separators,
-    maxChildren: o.maxChildren === undefined ? undefined : intOption('--max-children', o.maxChildren, 1000),
-    depth: o.depth === undefined ? undefined : intOption('--depth', o.depth, 0),
-    top: o.top === undefined ? undefined : intOption('--top', o.top, 100),
+    maxChildren: intOption('--max-children', o.maxChildren),
+    depth: intOption('--depth', o.depth),
+    top: intOption('--top', o.top),
     bigElement: sizeOption('--big-element', o.bigElement) ?? undefined,
-    queueThreshold: o.queueThreshold === undefined ? undefined : intOption('--queue-threshold', o.queueThreshold, 10000),
+    queueThreshold: intOption('--queue-threshold', o.queueThreshold),
     policy: o.policy ?? null,
     maxmemory: sizeOption('--maxmemory', o.maxmemory),
     toolVersion: VERSION,
@@ -174,11 +165,7 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   const memory = memoryOptions(o);
   const withKeys = o.keys !== false && formats.includes('csv');
   const planned = plannedOutputs(outDir, formats, withKeys);
-  try {
-    checkOutputs(planned, !!o.force);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  refuseExisting(planned, !!o.force);
   const createdDir = !existsSync(outDir);
   mkdirSync(outDir, { recursive: true });
   // keys.csv streams during the parse into a temporary file, renamed once the run is sound.
@@ -209,7 +196,7 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
     if (withKeys) rmSync(keysTmp, { force: true });
     if (createdDir) rmSync(outDir, { recursive: true, force: true });
     if (failed.length && !o.partial) process.stderr.write('rdbscope: no report written (use --partial to write what was read, marked INCOMPLETE)\n');
-    process.exitCode = failed.some((r) => r.error?.kind === 'internal') ? EXIT.usage : EXIT.input;
+    process.exitCode = filesFailureCode(failed);
     return;
   }
   const report = reports.length === 1 ? reports[0] : mergeReports(reports);

@@ -1,5 +1,7 @@
 /** What every command shares: exit codes, failure messages, output files, model options. */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { checkOutputs, parseFormats, type ReportFormat } from '../report/write.ts';
+import { parseBudgets, type Budget } from '../analyze/budget.ts';
 import type { Job, JobResult } from '../run/job.ts';
 import type { RunOptions } from '../run/runner.ts';
 import { progressDisplay } from './progress.ts';
@@ -58,6 +60,34 @@ export function openOut(out: string | undefined, force: boolean): { fd: number; 
 }
 
 export class UsageError extends Error {}
+
+/** Runs `f`, turning what it throws into a UsageError (bad option values). */
+export function asUsage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export const formatsOf = (text: string): ReportFormat[] => asUsage(() => parseFormats(text));
+export const budgetsOf = (texts: string[] | undefined): Budget[] => asUsage(() => parseBudgets(texts ?? []));
+
+/** Refuses up front (before a long analysis) to replace existing output files without --force. */
+export function refuseExisting(paths: (string | undefined)[], force: boolean): void {
+  asUsage(() => checkOutputs(paths.filter((p): p is string => p !== undefined && p !== '' && p !== '-'), force));
+}
+
+/** Text to an output descriptor from openOut (1: stdout, through its stream). */
+export function writeText(fd: number, text: string): void {
+  if (fd === 1) process.stdout.write(text);
+  else writeFileSync(fd, text);
+}
+
+/** Exit code when some of several files failed: 1 if any failure was internal, else 2. */
+export function filesFailureCode(failed: JobResult[]): number {
+  return failed.some((r) => r.error?.kind === 'internal') ? EXIT.usage : EXIT.input;
+}
 
 export function memoryOptions(o: { allocator?: string; redisVersion?: string }): Job['memory'] {
   const allocator = (o.allocator ?? 'jemalloc') as AllocatorProfile;

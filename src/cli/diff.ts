@@ -8,15 +8,14 @@
  */
 import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import type { AnalyzeOptions } from '../analyze/aggregate.ts';
-import { parseBudgets, evaluateBudgets, describeBreaches, type Budget } from '../analyze/budget.ts';
+import { evaluateBudgets, describeBreaches } from '../analyze/budget.ts';
 import { parseReport } from '../report/json.ts';
 import { redactReport } from '../report/redact.ts';
 import type { Report, ReportOptions } from '../report/schema.ts';
 import { diffReports, diffFigures, diffToJson, diffToMarkdown, diffToText } from '../report/diff.ts';
 import { diffToHtml } from '../report/html.ts';
-import { checkOutputs } from '../report/write.ts';
 import { runFiles, jobsOption, intOption } from './analyze.ts';
-import { EXIT, UsageError, VERSION, baseJob, memoryOptions, openOut, reportFailure } from './common.ts';
+import { EXIT, UsageError, VERSION, baseJob, budgetsOf, filesFailureCode, memoryOptions, openOut, refuseExisting, reportFailure, writeText } from './common.ts';
 
 /** The analysis options the `analyze` command uses when none are given (depth 0 = all levels). */
 const CLI_NAMESPACE_DEFAULTS = { separators: ':', maxChildren: 1000, depth: 0 } as const;
@@ -72,9 +71,8 @@ const NAMESPACE_KEYS = ['separators', 'maxChildren', 'depth'] as const;
 export async function loadReports(files: string[], o: ModelCliOptions, quiet: boolean): Promise<Report[] | null> {
   const given: Partial<Pick<ReportOptions, (typeof NAMESPACE_KEYS)[number]>> = {};
   if (o.separators !== undefined) given.separators = o.separators;
-  if (o.maxChildren !== undefined) given.maxChildren = intOption('--max-children', o.maxChildren, 1000);
-  if (o.depth !== undefined) given.depth = intOption('--depth', o.depth, 0);
-  if (given.maxChildren === 0) throw new UsageError('--max-children: expected a positive integer, got 0');
+  if (o.maxChildren !== undefined) given.maxChildren = intOption('--max-children', o.maxChildren, true);
+  if (o.depth !== undefined) given.depth = intOption('--depth', o.depth);
   const memory = memoryOptions(o);
   const jobs = jobsOption(o.jobs);
 
@@ -134,7 +132,7 @@ export async function loadReports(files: string[], o: ModelCliOptions, quiet: bo
     const failed = results.filter((r) => !r.ok);
     if (failed.length > 0) {
       for (const r of failed) reportFailure(r);
-      process.exitCode = failed.some((r) => r.error?.kind === 'internal') ? EXIT.usage : EXIT.input;
+      process.exitCode = filesFailureCode(failed);
       return null;
     }
     results.forEach((r, j) => {
@@ -152,31 +150,6 @@ export interface DiffCliOptions extends ModelCliOptions {
   force?: boolean;
   failOn?: string[];
   redact?: boolean;
-}
-
-function budgetsOf(texts: string[] | undefined): Budget[] {
-  try {
-    return parseBudgets(texts ?? []);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
-function writeText(fd: number, text: string): void {
-  if (fd === 1) process.stdout.write(text);
-  else writeFileSync(fd, text);
-}
-
-/** Refuses up front (before a long analysis) to replace existing output files without --force. */
-export function refuseExisting(paths: (string | undefined)[], force: boolean): void {
-  try {
-    checkOutputs(
-      paths.filter((p): p is string => p !== undefined && p !== '' && p !== '-'),
-      force,
-    );
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
 }
 
 /** Creates `path` (refusing to replace it unless `force`); checked before the long part. */

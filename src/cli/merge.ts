@@ -11,7 +11,6 @@
  *   anything else          a directory, written like `analyze --out` (--format, default all;
  *                          namespaces.csv but no keys.csv, which needs the keys themselves)
  */
-import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { mergeReports } from '../analyze/aggregate.ts';
 import { formatBytes, formatCount } from '../analyze/units.ts';
@@ -21,9 +20,9 @@ import { namespacesCsv } from '../report/namespaces-csv.ts';
 import { reportToHtml } from '../report/html.ts';
 import { redactReport } from '../report/redact.ts';
 import type { Report } from '../report/schema.ts';
-import { parseFormats, plannedOutputs, writeReports, type ReportFormat } from '../report/write.ts';
-import { EXIT, UsageError, openOut } from './common.ts';
-import { InputError, loadReports, refuseExisting, type ModelCliOptions } from './diff.ts';
+import { plannedOutputs, writeReports, type ReportFormat } from '../report/write.ts';
+import { EXIT, UsageError, formatsOf, openOut, refuseExisting, writeText } from './common.ts';
+import { InputError, loadReports, type ModelCliOptions } from './diff.ts';
 
 export interface MergeCliOptions extends ModelCliOptions {
   out?: string;
@@ -33,14 +32,6 @@ export interface MergeCliOptions extends ModelCliOptions {
 }
 
 const BY_EXTENSION: Record<string, ReportFormat> = { '.json': 'json', '.md': 'md', '.markdown': 'md', '.html': 'html', '.htm': 'html', '.csv': 'csv' };
-
-function formatsOf(text: string): ReportFormat[] {
-  try {
-    return parseFormats(text);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
 
 function render(r: Report, f: ReportFormat): string {
   return f === 'json' ? reportToJson(r) : f === 'md' ? reportToMarkdown(r) : f === 'html' ? reportToHtml(r) : namespacesCsv(r);
@@ -86,8 +77,7 @@ export async function mergeCommand(files: string[], o: MergeCliOptions, quiet = 
     const w = openOut(out, !!o.force);
     try {
       const text = render(merged, single);
-      if (w.fd === 1) process.stdout.write(text);
-      else writeFileSync(w.fd, text);
+      writeText(w.fd, text);
     } finally {
       w.close();
     }
