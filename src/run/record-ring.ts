@@ -94,6 +94,10 @@ const LITERALS = new Map<string, string>(
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
 
+/**
+ * What both ends share: the views, this side's position (`own` control word) and the other
+ * side's last seen one (`other`), publishing, waiting, and moving through the region.
+ */
 abstract class RingSide {
   protected readonly ctl: Int32Array;
   protected readonly i32: Int32Array;
@@ -103,9 +107,15 @@ abstract class RingSide {
   /** This side's position (data offset) and the last one it published. */
   protected pos = 0;
   protected published = 0;
+  /** The other side's position as last read. */
+  protected seen = 0;
   protected readonly copier = new KeyCopier();
 
-  constructor(sab: SharedArrayBuffer) {
+  constructor(
+    sab: SharedArrayBuffer,
+    private readonly own: number,
+    private readonly other: number,
+  ) {
     this.ctl = new Int32Array(sab, 0, CONTROL_BYTES >> 2);
     this.cap = sab.byteLength - CONTROL_BYTES;
     this.i32 = new Int32Array(sab, CONTROL_BYTES, this.cap >> 2);
@@ -113,16 +123,47 @@ abstract class RingSide {
     this.u8 = new Uint8Array(sab, CONTROL_BYTES, this.cap);
   }
 
-  /** Publish this side's position at `index` and wake the other side. */
-  protected publish(index: number): void {
-    Atomics.store(this.ctl, index, this.pos);
-    Atomics.notify(this.ctl, index);
+  /** Bytes from ring position `from` forward to `to`. */
+  protected dist(from: number, to: number): number {
+    return to >= from ? to - from : to + this.cap - from;
+  }
+
+  /** Bytes this side may move over now (writer: free, reader: available), by `seen`. */
+  protected abstract span(): number;
+
+  /** Publish this side's position and wake the other side. */
+  protected publish(): void {
+    Atomics.store(this.ctl, this.own, this.pos);
+    Atomics.notify(this.ctl, this.own);
     this.published = this.pos;
   }
 
-  protected maybePublish(index: number): void {
-    const moved = this.pos >= this.published ? this.pos - this.published : this.pos + this.cap - this.published;
-    if (moved >= PUBLISH_BYTES) this.publish(index);
+  protected maybePublish(): void {
+    if (this.dist(this.published, this.pos) >= PUBLISH_BYTES) this.publish();
+  }
+
+  /** Wait until `n` bytes can be moved over (publishing first, so the other side can go on). */
+  protected wait(n: number): void {
+    while (this.span() < n) {
+      this.seen = Atomics.load(this.ctl, this.other);
+      if (this.span() >= n) return;
+      if (this.pos !== this.published) this.publish();
+      this.waitFor(this.other, this.seen);
+    }
+  }
+
+  /** Move to region offset `p` (the end of the region is its start). */
+  protected moveTo(p: number): void {
+    this.pos = p === this.cap ? 0 : p;
+  }
+
+  /** After a payload: on to the next multiple of 8 (the region's size is one, so no wrap inside). */
+  protected padTo8(): void {
+    const pad = -this.pos & 7;
+    if (pad) {
+      this.wait(pad);
+      this.moveTo(this.pos + pad);
+    }
   }
 
   /** Block until ctl[index] differs from `seen`; throws RingAborted when the other side gave up. */
@@ -140,33 +181,25 @@ abstract class RingSide {
 
 /** Parse-worker side. */
 export class RingWriter extends RingSide {
-  private tail = 0;
   private readonly codes: string[] = [];
 
-  /** Free bytes as of the last TAIL seen (8 kept free). */
-  private free(): number {
-    const used = this.pos >= this.tail ? this.pos - this.tail : this.pos + this.cap - this.tail;
-    return this.cap - 8 - used;
+  constructor(sab: SharedArrayBuffer) {
+    super(sab, HEAD, TAIL);
   }
 
-  /** Wait until `n` contiguous-or-not bytes are free. */
-  private room(n: number): void {
-    while (this.free() < n) {
-      this.tail = Atomics.load(this.ctl, TAIL);
-      if (this.free() >= n) return;
-      if (this.pos !== this.published) this.publish(HEAD);
-      this.waitFor(TAIL, this.tail);
-    }
+  /** Free bytes as of the last TAIL seen (8 kept free). */
+  protected span(): number {
+    return this.cap - 8 - this.dist(this.seen, this.pos);
   }
 
   /** Room for a header of `n` bytes, contiguous: wraps first when the region ends sooner. */
   private reserve(n: number): number {
     if (this.cap - this.pos < n) {
-      this.room(this.cap - this.pos + n);
+      this.wait(this.cap - this.pos + n);
       this.i32[this.pos >> 2] = WRAP;
       this.pos = 0;
     } else {
-      this.room(n);
+      this.wait(n);
     }
     return this.pos;
   }
@@ -175,8 +208,8 @@ export class RingWriter extends RingSide {
   private bytes(src: Uint8Array, start: number, end: number): void {
     const u8 = this.u8;
     while (start < end) {
-      this.room(8);
-      const n = Math.min(end - start, this.free(), this.cap - this.pos);
+      this.wait(8);
+      const n = Math.min(end - start, this.span(), this.cap - this.pos);
       if (n < 64) {
         let p = this.pos;
         for (let i = 0; i < n; i++) u8[p++] = src[start + i]!;
@@ -184,16 +217,10 @@ export class RingWriter extends RingSide {
         u8.set(src.subarray(start, start + n), this.pos);
       }
       start += n;
-      this.pos += n;
-      if (this.pos === this.cap) this.pos = 0;
-      this.maybePublish(HEAD);
+      this.moveTo(this.pos + n);
+      this.maybePublish();
     }
-    const pad = -this.pos & 7;
-    if (pad) {
-      this.room(pad);
-      this.pos += pad; // the region is a multiple of 8: padding never crosses its end
-      if (this.pos === this.cap) this.pos = 0;
-    }
+    this.padTo8();
   }
 
   private code(s: string): number {
@@ -208,7 +235,7 @@ export class RingWriter extends RingSide {
     const at = this.reserve(8);
     this.i32[at >> 2] = kind;
     this.i32[(at >> 2) + 1] = payload.length;
-    this.pos = at + 8 === this.cap ? 0 : at + 8;
+    this.moveTo(at + 8);
     this.bytes(payload, 0, payload.length);
   }
 
@@ -242,15 +269,15 @@ export class RingWriter extends RingSide {
     let p = f << 3;
     const n = rec.keyLength;
     const padded = (n + 7) & ~7;
-    if (p + padded < this.cap && this.free() >= padded + (p - at)) {
+    if (p + padded < this.cap && this.span() >= padded + (p - at)) {
       // The common case: the key fits before the end of the region and there is room.
       this.copier.copy(this.u8, p, rec.key, 0, n);
       this.pos = p + padded;
     } else {
-      this.pos = p === this.cap ? 0 : p;
+      this.moveTo(p);
       this.bytes(rec.key, 0, n);
     }
-    this.maybePublish(HEAD);
+    this.maybePublish();
   }
 
   /** The file header (analyze begins its file section with it). */
@@ -261,7 +288,7 @@ export class RingWriter extends RingSide {
   /** Last record: the parse's outcome. Publishes everything. */
   end(end: RingEnd): void {
     this.payloadRecord(END, utf8.encode(JSON.stringify(end)));
-    this.publish(HEAD);
+    this.publish();
   }
 }
 
@@ -269,25 +296,19 @@ export type RingItem = 'key' | 'info' | 'end';
 
 /** Consumer side. */
 export class RingReader extends RingSide {
-  private head = 0;
   private readonly strings: string[] = [];
   /** The payload of the last 'info' or 'end' item. */
   info: FileInfo | null = null;
   ended: RingEnd | null = null;
   private text = new Uint8Array(256);
 
-  private available(): number {
-    return this.head >= this.pos ? this.head - this.pos : this.head + this.cap - this.pos;
+  constructor(sab: SharedArrayBuffer) {
+    super(sab, TAIL, HEAD);
   }
 
-  /** Wait until `n` bytes can be read. */
-  private need(n: number): void {
-    while (this.available() < n) {
-      this.head = Atomics.load(this.ctl, HEAD);
-      if (this.available() >= n) return;
-      if (this.pos !== this.published) this.publish(TAIL);
-      this.waitFor(HEAD, this.head);
-    }
+  /** Bytes available as of the last HEAD seen. */
+  protected span(): number {
+    return this.dist(this.pos, this.seen);
   }
 
   /** Read `n` payload bytes into `dst` (from 0), then skip the padding. */
@@ -295,8 +316,8 @@ export class RingReader extends RingSide {
     const u8 = this.u8;
     let done = 0;
     while (done < n) {
-      this.need(1);
-      const k = Math.min(n - done, this.available(), this.cap - this.pos);
+      this.wait(1);
+      const k = Math.min(n - done, this.span(), this.cap - this.pos);
       if (k < 64) {
         let p = this.pos;
         for (let i = 0; i < k; i++) dst[done + i] = u8[p++]!;
@@ -304,16 +325,10 @@ export class RingReader extends RingSide {
         dst.set(u8.subarray(this.pos, this.pos + k), done);
       }
       done += k;
-      this.pos += k;
-      if (this.pos === this.cap) this.pos = 0;
-      this.maybePublish(TAIL);
+      this.moveTo(this.pos + k);
+      this.maybePublish();
     }
-    const pad = -this.pos & 7;
-    if (pad) {
-      this.need(pad);
-      this.pos += pad;
-      if (this.pos === this.cap) this.pos = 0;
-    }
+    this.padTo8();
   }
 
   private payloadText(n: number): string {
@@ -325,7 +340,7 @@ export class RingReader extends RingSide {
   /** Fill `rec` with the next key (its `key` buffer grows as needed), or take an info/end item. */
   next(rec: KeyRecord): RingItem {
     for (;;) {
-      this.need(8);
+      this.wait(8);
       const at = this.pos;
       const i32 = this.i32;
       const kind = i32[at >> 2]!;
@@ -335,7 +350,7 @@ export class RingReader extends RingSide {
       }
       if (kind < 0) {
         const n = i32[(at >> 2) + 1]!;
-        this.pos = at + 8 === this.cap ? 0 : at + 8;
+        this.moveTo(at + 8);
         const text = this.payloadText(n);
         if (kind === STRING_REC) {
           this.strings.push(LITERALS.get(text) ?? text);
@@ -346,10 +361,10 @@ export class RingReader extends RingSide {
           return 'info';
         }
         this.ended = JSON.parse(text) as RingEnd;
-        this.publish(TAIL);
+        this.publish();
         return 'end';
       }
-      this.need(16 + 8 * CORE);
+      this.wait(16 + 8 * CORE);
       const codes = i32[(at >> 2) + 2]!;
       const flags = i32[(at >> 2) + 3]!;
       const s = this.strings;
@@ -368,7 +383,7 @@ export class RingReader extends RingSide {
       rec.valueFileBytes = f64[f++]!;
       rec.memoryBytes = f64[f++]!;
       const extra = flags & 0xff;
-      if (extra) this.need(16 + 8 * (CORE + popcount(extra)));
+      if (extra) this.wait(16 + 8 * (CORE + popcount(extra)));
       rec.idleS = extra & 1 ? f64[f++]! : -1;
       rec.lfuFreq = extra & 2 ? f64[f++]! : -1;
       rec.streamGroups = extra & 4 ? f64[f++]! : 0;
@@ -377,14 +392,14 @@ export class RingReader extends RingSide {
       if (rec.key.length < kind) rec.key = keyBuffer(Math.max(kind, rec.key.length * 2));
       const p = f << 3;
       const padded = (kind + 7) & ~7;
-      if (p + padded < this.cap && this.available() >= padded + (p - at)) {
+      if (p + padded < this.cap && this.span() >= padded + (p - at)) {
         this.copier.copy(rec.key, 0, this.u8, p, kind);
         this.pos = p + padded;
       } else {
-        this.pos = p === this.cap ? 0 : p;
+        this.moveTo(p);
         this.bytes(rec.key, kind);
       }
-      this.maybePublish(TAIL);
+      this.maybePublish();
       return 'key';
     }
   }
