@@ -21,7 +21,7 @@
 
 import type { KeyRecord } from '../types.ts';
 import { escapeInvalidUtf8, isValidUtf8, toBase64 } from '../analyze/keyname.ts';
-import { ByteSink, isDateMs, putUint, writeIso } from './sink.ts';
+import { ByteSink, FieldCache, isDateMs, putUint, writeIso } from './sink.ts';
 import type { KeyRedactor } from './redact.ts';
 
 export const KEYS_CSV_COLUMNS = [
@@ -57,28 +57,8 @@ export function csvField(s: string): string {
   return t;
 }
 
-/**
- * `csvField` bytes of the few distinct type / encoding strings, looked up by identity first
- * (the parser hands over the same literal every time): a Map lookup per column per row was
- * a tenth of the row's cost.
- */
-class FieldCache {
-  private readonly keys: string[] = [];
-  private readonly vals: Uint8Array[] = [];
-
-  get(s: string): Uint8Array {
-    const k = this.keys;
-    for (let i = 0; i < k.length; i++) if (k[i] === s) return this.vals[i]!;
-    const f = new TextEncoder().encode(csvField(s));
-    if (k.length < 64) {
-      k.push(s);
-      this.vals.push(f);
-    }
-    return f;
-  }
-}
-const typeFields = new FieldCache();
-const encodingFields = new FieldCache();
+const typeFields = new FieldCache(csvField);
+const encodingFields = new FieldCache(csvField);
 
 function putField(o: Uint8Array, p: number, f: Uint8Array): number {
   for (let i = 0; i < f.length; i++) o[p++] = f[i]!;

@@ -12,17 +12,10 @@
 import type { KeyRecord } from '../types.ts';
 import { decodeUtf8, isValidUtf8, toBase64 } from '../analyze/keyname.ts';
 import type { KeyRedactor } from './redact.ts';
-import { ByteSink } from './sink.ts';
+import { ByteSink, FieldCache } from './sink.ts';
 
-const cache = new Map<string, Uint8Array>();
-function jsonBytes(s: string): Uint8Array {
-  let b = cache.get(s);
-  if (b === undefined) {
-    b = new TextEncoder().encode(JSON.stringify(s));
-    if (cache.size < 256) cache.set(s, b);
-  }
-  return b;
-}
+const typeNames = new FieldCache(JSON.stringify);
+const encodingNames = new FieldCache(JSON.stringify);
 
 const ascii = (t: string): Uint8Array => new TextEncoder().encode(t);
 const P_DB = ascii('{"db":');
@@ -72,10 +65,10 @@ export function writeKeyJsonl(out: ByteSink, rec: KeyRecord, redactor?: KeyRedac
     out.byte(34);
   }
   put(out, P_TYPE);
-  const t = jsonBytes(rec.type);
+  const t = typeNames.get(rec.type);
   out.bytes(t, 0, t.length);
   put(out, P_ENCODING);
-  const e = jsonBytes(rec.encoding);
+  const e = encodingNames.get(rec.encoding);
   out.bytes(e, 0, e.length);
   put(out, P_MEMORY);
   out.num(rec.memoryBytes);
