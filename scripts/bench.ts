@@ -99,10 +99,10 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Run `cmd args` under /usr/bin/time; stdout goes to /dev/null. */
 /** 1-minute load average sampled before every measured run. */
 const loadSamples: number[] = [];
 
+/** Run `cmd args` under /usr/bin/time; stdout goes to /dev/null. */
 function measure(cmd: string, args: string[], before?: () => void): Sample | Failure {
   before?.();
   loadSamples.push(os.loadavg()[0]!);
@@ -139,11 +139,9 @@ interface Row {
   wall: number | null;
   cpu: number | null;
   rss: number | null;
-  walls: number[];
-  error: string | null;
 }
 
-function tools(has: { analyze: boolean; keys: boolean }, tmp: string, dumpName: string): Tool[] {
+function tools(tmp: string, dumpName: string): Tool[] {
   const node = process.execPath;
   const outDir = path.join(tmp, 'report');
   const csv = path.join(tmp, 'keys.csv');
@@ -153,34 +151,17 @@ function tools(has: { analyze: boolean; keys: boolean }, tmp: string, dumpName: 
     { name: 'plain read (cat)', input: 'rdb', cmd: 'cat', args: (f) => [f] },
     { name: 'redis-check-rdb', input: 'rdb', cmd: 'redis-check-rdb', args: (f) => [f] },
     { name: 'rdbscope check', input: 'rdb', cmd: node, args: (f) => [CLI, 'check', f, '--quiet'] },
+    { name: 'rdbscope analyze', input: 'rdb', cmd: node, args: (f) => [CLI, 'analyze', f, '--out', outDir, '--quiet', '--force'] },
+    { name: 'rdbscope analyze --no-keys', input: 'rdb', cmd: node, args: (f) => [CLI, 'analyze', f, '--out', outDir, '--quiet', '--force', '--no-keys'] },
+    { name: 'rdbscope keys --format csv', input: 'rdb', cmd: node, args: (f) => [CLI, 'keys', f, '--format', 'csv', '--out', csv, '--quiet'], before: rmCsv },
   ];
-  if (has.analyze) {
-    t.push({ name: 'rdbscope analyze', input: 'rdb', cmd: node, args: (f) => [CLI, 'analyze', f, '--out', outDir, '--quiet', '--force'] });
-    t.push({ name: 'rdbscope analyze --no-keys', input: 'rdb', cmd: node, args: (f) => [CLI, 'analyze', f, '--out', outDir, '--quiet', '--force', '--no-keys'] });
-  }
-  if (has.keys) t.push({ name: 'rdbscope keys --format csv', input: 'rdb', cmd: node, args: (f) => [CLI, 'keys', f, '--format', 'csv', '--out', csv, '--quiet'], before: rmCsv });
   if (mixed) {
     for (const input of ['gz', 'lz4'] as const) {
-      if (has.analyze) t.push({ name: `rdbscope analyze (.${input})`, input, cmd: node, args: (f) => [CLI, 'analyze', f, '--out', outDir, '--quiet', '--force'] });
+      t.push({ name: `rdbscope analyze (.${input})`, input, cmd: node, args: (f) => [CLI, 'analyze', f, '--out', outDir, '--quiet', '--force'] });
       t.push({ name: `rdbscope check (.${input})`, input, cmd: node, args: (f) => [CLI, 'check', f, '--quiet'] });
     }
   }
   return t;
-}
-
-/** Which commands the built CLI has (analyze and keys arrive separately). */
-function cliCommands(): { analyze: boolean; keys: boolean } {
-  const r = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
-  const cmds = new Set<string>();
-  let inCommands = false;
-  for (const line of (r.stdout ?? '').split('\n')) {
-    if (/^Commands:/.test(line)) inCommands = true;
-    else if (inCommands) {
-      const m = /^ {2}([a-z][\w-]*)/.exec(line);
-      if (m) cmds.add(m[1]!);
-    }
-  }
-  return { analyze: cmds.has('analyze'), keys: cmds.has('keys') };
 }
 
 function startupTime(n: number): { median: number; all: number[] } {
@@ -258,31 +239,30 @@ interface Target {
   note?: string;
 }
 
-function evaluate(rows: Row[], startup: { median: number } | null, cost: ModelCost | null, has: { analyze: boolean; keys: boolean }): Target[] {
+function evaluate(rows: Row[], startup: { median: number } | null, cost: ModelCost | null): Target[] {
   const get = (tool: string, dump: string) => rows.find((r) => r.tool === tool && r.dump === dump && r.wall !== null) ?? null;
   const out: Target[] = [];
   // The ratios are defined on the 1 GB dump; with --skip-1g they are shown for the 100 MB one.
   const big = rows.some((r) => r.dump === 'mixed-1g') ? 'mixed-1g' : 'mixed-100m';
   const rcr = get('redis-check-rdb', big);
-  const ratioTarget = (tool: string, limit: number, missing: boolean) => {
+  const ratioTarget = (tool: string, limit: number) => {
     const r = get(tool, big);
-    if (missing) return out.push({ name: `${tool} / redis-check-rdb wall (${big})`, measured: '—', limit: `≤ ${limit}`, pass: null, note: `${tool.split(' ')[1]} is not in the CLI yet` });
     if (!r || !rcr) return out.push({ name: `${tool} / redis-check-rdb wall (${big})`, measured: '—', limit: `≤ ${limit}`, pass: null, note: 'not run' });
     const x = r.wall! / rcr.wall!;
     out.push({ name: `${tool} / redis-check-rdb wall (${big})`, measured: x.toFixed(3), limit: `≤ ${limit}`, pass: x <= limit });
   };
-  ratioTarget('rdbscope analyze', 0.5, !has.analyze);
-  ratioTarget('rdbscope keys --format csv', 0.75, !has.keys);
+  ratioTarget('rdbscope analyze', 0.5);
+  ratioTarget('rdbscope keys --format csv', 0.75);
   for (const input of ['gz', 'lz4']) {
     // Throughput in RDB bytes per second relative to the plain file: plain wall / compressed wall.
-    const tool = has.analyze ? 'rdbscope analyze' : 'rdbscope check';
+    const tool = 'rdbscope analyze';
     const plain = get(tool, big);
     const comp = get(`${tool} (.${input})`, big);
     const name = `${input} input throughput / plain (${tool.replace('rdbscope ', '')}, ${big})`;
     if (!plain || !comp) out.push({ name, measured: '—', limit: '≥ 0.7', pass: null, note: 'not run' });
     else {
       const x = plain.wall! / comp.wall!;
-      out.push({ name, measured: x.toFixed(3), limit: '≥ 0.7', pass: x >= 0.7, note: has.analyze ? undefined : 'analyze missing: measured with check' });
+      out.push({ name, measured: x.toFixed(3), limit: '≥ 0.7', pass: x >= 0.7 });
     }
   }
   const rssTools = rows.filter((r) => /^rdbscope (analyze|keys)/.test(r.tool) && r.dump.startsWith('mixed'));
@@ -308,7 +288,7 @@ function evaluate(rows: Row[], startup: { median: number } | null, cost: ModelCo
       out.push({ name: `peak RSS 1g / 100m (${tool.replace('rdbscope ', '')}): bounded`, measured: `${x.toFixed(3)} (${mb(a.rss)} → ${mb(b.rss)} MB)`, limit: '≤ 1.15', pass: x <= 1.15 });
     }
   } else {
-    out.push({ name: 'peak RSS of analyze and keys, every mixed dump', measured: '—', limit: '< 150 MB', pass: null, note: has.analyze || has.keys ? 'not run' : 'analyze and keys are not in the CLI yet' });
+    out.push({ name: 'peak RSS of analyze and keys, every mixed dump', measured: '—', limit: '< 150 MB', pass: null, note: 'not run' });
   }
   const giant = rows.filter((r) => /^rdbscope (analyze|keys)/.test(r.tool) && r.dump === 'list-10m');
   if (giant.length) {
@@ -434,9 +414,6 @@ async function main(): Promise<void> {
       notes.push(msg);
     }
   }
-  const has = cliCommands();
-  if (!has.analyze) notes.push('`analyze` is not in the CLI yet: its rows and targets are skipped.');
-  if (!has.keys) notes.push('`keys` is not in the CLI yet: its rows and targets are skipped.');
   for (const n of notes) process.stderr.write(`bench: NOTE: ${n}\n`);
 
   const dumpFilter = o.only.filter((x) => /^(mixed|list)/.test(x));
@@ -446,7 +423,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     for (const d of dumps) {
-      const list = tools(has, tmp, d.name).filter((t) => !toolFilter.length || toolFilter.some((x) => t.name.includes(x)));
+      const list = tools(tmp, d.name).filter((t) => !toolFilter.length || toolFilter.some((x) => t.name.includes(x)));
       const fileOf = (t: Tool) => (t.input === 'gz' ? d.gz : t.input === 'lz4' ? d.lz4 : d.path);
       // Warm the page cache.
       for (const f of new Set(list.map(fileOf))) if (f) spawnSync('cat', [f], { stdio: 'ignore' });
@@ -483,8 +460,6 @@ async function main(): Promise<void> {
           wall: err || !ss.length ? null : median(ss.map((x) => x.wall)),
           cpu: err || !ss.length ? null : median(ss.map((x) => x.cpu)),
           rss: err || !ss.length ? null : median(ss.map((x) => x.rss)),
-          walls: ss.map((x) => x.wall),
-          error: err,
         });
         if (err) notes.push(`${t.name} on ${d.name} failed: ${err}`);
       }
@@ -502,7 +477,7 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: memory model cost on ${costDump.name} ...\n`);
     cost = modelCost(costDump, Math.max(3, o.runs));
   }
-  const targets = evaluate(rows, startup, cost, has);
+  const targets = evaluate(rows, startup, cost);
 
   const cores = os.availableParallelism();
   // The benchmark's own runs keep up to 3 threads runnable (parse, consumer, main); more than
