@@ -276,21 +276,12 @@ export class MemoryModel implements ValueVisitor {
       this.allInt = false;
       this.firstNonInt = i;
     }
-    if (this.type === 'hash') {
-      if (len > HASH_MAX_VALUE && this.firstLong < 0) this.firstLong = i >> 1;
-      if ((i & 1) === 0) {
-        this.pendingField = len;
-        return;
-      }
-      this.sdsSum += this.sds(len);
-      if (!this.hashHasTtls()) this.addField(false);
-      return;
-    }
     if (this.type === 'list') {
       this.listPush(lp, zlEntry);
       return;
     }
-    this.sdsSum += this.sds(len);
+    if (this.type === 'hash' && len > HASH_MAX_VALUE && this.firstLong < 0) this.firstLong = i >> 1;
+    this.sizeElement(i, len);
   }
 
   /**
@@ -301,6 +292,11 @@ export class MemoryModel implements ValueVisitor {
   private dictElement(len: number): void {
     const i = this.n++;
     if (len > this.maxLen) this.maxLen = len;
+    this.sizeElement(i, len);
+  }
+
+  /** Element `i` of a set, zset or hash (fields and values alternate) as a hashtable holds it. */
+  private sizeElement(i: number, len: number): void {
     if (this.type === 'hash') {
       if ((i & 1) === 0) {
         this.pendingField = len;
