@@ -14,6 +14,7 @@ import { bufferSource, fileSource, type ChunkSource } from '../src/input/source.
 import { detectFormat } from '../src/input/detect.ts';
 import { openInput, type Input } from '../src/input/decompress.ts';
 import { Xxh32, xxh32 } from '../src/input/xxh32.ts';
+import { decodeBlock, LZ4_BAD_OFFSET, LZ4_OVERFLOW, LZ4_TRUNCATED } from '../src/input/lz4-block.ts';
 import { createControl, pumpToRing, readProgress, type PumpResult } from '../src/input/channel.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -186,6 +187,96 @@ describe('xxh32', () => {
       for (let i = 0; i < n; i += 7) s.update(data, i, Math.min(n, i + 7));
       assert.equal(s.digest(), want, `streamed len ${n}`);
     }
+  });
+});
+
+describe('LZ4 block decoder', () => {
+  /** One raw block: a token, extended lengths, literals, then the match offset. */
+  const seq = (lits: number[], off?: number, matchLen = 0): number[] => {
+    const ext = (n: number) => {
+      const out: number[] = [];
+      for (n -= 15; n >= 255; n -= 255) out.push(255);
+      out.push(n);
+      return out;
+    };
+    const l = lits.length;
+    const m = off === undefined ? 0 : matchLen - 4;
+    const token = (Math.min(l, 15) << 4) | Math.min(m, 15);
+    const out = [token, ...(l >= 15 ? ext(l) : []), ...lits];
+    if (off !== undefined) out.push(off & 0xff, off >> 8, ...(m >= 15 ? ext(m) : []));
+    return out;
+  };
+  const decode = (block: number[], size: number, slack = 0) => {
+    const dst = new Uint8Array(size + slack);
+    const end = decodeBlock(Uint8Array.from(block), 0, block.length, dst, 0);
+    return end < 0 ? end : Array.from(dst.subarray(0, end));
+  };
+
+  test('round-trips lz4js blocks of every kind of data, with and without room for wide copies', () => {
+    const payloads = [makePayload(300_000, 7), cat(randomBytes(20_000, 3), makePayload(20_000, 4)), new Uint8Array(70_000).fill(7)];
+    // Short periods repeat the bytes a match is writing (offsets 1..9 around the 8-byte copies).
+    for (let period = 1; period <= 9; period++) payloads.push(Uint8Array.from({ length: 5000 }, (_, i) => (i % period) * 31));
+    for (const src of payloads) {
+      const dst = new Uint8Array(lz4js.compressBound(src.length));
+      const n = lz4js.compressBlock(src, dst, 0, src.length, new Uint32Array(1 << 16));
+      assert.ok(n > 0 && n < src.length, `payload of ${src.length} compresses`);
+      for (const slack of [0, 64]) {
+        const out = new Uint8Array(src.length + slack);
+        assert.equal(decodeBlock(dst, 0, n, out, 0), src.length);
+        assert.ok(Buffer.from(out.subarray(0, src.length)).equals(src), `payload of ${src.length}, slack ${slack}`);
+      }
+    }
+  });
+
+  test('hand-made sequences: overlapping matches, long lengths, history before the start', () => {
+    assert.deepEqual(decode([...seq([1, 2, 3], 3, 10), ...seq([9])], 14), [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 9]);
+    const lits = Array.from({ length: 300 }, (_, i) => i & 0xff);
+    assert.deepEqual(decode([...seq(lits, 1, 40), ...seq([])], 340, 16), [...lits, ...Array(40).fill(lits[299])]);
+    // Every short offset and length around the 8-byte copies, with and without room for them.
+    const head = [11, 22, 33, 44, 55, 66, 77, 88, 99];
+    for (let off = 1; off <= 9; off++) {
+      for (let len = 4; len <= 40; len++) {
+        const want = [...head];
+        for (let i = 0; i < len; i++) want.push(want[want.length - off]!);
+        want.push(1, 2, 3, 4, 5);
+        for (const slack of [0, 16]) {
+          assert.deepEqual(decode([...seq(head, off, len), ...seq([1, 2, 3, 4, 5])], want.length, slack), want, `offset ${off}, length ${len}, slack ${slack}`);
+        }
+      }
+    }
+    // A linked block's match reaches into the history placed in front of it.
+    const dst = Uint8Array.of(5, 6, 7, 8, 0, 0, 0, 0, 0);
+    const block = Uint8Array.from([...seq([], 4, 5), ...seq([])]);
+    assert.equal(decodeBlock(block, 0, block.length, dst, 4), 9);
+    assert.deepEqual(Array.from(dst), [5, 6, 7, 8, 5, 6, 7, 8, 5]);
+  });
+
+  test('damaged blocks are reported, never decoded into garbage', () => {
+    assert.equal(decode([0x50, 1, 2], 10), LZ4_TRUNCATED, 'literals past the end');
+    assert.equal(decode([0xf0, 255], 400), LZ4_TRUNCATED, 'length bytes past the end');
+    assert.equal(decode([0x10, 1, 1], 10), LZ4_TRUNCATED, 'half an offset');
+    assert.equal(decode([0x10, 1, 0, 0], 10), LZ4_BAD_OFFSET, 'offset 0');
+    assert.equal(decode([0x10, 1, 2, 0], 10), LZ4_BAD_OFFSET, 'offset before the start');
+    assert.equal(decode(seq([1, 2, 3, 4, 5]), 4), LZ4_OVERFLOW, 'literals past the output');
+    assert.equal(decode(seq([1], 1, 20), 10, 8), LZ4_OVERFLOW, 'match past the output');
+    // Random damage to a real block: a result code or a length within the output, never an exception.
+    const src = makePayload(20_000, 5);
+    const block = new Uint8Array(lz4js.compressBound(src.length));
+    const n = lz4js.compressBlock(src, block, 0, src.length, new Uint32Array(1 << 16));
+    const out = new Uint8Array(src.length);
+    let x = 12345;
+    const codes = new Set<number>();
+    for (let i = 0; i < 3000; i++) {
+      const bad = block.slice(0, n);
+      for (let k = 0; k < 1 + (i % 4); k++) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        bad[x % n] = x >>> 24;
+      }
+      const end = decodeBlock(bad, 0, i % 7 === 0 ? n >> 1 : n, out, 0);
+      assert.ok(end >= 0 ? end <= out.length : end === LZ4_TRUNCATED || end === LZ4_BAD_OFFSET || end === LZ4_OVERFLOW);
+      codes.add(Math.sign(end));
+    }
+    assert.deepEqual([...codes].sort(), [-1, 1], 'damage both detected and undetectable by the block alone');
   });
 });
 

@@ -7,11 +7,11 @@ import { fstatSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import lz4js from 'lz4js';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { RdbError } from '../types.ts';
 import { MAGIC_BYTES, detectFormat, type DetectedFormat } from './detect.ts';
 import { Xxh32, xxh32 } from './xxh32.ts';
+import { decodeBlock, LZ4_BAD_OFFSET, LZ4_OVERFLOW } from './lz4-block.ts';
 
 export type InputFormat = Exclude<DetectedFormat, 'unknown'>;
 
@@ -342,7 +342,7 @@ async function* zstdChunks(r: RawReader, name: string, counted: CountingReader):
 }
 
 // ---------------------------------------------------------------------------------------
-// LZ4 frame format (own streaming frame parser, lz4js block decoder)
+// LZ4 frame format (own streaming frame parser and block decoder)
 
 const LZ4_MAGIC = 0x184d2204;
 const LZ4_LEGACY_MAGIC = 0x184c2102;
@@ -505,8 +505,17 @@ async function* lz4Chunks(r: RawReader, name: string): AsyncGenerator<Uint8Array
           if (outBuf.length < LZ4_WINDOW + blockMax) outBuf = new Uint8Array(LZ4_WINDOW + blockMax);
           out = outBuf.subarray(0, start + blockMax);
           if (start) out.set(hist.subarray(0, histLen), 0);
-          end = lz4js.decompressBlock(data, out, 0, size, start);
-          if (!(end <= out.length)) fail(blockStart, `corrupt LZ4 block (decodes past the ${blockMax}-byte block maximum)`);
+          end = decodeBlock(data, 0, size, out, start);
+          if (end < 0) {
+            fail(
+              blockStart,
+              end === LZ4_OVERFLOW
+                ? `corrupt LZ4 block (decodes past the ${blockMax}-byte block maximum)`
+                : end === LZ4_BAD_OFFSET
+                  ? 'corrupt LZ4 block (a match reaches back before the start of the data)'
+                  : 'corrupt LZ4 block (a sequence runs past the end of the block)',
+            );
+          }
         }
         if (blockSums) {
           const want = u32le(await need(4, 'a block checksum'));
