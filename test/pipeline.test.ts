@@ -132,7 +132,7 @@ test('Crc64: the four-run split and its combination equal the definition at any 
 test('keys and analyze through the worker split: a key larger than the ring, hostile keys, exact rows', async () => {
   await ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'rdbscope-pipe-'));
-  const huge = 'h'.repeat(6 << 20) + ':end'; // the ring holds 4 MiB: it crosses in pieces
+  const huge = 'h'.repeat(6 << 20) + ':end'; // the ring holds 2 MiB: it crosses in pieces
   const keys = [
     { key: 'a:1', value: { type: 'string', value: 'x' } },
     { key: huge, value: { type: 'string', value: 'big key' }, expireMs: 1_800_000_000_000 },

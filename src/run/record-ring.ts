@@ -66,7 +66,8 @@ export interface RingEnd {
   error: JobError | null;
 }
 
-export function createRing(capacity = 4 << 20): SharedArrayBuffer {
+/** 2 MiB: eight publishes of slack kept both threads busy as well as 4 MiB did, for 2 MB less RSS. */
+export function createRing(capacity = 2 << 20): SharedArrayBuffer {
   return new SharedArrayBuffer(CONTROL_BYTES + (capacity & ~7));
 }
 

@@ -7,7 +7,7 @@ import { Worker, MessageChannel, type TransferListItem } from 'node:worker_threa
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { detectFormat } from '../input/detect.ts';
 import { openInput, type Input } from '../input/decompress.ts';
-import { createControl, pumpToRing, readProgress, cancelChannel } from '../input/channel.ts';
+import { createControl, pumpToRing, readProgress, cancelChannel, INPUT_RING_BYTES } from '../input/channel.ts';
 import { RdbError } from '../types.ts';
 import { crcOfFile } from '../input/crc-file.ts';
 import { abortRing, createRing } from './record-ring.ts';
@@ -91,7 +91,7 @@ export async function runJob(input: string, job: Omit<Job, 'path' | 'file'>, opt
     return inputFailure(file, e);
   }
   // The input ring only carries decompressed input; plain files are read by the worker itself.
-  const control = createControl(source ? 4 << 20 : 0);
+  const control = createControl(source ? INPUT_RING_BYTES : 0);
   // keys and analyze split the work: this worker parses, a consumer aggregates and writes rows.
   const split = job.kind === 'keys' || job.kind === 'analyze';
   const ring = split ? createRing() : null;
