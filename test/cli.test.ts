@@ -457,6 +457,16 @@ describe('rdbscope CLI', { concurrency: Math.max(2, availableParallelism()), tim
     assert.deepEqual(csv.map((row) => idOf(row.database, csvKeyBytes(row))).sort(), want);
   });
 
+  test('analyze with an out-of-range option: a usage error (exit 1) before any work', async () => {
+    const out = join(tmp, 'analyze-bad-option');
+    for (const args of [['--max-children', '0'], ['--depth', '-1'], ['--top', 'x']]) {
+      const r = await rdbscope(['analyze', MATRIX, '--out', out, '--quiet', ...args]);
+      assert.equal(r.code, 1, show(r));
+      assert.match(r.stderr, new RegExp(`^rdbscope: ${args[0]}: expected a (positive|non-negative) integer, got ${args[1]}\\n$`), show(r));
+      assert.equal(existsSync(out), false, 'no report directory');
+    }
+  });
+
   test('analyze refuses to overwrite a report without --force', async () => {
     const out = join(tmp, 'analyze-twice');
     const first = await rdbscope(['analyze', MATRIX, '--out', out, '--quiet']);

@@ -152,7 +152,7 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   if (diffOnly.length) throw new UsageError(`--fail-on ${diffOnly[0].text}: compares two snapshots; use it with rdbscope diff`);
   const analyze: AnalyzeOptions = {
     separators: o.separators,
-    maxChildren: intOption('--max-children', o.maxChildren),
+    maxChildren: intOption('--max-children', o.maxChildren, true),
     depth: intOption('--depth', o.depth),
     top: intOption('--top', o.top),
     bigElement: sizeOption('--big-element', o.bigElement) ?? undefined,
