@@ -21,7 +21,7 @@
 
 import type { KeyRecord } from '../types.ts';
 import { escapeInvalidUtf8, isValidUtf8, toBase64 } from '../analyze/keyname.ts';
-import { ByteSink, FieldCache, isDateMs, putUint, writeIso } from './sink.ts';
+import { ByteSink, FieldCache, isDateMs, putField, putNum, writeIso } from './sink.ts';
 import type { KeyRedactor } from './redact.ts';
 
 export const KEYS_CSV_COLUMNS = [
@@ -59,19 +59,6 @@ export function csvField(s: string): string {
 
 const typeFields = new FieldCache(csvField);
 const encodingFields = new FieldCache(csvField);
-
-function putField(o: Uint8Array, p: number, f: Uint8Array): number {
-  for (let i = 0; i < f.length; i++) o[p++] = f[i]!;
-  return p;
-}
-
-/** A number column: the fast path for what fits a safe unsigned integer, else ByteSink.num. */
-function putNum(out: ByteSink, p: number, v: number): number {
-  if (v >= 0 && v <= Number.MAX_SAFE_INTEGER && Math.floor(v) === v) return putUint(out.buf, p, v);
-  out.pos = p;
-  out.num(v);
-  return out.pos;
-}
 
 /** Room a row needs besides its key: separators, five numbers, a date, type and encoding. */
 const ROW_FIXED = 256;

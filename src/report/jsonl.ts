@@ -12,7 +12,7 @@
 import type { KeyRecord } from '../types.ts';
 import { decodeUtf8, isValidUtf8, toBase64 } from '../analyze/keyname.ts';
 import type { KeyRedactor } from './redact.ts';
-import { ByteSink, FieldCache } from './sink.ts';
+import { ByteSink, FieldCache, putField, putNum } from './sink.ts';
 
 const typeNames = new FieldCache(JSON.stringify);
 const encodingNames = new FieldCache(JSON.stringify);
@@ -30,60 +30,69 @@ const P_EXPIRE = ascii(',"expire_at_ms":');
 const P_NULL_END = ascii('null}\n');
 const P_END = ascii('}\n');
 
-function put(out: ByteSink, b: Uint8Array): void {
-  out.bytes(b, 0, b.length);
-}
+const P_NULL = ascii('null');
 
-/** Appends one JSON line (with its newline) for a record to `out`. */
+/** Room a line needs besides its key: the fixed text, four numbers, type and encoding. */
+const LINE_FIXED = 192;
+
+/**
+ * Appends one JSON line (with its newline) for a record to `out`. Hot path, like keys.csv
+ * rows: room is ensured once, then bytes go straight into the buffer.
+ */
 export function writeKeyJsonl(out: ByteSink, rec: KeyRecord, redactor?: KeyRedactor | null): void {
   const b = rec.key;
   const n = rec.keyLength;
-  put(out, P_DB);
-  out.num(rec.db);
+  const type = typeNames.get(rec.type);
+  const enc = encodingNames.get(rec.encoding);
+  out.ensure(n + LINE_FIXED + type.length + enc.length);
+  let o = out.buf;
+  let p = putField(o, out.pos, P_DB);
+  p = putNum(out, p, rec.db);
   if (redactor !== undefined && redactor !== null) {
-    put(out, P_KEY);
+    p = putField(o, p, P_KEY);
+    out.pos = p;
     out.text(JSON.stringify(redactor.redact(b, 0, n)));
-  } else if (isValidUtf8(b, 0, n)) {
-    let plain = true;
-    for (let i = 0; i < n; i++) {
-      const c = b[i];
-      if (c < 0x20 || c === 34 || c === 92 || c === 0x7f) {
-        plain = false;
-        break;
-      }
-    }
-    put(out, P_KEY);
-    if (plain) {
-      // Valid UTF-8 without anything JSON must escape: the bytes are the JSON text.
-      out.byte(34);
-      out.bytes(b, 0, n);
-      out.byte(34);
-    } else out.text(JSON.stringify(decodeUtf8(b, 0, n)));
   } else {
-    put(out, P_KEY_B64);
-    out.ascii(toBase64(b, 0, n));
-    out.byte(34);
+    // Optimistic single pass: copy the bytes while looking for what JSON must escape or is
+    // not ASCII; rewind for the rare keys that need more.
+    const start = p;
+    p = putField(o, p, P_KEY);
+    o[p++] = 34;
+    let plain = true;
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      const c = b[i]!;
+      if (c < 0x20 || c === 34 || c === 92 || c === 0x7f) plain = false;
+      else if (c >= 0x80) ascii = false;
+      o[p++] = c;
+    }
+    o[p++] = 34;
+    out.pos = p;
+    if (!ascii && !isValidUtf8(b, 0, n)) {
+      out.pos = putField(o, start, P_KEY_B64);
+      out.ascii(toBase64(b, 0, n));
+      out.byte(34);
+    } else if (!plain) {
+      out.pos = putField(o, start, P_KEY);
+      out.text(JSON.stringify(decodeUtf8(b, 0, n)));
+    }
   }
-  put(out, P_TYPE);
-  const t = typeNames.get(rec.type);
-  out.bytes(t, 0, t.length);
-  put(out, P_ENCODING);
-  const e = encodingNames.get(rec.encoding);
-  out.bytes(e, 0, e.length);
-  put(out, P_MEMORY);
-  out.num(rec.memoryBytes);
-  put(out, P_LENGTH);
-  out.num(rec.length);
-  put(out, P_LARGEST);
+  out.ensure(LINE_FIXED + type.length + enc.length);
+  o = out.buf;
+  p = putField(o, out.pos, P_TYPE);
+  p = putField(o, p, type);
+  p = putField(o, p, P_ENCODING);
+  p = putField(o, p, enc);
+  p = putField(o, p, P_MEMORY);
+  p = putNum(out, p, rec.memoryBytes);
+  p = putField(o, p, P_LENGTH);
+  p = putNum(out, p, rec.length);
+  p = putField(o, p, P_LARGEST);
   // -1: not known (a small packed value analysis did not decode): null.
-  if (rec.largestElement >= 0) out.num(rec.largestElement);
-  else out.ascii('null');
-  put(out, P_EXPIRE);
-  if (rec.expireAtMs === -1) put(out, P_NULL_END);
-  else {
-    out.num(rec.expireAtMs);
-    put(out, P_END);
-  }
+  p = rec.largestElement >= 0 ? putNum(out, p, rec.largestElement) : putField(o, p, P_NULL);
+  p = putField(o, p, P_EXPIRE);
+  p = rec.expireAtMs === -1 ? putField(o, p, P_NULL_END) : putField(o, putNum(out, p, rec.expireAtMs), P_END);
+  out.pos = p;
 }
 
 const lineSink = new ByteSink(1 << 12);

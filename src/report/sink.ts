@@ -134,6 +134,24 @@ export function putUint(o: Uint8Array, p: number, n: number): number {
   return putPadded(o, p, lo, 8);
 }
 
+/** Copies the (short) bytes `f` to `o[p]` (room ensured); returns the position after them. */
+export function putField(o: Uint8Array, p: number, f: Uint8Array): number {
+  for (let i = 0; i < f.length; i++) o[p++] = f[i]!;
+  return p;
+}
+
+/**
+ * Writes a number at `out.buf[p]` for row writers that ensured room for the row (24 bytes
+ * per number): the fast path for safe unsigned integers, else ByteSink.num. Returns the
+ * position after it.
+ */
+export function putNum(out: ByteSink, p: number, v: number): number {
+  if (v >= 0 && v <= MAX_SAFE && Math.floor(v) === v) return putUint(out.buf, p, v);
+  out.pos = p;
+  out.num(v);
+  return out.pos;
+}
+
 /** 0 ≤ v < 2^31. */
 function putSmall(o: Uint8Array, p: number, v: number): number {
   let digits = 1;
