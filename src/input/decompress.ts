@@ -260,7 +260,9 @@ async function* gunzipChunks(r: RawReader, name: string, counted: CountingReader
     }
   }
   const src = Readable.from(rawGen(), { objectMode: true, highWaterMark: 1 });
-  const gz = createGunzip({ chunkSize: 256 << 10 });
+  // 1 MiB outputs: fewer round trips between zlib's thread and this one (mixed-1g.gz analyze
+  // 7.7-8.0 → 7.4-7.7 s against 256 KiB).
+  const gz = createGunzip({ chunkSize: 1 << 20 });
   pipeline(src, gz, () => {
     /* errors surface through the iteration of gz below */
   });
