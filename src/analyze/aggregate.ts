@@ -95,7 +95,13 @@ export const ANALYZE_DEFAULTS = {
 } as const;
 
 export const TYPES: readonly RedisType[] = ['string', 'list', 'set', 'zset', 'hash', 'stream', 'module'];
-const TYPE_INDEX: Record<RedisType, number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4, stream: 5, module: 6 };
+/**
+ * The index of a type in TYPES. Compared by identity (records carry the interned literals):
+ * a keyed lookup in an object was a megamorphic load per key.
+ */
+function typeIndex(t: RedisType): number {
+  return t === 'string' ? 0 : t === 'hash' ? 4 : t === 'list' ? 1 : t === 'set' ? 2 : t === 'zset' ? 3 : t === 'stream' ? 5 : 6;
+}
 
 export const TTL_BUCKETS: readonly { id: TtlBucketId; label: string }[] = [
   { id: 'expired', label: 'already expired' },
@@ -218,7 +224,7 @@ class FileAcc {
   readonly dbs = new Map<number, DbAcc>();
   lastDb = -1;
   lastDbAcc: DbAcc = newDbAcc();
-  /** Per type (TYPE_INDEX), its few encodings: found by identity of the interned names. */
+  /** Per type (typeIndex), its few encodings: found by identity of the interned names. */
   private readonly encByType: EncAcc[][] = TYPES.map(() => []);
   /** TTL reference (ms) once known. */
   ref: number | null = null;
@@ -245,7 +251,7 @@ class FileAcc {
     return a;
   }
 
-  /** The accumulator of `encoding` under type `type` (whose TYPE_INDEX is `ti`). */
+  /** The accumulator of `encoding` under type `type` (whose typeIndex is `ti`). */
   enc(ti: number, type: RedisType, encoding: string): EncAcc {
     const list = this.encByType[ti];
     for (let i = 0; i < list.length; i++) if (list[i].encoding === encoding) return list[i];
@@ -490,7 +496,7 @@ export class Aggregator {
     const dba = f.db(rec.db);
     dba.keys++;
     dba.bytes += bytes;
-    const ti = TYPE_INDEX[type];
+    const ti = typeIndex(type);
     const enc = f.enc(ti, type, rec.encoding);
     enc.keys++;
     enc.bytes += bytes;

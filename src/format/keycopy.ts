@@ -16,6 +16,8 @@ export function keyBuffer(n: number): Uint8Array {
 export class KeyCopier {
   private dst: Uint8Array | null = null;
   private dst32: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  /** dst.byteOffset, cached: reading it per copy was a builtin call (0.4% of a parse). */
+  private dstOffset = 0;
   private src: Uint8Array | null = null;
   private srcView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private src2: Uint8Array | null = null;
@@ -29,6 +31,7 @@ export class KeyCopier {
     if (dst !== this.dst) {
       this.dst = dst;
       this.dst32 = new Int32Array(dst.buffer, 0, dst.buffer.byteLength >> 2);
+      this.dstOffset = dst.byteOffset;
     }
     if (src !== this.src) {
       // Keys come from the input window or, int-encoded or LZF, from the reader's scratch:
@@ -45,7 +48,7 @@ export class KeyCopier {
       this.srcView2 = prevView;
     }
     const words = (n + 3) >> 2;
-    const at = dst.byteOffset + d;
+    const at = this.dstOffset + d;
     if ((at & 3) === 0 && d + 4 * words <= dst.length && s + 4 * words <= src.length) {
       const out = this.dst32;
       const view = this.srcView;
