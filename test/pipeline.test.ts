@@ -60,16 +60,22 @@ test('record ring: every field and key length survives, across wraps, in one thr
   const r = new RingReader(sab);
   const rnd = random(5);
   const got = newKeyRecord();
+  let plainKeys = 0;
   for (let i = 0; i < 3000; i++) {
     const key = new Uint8Array(Math.floor(rnd() * 300));
-    for (let k = 0; k < key.length; k++) key[k] = Math.floor(rnd() * 256);
+    // Every other key printable ASCII (some with a `"`, `,` or `\`), the rest any bytes.
+    for (let k = 0; k < key.length; k++) key[k] = i & 1 ? 0x20 + Math.floor(rnd() * 95) : Math.floor(rnd() * 256);
     const rec = sample(i, key);
     w.key(rec);
     (w as unknown as { publish(): void }).publish();
     assert.equal(r.next(got), 'key');
     (r as unknown as { publish(): void }).publish();
-    assert.deepEqual(plain(got), plain(rec), `record ${i}`);
+    // The writer classifies the key: plainKey arrives set exactly for plain keys.
+    const isPlain = [...key].every((c) => c >= 0x20 && c <= 0x7e && c !== 34 && c !== 44 && c !== 92);
+    assert.deepEqual(plain(got), { ...plain(rec), plainKey: isPlain }, `record ${i}`);
+    if (isPlain) plainKeys++;
   }
+  assert.ok(plainKeys > 100 && plainKeys < 1500, `plain keys: ${plainKeys}`);
   w.end({ info: { producer: 'redis' } as never, instance: null, error: null });
   assert.equal(r.next(got), 'end');
   assert.deepEqual(r.ended, { info: { producer: 'redis' }, instance: null, error: null });

@@ -23,6 +23,7 @@ import type { KeyRecord } from '../types.ts';
 import { escapeInvalidUtf8, isValidUtf8, toBase64 } from '../analyze/keyname.ts';
 import { ByteSink, FieldCache, isDateMs, putField, putNum, writeIso } from './sink.ts';
 import type { KeyRedactor } from './redact.ts';
+import { KeyCopier } from '../format/keycopy.ts';
 
 export const KEYS_CSV_COLUMNS = [
   'database',
@@ -59,6 +60,7 @@ export function csvField(s: string): string {
 
 const typeFields = new FieldCache(csvField);
 const encodingFields = new FieldCache(csvField);
+const copier = new KeyCopier();
 
 /** Room a row needs besides its key: separators, five numbers, a date, type and encoding. */
 const ROW_FIXED = 256;
@@ -92,11 +94,16 @@ export function writeKeysCsvRow(out: ByteSink, rec: KeyRecord, redactor?: KeyRed
     if (formula) o[p++] = 39;
     let quote = false;
     let ascii = true;
-    for (let i = 0; i < n; i++) {
-      const c = b[i]!;
-      if (c === 44 || c === 34 || c === 10 || c === 13) quote = true;
-      else if (c >= 0x80) ascii = false;
-      o[p++] = c;
+    if (rec.plainKey) {
+      copier.copy(o, p, b, 0, n);
+      p += n;
+    } else {
+      for (let i = 0; i < n; i++) {
+        const c = b[i]!;
+        if (c === 44 || c === 34 || c === 10 || c === 13) quote = true;
+        else if (c >= 0x80) ascii = false;
+        o[p++] = c;
+      }
     }
     b64 = formula;
     if (!ascii && !isValidUtf8(b, 0, n)) {

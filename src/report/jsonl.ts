@@ -13,9 +13,11 @@ import type { KeyRecord } from '../types.ts';
 import { decodeUtf8, isValidUtf8, toBase64 } from '../analyze/keyname.ts';
 import type { KeyRedactor } from './redact.ts';
 import { ByteSink, FieldCache, putField, putNum } from './sink.ts';
+import { KeyCopier } from '../format/keycopy.ts';
 
 const typeNames = new FieldCache(JSON.stringify);
 const encodingNames = new FieldCache(JSON.stringify);
+const copier = new KeyCopier();
 
 const ascii = (t: string): Uint8Array => new TextEncoder().encode(t);
 const P_DB = ascii('{"db":');
@@ -60,11 +62,16 @@ export function writeKeyJsonl(out: ByteSink, rec: KeyRecord, redactor?: KeyRedac
     o[p++] = 34;
     let plain = true;
     let ascii = true;
-    for (let i = 0; i < n; i++) {
-      const c = b[i]!;
-      if (c < 0x20 || c === 34 || c === 92 || c === 0x7f) plain = false;
-      else if (c >= 0x80) ascii = false;
-      o[p++] = c;
+    if (rec.plainKey) {
+      copier.copy(o, p, b, 0, n);
+      p += n;
+    } else {
+      for (let i = 0; i < n; i++) {
+        const c = b[i]!;
+        if (c < 0x20 || c === 34 || c === 92 || c === 0x7f) plain = false;
+        else if (c >= 0x80) ascii = false;
+        o[p++] = c;
+      }
     }
     o[p++] = 34;
     out.pos = p;

@@ -19,7 +19,8 @@
  * | Int32 [0] | kind: ≥ 0 a key record (the key's length), WRAP, JSON, STRING, END  |
  * | Int32 [1] | key: db; JSON/STRING/END: payload bytes                            |
  * | Int32 [2] | key: type code, encoding code << 8, RDB type << 16                 |
- * | Int32 [3] | key: flags (which optional fields follow), module name code << 8    |
+ * | Int32 [3] | key: flags (bits 0-4: which optional fields follow; bit 5: the key   |
+ * |           | is plain, see isPlainKey), module name code << 8                   |
  * | Float64 × 6 | expireAtMs, length, largestElement, offset, valueFileBytes, memoryBytes |
  * | Float64 × n | the optional fields present (flags bits 0-4, in OPTIONAL order)    |
  *
@@ -31,6 +32,7 @@ import type { FileInfo, KeyRecord, RedisType } from '../types.ts';
 import type { InstanceEstimate } from '../memory/instance.ts';
 import type { JobError } from './job.ts';
 import { KeyCopier, keyBuffer } from '../format/keycopy.ts';
+import { isPlainKey } from '../analyze/keyname.ts';
 
 export const CONTROL_BYTES = 16;
 const HEAD = 0;
@@ -47,6 +49,8 @@ const CORE = 6;
 /** idleS, lfuFreq (absent: -1), streamGroups, streamMaxPending, fieldsWithTtl (absent: 0). */
 const OPTIONAL = 5;
 const MAX_HEADER = 16 + 8 * (CORE + OPTIONAL);
+/** Flags bit: the key is plain (isPlainKey). */
+const PLAIN_KEY = 32;
 /** Publish progress (and wake the other side) after this many bytes. */
 const PUBLISH_BYTES = 256 << 10;
 /** A wait re-checks STATE this often (ms), so a side that died without a word is noticed. */
@@ -245,8 +249,10 @@ export class RingWriter extends RingSide {
     const type = this.code(rec.type);
     const enc = this.code(rec.encoding);
     const mod = rec.module === '' ? 0 : this.code(rec.module) << 8;
-    const flags = (rec.idleS !== -1 ? 1 : 0) | (rec.lfuFreq !== -1 ? 2 : 0) | (rec.streamGroups !== 0 ? 4 : 0) |
+    const extra = (rec.idleS !== -1 ? 1 : 0) | (rec.lfuFreq !== -1 ? 2 : 0) | (rec.streamGroups !== 0 ? 4 : 0) |
       (rec.streamMaxPending !== 0 ? 8 : 0) | (rec.fieldsWithTtl !== 0 ? 16 : 0);
+    // The consumer writes rows and is the busier thread: the key's class is found here.
+    const flags = extra | (isPlainKey(rec.key, 0, rec.keyLength) ? PLAIN_KEY : 0);
     const at = this.reserve(MAX_HEADER);
     const i = at >> 2;
     const i32 = this.i32;
@@ -262,11 +268,11 @@ export class RingWriter extends RingSide {
     f64[f++] = rec.offset;
     f64[f++] = rec.valueFileBytes;
     f64[f++] = rec.memoryBytes;
-    if (flags & 1) f64[f++] = rec.idleS;
-    if (flags & 2) f64[f++] = rec.lfuFreq;
-    if (flags & 4) f64[f++] = rec.streamGroups;
-    if (flags & 8) f64[f++] = rec.streamMaxPending;
-    if (flags & 16) f64[f++] = rec.fieldsWithTtl;
+    if (extra & 1) f64[f++] = rec.idleS;
+    if (extra & 2) f64[f++] = rec.lfuFreq;
+    if (extra & 4) f64[f++] = rec.streamGroups;
+    if (extra & 8) f64[f++] = rec.streamMaxPending;
+    if (extra & 16) f64[f++] = rec.fieldsWithTtl;
     let p = f << 3;
     const n = rec.keyLength;
     const padded = (n + 7) & ~7;
@@ -383,7 +389,8 @@ export class RingReader extends RingSide {
       rec.offset = f64[f++]!;
       rec.valueFileBytes = f64[f++]!;
       rec.memoryBytes = f64[f++]!;
-      const extra = flags & 0xff;
+      rec.plainKey = (flags & PLAIN_KEY) !== 0;
+      const extra = flags & 0x1f;
       if (extra) this.wait(16 + 8 * (CORE + popcount(extra)));
       rec.idleS = extra & 1 ? f64[f++]! : -1;
       rec.lfuFreq = extra & 2 ? f64[f++]! : -1;
