@@ -188,6 +188,24 @@ describe('xxh32', () => {
       assert.equal(s.digest(), want, `streamed len ${n}`);
     }
   });
+
+  test('data in its own region is hashed in place, any offset and split; large inputs through the scratch window', async () => {
+    const ref = (await import('lz4js/xxh32.js')) as unknown as { default: { hash(seed: number, b: Uint8Array, i: number, n: number): number } };
+    const data = makePayload(300_000, 9);
+    const h = new Xxh32(0, 200_000);
+    for (const [off, n, step] of [[0, 150_000, 150_000], [3, 100_001, 4099], [17, 33, 5], [1, 0, 1]] as const) {
+      h.region.set(data.subarray(0, n), off);
+      h.reset();
+      for (let i = 0; i < n; i += step) h.update(h.region, off + i, off + Math.min(n, i + step));
+      assert.equal(h.digest(), ref.default.hash(0, data, 0, n) >>> 0, `region offset ${off}, ${n} bytes in steps of ${step}`);
+    }
+    // Bigger than the scratch window, with a seed, one call and split unevenly.
+    const want = ref.default.hash(7, data, 0, data.length) >>> 0;
+    assert.equal(xxh32(data, 0, data.length, 7), want);
+    const s = new Xxh32(7);
+    s.update(data, 0, 70_001).update(data, 70_001, 200_000).update(data, 200_000);
+    assert.equal(s.digest(), want);
+  });
 });
 
 describe('LZ4 block decoder', () => {

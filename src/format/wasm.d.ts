@@ -7,7 +7,8 @@ declare namespace WebAssembly {
     constructor(module: Module, imports?: object);
     readonly exports: Record<string, unknown>;
   }
-  interface Memory {
+  class Memory {
+    constructor(descriptor: { initial: number; maximum?: number });
     readonly buffer: ArrayBuffer;
   }
 }

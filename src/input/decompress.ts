@@ -424,7 +424,7 @@ async function* lz4Chunks(r: RawReader, name: string): AsyncGenerator<Uint8Array
   // Last 64 KiB of output, for linked blocks (kept apart from the output buffer, which is
   // reused block after block).
   const hist = new Uint8Array(LZ4_WINDOW);
-  let outBuf = new Uint8Array(0);
+  let outBuf: Uint8Array = new Uint8Array(0);
   let histLen = 0;
   const remember = (b: Uint8Array, start: number, end: number) => {
     const n = end - start;
@@ -483,7 +483,9 @@ async function* lz4Chunks(r: RawReader, name: string): AsyncGenerator<Uint8Array
       if (hasContentSize) contentSize = u32le(desc, 2) + u32le(desc, 6) * 2 ** 32;
       if (hasDict) fail(frameStart + 4, 'LZ4 frames that need a dictionary are not supported');
 
-      const sum = contentSum ? new Xxh32() : null;
+      // With a content checksum, blocks are decoded into the hash's own memory and hashed there.
+      const sum = contentSum ? new Xxh32(0, LZ4_WINDOW + blockMax) : null;
+      if (sum) outBuf = sum.region;
       let produced = 0;
       histLen = 0;
       for (;;) {
