@@ -14,7 +14,7 @@ import { bufferSource, fileSource, type ChunkSource } from '../src/input/source.
 import { detectFormat } from '../src/input/detect.ts';
 import { openInput, type Input } from '../src/input/decompress.ts';
 import { Xxh32, xxh32 } from '../src/input/xxh32.ts';
-import { decodeBlock, LZ4_BAD_OFFSET, LZ4_OVERFLOW, LZ4_TRUNCATED } from '../src/input/lz4-block.ts';
+import { Lz4Block, LZ4_BAD_OFFSET, LZ4_OVERFLOW, LZ4_TRUNCATED } from '../src/input/lz4-block.ts';
 import { createControl, pumpToRing, readProgress, type PumpResult } from '../src/input/channel.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -209,6 +209,20 @@ describe('xxh32', () => {
 });
 
 describe('LZ4 block decoder', () => {
+  /**
+   * Decodes `src[s, e)` into `dst` from `d` like the frame reader does: `dst`'s bytes before
+   * `d` are the history, nothing is written at or past `dst.length`.
+   */
+  const decodeBlock = (src: Uint8Array, s: number, e: number, dst: Uint8Array, d: number): number => {
+    const blockMax = Math.max(e - s, dst.length, 1);
+    const mem = new WebAssembly.Memory({ initial: Math.ceil((Lz4Block.bytes(blockMax) + 64) / 65536) });
+    const dec = new Lz4Block(blockMax, mem, 64);
+    dec.out.set(dst.subarray(0, d), 0);
+    const end = dec.decode(src, s, e, d, dst.length);
+    if (end >= 0) dst.set(dec.out.subarray(d, end), d);
+    return end;
+  };
+
   /** One raw block: a token, extended lengths, literals, then the match offset. */
   const seq = (lits: number[], off?: number, matchLen = 0): number[] => {
     const ext = (n: number) => {

@@ -11,7 +11,7 @@ import { Decompress as ZstdDecompress } from 'fzstd';
 import { RdbError } from '../types.ts';
 import { MAGIC_BYTES, detectFormat, type DetectedFormat } from './detect.ts';
 import { Xxh32, xxh32 } from './xxh32.ts';
-import { decodeBlock, LZ4_BAD_OFFSET, LZ4_OVERFLOW } from './lz4-block.ts';
+import { Lz4Block, LZ4_BAD_OFFSET, LZ4_OVERFLOW, LZ4_WINDOW } from './lz4-block.ts';
 
 export type InputFormat = Exclude<DetectedFormat, 'unknown'>;
 
@@ -350,7 +350,6 @@ const LZ4_MAGIC = 0x184d2204;
 const LZ4_LEGACY_MAGIC = 0x184c2102;
 const LZ4_SKIPPABLE_MASK = 0xfffffff0;
 const LZ4_SKIPPABLE = 0x184d2a50;
-const LZ4_WINDOW = 64 << 10;
 
 /** Exact-size reads over a chunk stream, tracking the absolute offset. */
 class ByteReader {
@@ -424,8 +423,12 @@ async function* lz4Chunks(r: RawReader, name: string): AsyncGenerator<Uint8Array
   // Last 64 KiB of output, for linked blocks (kept apart from the output buffer, which is
   // reused block after block).
   const hist = new Uint8Array(LZ4_WINDOW);
-  let outBuf: Uint8Array = new Uint8Array(0);
   let histLen = 0;
+  // The block decoder lives in the content hash's memory, so its output is hashed in place;
+  // both are kept across frames unless a frame's blocks are larger.
+  let sum: Xxh32 | null = null;
+  let dec: Lz4Block | null = null;
+  let decMax = 0;
   const remember = (b: Uint8Array, start: number, end: number) => {
     const n = end - start;
     if (n >= LZ4_WINDOW) {
@@ -483,9 +486,12 @@ async function* lz4Chunks(r: RawReader, name: string): AsyncGenerator<Uint8Array
       if (hasContentSize) contentSize = u32le(desc, 2) + u32le(desc, 6) * 2 ** 32;
       if (hasDict) fail(frameStart + 4, 'LZ4 frames that need a dictionary are not supported');
 
-      // With a content checksum, blocks are decoded into the hash's own memory and hashed there.
-      const sum = contentSum ? new Xxh32(0, LZ4_WINDOW + blockMax) : null;
-      if (sum) outBuf = sum.region;
+      if (dec === null || decMax < blockMax) {
+        sum = new Xxh32(0, Lz4Block.bytes(blockMax));
+        dec = new Lz4Block(blockMax, sum.memory, sum.region.byteOffset);
+        decMax = blockMax;
+      }
+      sum!.reset();
       let produced = 0;
       histLen = 0;
       for (;;) {
@@ -506,10 +512,9 @@ async function* lz4Chunks(r: RawReader, name: string): AsyncGenerator<Uint8Array
           end = size;
         } else {
           start = independent ? 0 : histLen;
-          if (outBuf.length < LZ4_WINDOW + blockMax) outBuf = new Uint8Array(LZ4_WINDOW + blockMax);
-          out = outBuf.subarray(0, start + blockMax);
+          out = dec.out;
           if (start) out.set(hist.subarray(0, histLen), 0);
-          end = decodeBlock(data, 0, size, out, start);
+          end = dec.decode(data, 0, size, start, start + blockMax);
           if (end < 0) {
             fail(
               blockStart,
@@ -527,14 +532,14 @@ async function* lz4Chunks(r: RawReader, name: string): AsyncGenerator<Uint8Array
         }
         if (end === start) continue;
         if (!independent) remember(out, start, end);
-        sum?.update(out, start, end);
+        if (contentSum) sum!.update(out, start, end);
         produced += end - start;
         yield start === 0 && end === out.length ? out : out.subarray(start, end);
       }
       if (contentSum) {
         const at = br.offset;
         const want = u32le(await need(4, 'the content checksum'));
-        if (sum && want !== sum.digest()) fail(at, 'corrupt LZ4 frame (content checksum mismatch)');
+        if (want !== sum!.digest()) fail(at, 'corrupt LZ4 frame (content checksum mismatch)');
       }
       if (contentSize >= 0 && contentSize !== produced) {
         fail(br.offset, `corrupt LZ4 frame (decoded ${produced} bytes, the header announced ${contentSize})`);

@@ -1,98 +1,66 @@
 /**
- * The LZ4 block decoder (the raw sequence format inside LZ4 frames). Every read and write is
- * bounds-checked, so a damaged block is reported instead of decoding garbage, and runs of 32
- * bytes or more are copied with set/copyWithin instead of byte by byte: most of the bytes of
- * a dump's block are literals, and that copy is where the time goes.
+ * The LZ4 block decoder (the raw sequence format inside LZ4 frames), in WebAssembly
+ * (lz4-block.wat). Every read and write is bounds-checked, so a damaged block is reported
+ * instead of decoding garbage; short runs move 16 bytes at a time and long ones with
+ * memory.copy. Blocks are copied into the instance's memory and decoded there, next to the
+ * output area the frame reader keeps its history in.
  */
+import { LZ4_BLOCK_WASM } from './lz4-block-wasm.ts';
 
-/** decodeBlock results below zero: what was wrong with the block. */
+/** decode() results below zero: what was wrong with the block. */
 export const LZ4_TRUNCATED = -1;
 export const LZ4_BAD_OFFSET = -2;
 export const LZ4_OVERFLOW = -3;
 
-const MIN_MATCH = 4;
-/** Below this, a byte loop beats creating a subarray for set(). */
-const BULK = 32;
+/** How far back an LZ4 match may reach: the history a linked block needs in front of it. */
+export const LZ4_WINDOW = 64 << 10;
+/** The decoder reads up to 15 bytes past a block's end (short runs move 16 bytes at a time). */
+const INPUT_SLACK = 16;
 
-/**
- * Decodes the block `src[s, sEnd)` into `dst` from index `d`; matches may reach back to
- * `dst[0]` (where a linked block's history is placed). Returns the index after the last byte
- * written, or one of the negative LZ4_* codes.
- */
-export function decodeBlock(src: Uint8Array, s: number, sEnd: number, dst: Uint8Array, d: number): number {
-  const dEnd = dst.length;
-  const sv = new DataView(src.buffer, src.byteOffset, src.length);
-  const dv = new DataView(dst.buffer, dst.byteOffset, dst.length);
-  // Short copies move 8 bytes at a time and may write up to 7 bytes past their end (later
-  // bytes overwrite them), so they need that much room in both buffers.
-  const sWild = src.length - 8;
-  const dWild = dEnd - 8;
-  while (s < sEnd) {
-    const token = src[s++]!;
-    let lit = token >>> 4;
-    if (lit === 15) {
-      let b: number;
-      do {
-        if (s >= sEnd) return LZ4_TRUNCATED;
-        b = src[s++]!;
-        lit += b;
-      } while (b === 255);
-    }
-    if (lit > 0) {
-      if (lit > sEnd - s) return LZ4_TRUNCATED;
-      if (lit > dEnd - d) return LZ4_OVERFLOW;
-      if (lit < BULK && s + lit <= sWild && d + lit <= dWild) {
-        for (let i = 0; i < lit; i += 8) {
-          dv.setUint32(d + i, sv.getUint32(s + i, true), true);
-          dv.setUint32(d + i + 4, sv.getUint32(s + i + 4, true), true);
-        }
-        s += lit;
-        d += lit;
-      } else if (lit < BULK) {
-        for (const e = s + lit; s < e; ) dst[d++] = src[s++]!;
-      } else {
-        dst.set(src.subarray(s, s + lit), d);
-        s += lit;
-        d += lit;
-      }
-    }
-    // The last sequence of a block has literals only.
-    if (s === sEnd) break;
-    if (sEnd - s < 2) return LZ4_TRUNCATED;
-    const off = src[s]! | (src[s + 1]! << 8);
-    s += 2;
-    let len = token & 15;
-    if (len === 15) {
-      let b: number;
-      do {
-        if (s >= sEnd) return LZ4_TRUNCATED;
-        b = src[s++]!;
-        len += b;
-      } while (b === 255);
-    }
-    len += MIN_MATCH;
-    if (off === 0 || off > d) return LZ4_BAD_OFFSET;
-    if (len > dEnd - d) return LZ4_OVERFLOW;
-    const m = d - off;
-    if (len < BULK && off >= 8 && d + len <= dWild) {
-      for (let i = 0; i < len; i += 8) {
-        dv.setUint32(d + i, dv.getUint32(m + i, true), true);
-        dv.setUint32(d + i + 4, dv.getUint32(m + i + 4, true), true);
-      }
-      d += len;
-    } else if (len < BULK) {
-      // Byte order matters here: an offset shorter than the length repeats the bytes just written.
-      for (let i = m, e = d + len; d < e; ) dst[d++] = dst[i++]!;
-    } else {
-      // Copy in pieces no longer than the distance to the source, which doubles as the
-      // repeated pattern grows.
-      while (len > 0) {
-        const k = len < d - m ? len : d - m;
-        dst.copyWithin(d, m, m + k);
-        d += k;
-        len -= k;
-      }
-    }
+interface Lz4Exports {
+  decode(s: number, sEnd: number, base: number, d: number, dEnd: number): number;
+}
+const MODULE = new WebAssembly.Module(Buffer.from(LZ4_BLOCK_WASM, 'base64'));
+
+export class Lz4Block {
+  /** Output area (LZ4_WINDOW + blockMax bytes): matches may reach back to its start. */
+  readonly out: Uint8Array;
+  private readonly w: Lz4Exports;
+  private readonly heap: Uint8Array;
+  private readonly inputAt: number;
+  private readonly outAt: number;
+
+  /** Memory the decoder needs for blocks of up to `blockMax` bytes. */
+  static bytes(blockMax: number): number {
+    return blockMax + INPUT_SLACK + LZ4_WINDOW + blockMax;
   }
-  return d;
+
+  /**
+   * Lives in `memory` from byte `at` (Lz4Block.bytes(blockMax) of it), e.g. an Xxh32's region,
+   * so the output can be hashed where it is.
+   */
+  constructor(
+    private readonly blockMax: number,
+    memory: WebAssembly.Memory,
+    at: number,
+  ) {
+    this.w = new WebAssembly.Instance(MODULE, { env: { memory } }).exports as unknown as Lz4Exports;
+    this.heap = new Uint8Array(memory.buffer);
+    this.inputAt = at;
+    this.outAt = at + blockMax + INPUT_SLACK;
+    this.out = this.heap.subarray(this.outAt, this.outAt + LZ4_WINDOW + blockMax);
+  }
+
+  /**
+   * Decodes the block `src[s, e)` (at most blockMax bytes) into `out` from index `d`, writing
+   * nothing at or past `dEnd`. Returns the index after the last byte written, or one of the
+   * negative LZ4_* codes.
+   */
+  decode(src: Uint8Array, s: number, e: number, d: number, dEnd = this.out.length): number {
+    if (e - s > this.blockMax) throw new RangeError(`Lz4Block: a ${e - s}-byte block exceeds its ${this.blockMax}-byte maximum`);
+    if (!(0 <= d && d <= dEnd && dEnd <= this.out.length)) throw new RangeError(`Lz4Block: output range ${d}..${dEnd} outside 0..${this.out.length}`);
+    this.heap.set(src.subarray(s, e), this.inputAt);
+    const end = this.w.decode(this.inputAt, this.inputAt + (e - s), this.outAt, this.outAt + d, this.outAt + dEnd);
+    return end < 0 ? end : end - this.outAt;
+  }
 }

@@ -32,6 +32,8 @@ export class Xxh32 {
    * no copy. Valid for the life of the instance.
    */
   readonly region: Uint8Array;
+  /** The instance's memory (region included), for other WebAssembly code to share. */
+  readonly memory: WebAssembly.Memory;
   private readonly w: XxhExports;
   private readonly heap: Uint8Array;
   private readonly lanes: Int32Array;
@@ -42,6 +44,7 @@ export class Xxh32 {
 
   constructor(seed = 0, regionBytes = 0) {
     const memory = new WebAssembly.Memory({ initial: Math.ceil((REGION + regionBytes) / PAGE) });
+    this.memory = memory;
     this.w = new WebAssembly.Instance(MODULE, { env: { memory } }).exports as unknown as XxhExports;
     this.heap = new Uint8Array(memory.buffer);
     this.lanes = new Int32Array(memory.buffer, LANES, 4);
