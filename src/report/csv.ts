@@ -21,9 +21,8 @@
 
 import type { KeyRecord } from '../types.ts';
 import { escapeInvalidUtf8, isValidUtf8, toBase64 } from '../analyze/keyname.ts';
-import { ByteSink, FieldCache, isDateMs, putField, putNum, writeIso } from './sink.ts';
+import { ByteSink, FieldCache, KEY_ESCAPE, KEY_NON_ASCII, copyKey, escapeTable, isDateMs, putField, putNum, writeIso } from './sink.ts';
 import type { KeyRedactor } from './redact.ts';
-import { KeyCopier } from '../format/keycopy.ts';
 
 export const KEYS_CSV_COLUMNS = [
   'database',
@@ -60,7 +59,8 @@ export function csvField(s: string): string {
 
 const typeFields = new FieldCache(csvField);
 const encodingFields = new FieldCache(csvField);
-const copier = new KeyCopier();
+/** Bytes that make a CSV field need quotes. */
+const CSV_QUOTED = escapeTable([44, 34, 10, 13]);
 
 /** Room a row needs besides its key: separators, five numbers, a date, type and encoding. */
 const ROW_FIXED = 256;
@@ -92,19 +92,10 @@ export function writeKeysCsvRow(out: ByteSink, rec: KeyRecord, redactor?: KeyRed
     const formula = n > 0 && isFormulaStart(b[0]!);
     const start = p;
     if (formula) o[p++] = 39;
-    let quote = false;
-    let ascii = true;
-    if (rec.plainKey) {
-      copier.copy(o, p, b, 0, n);
-      p += n;
-    } else {
-      for (let i = 0; i < n; i++) {
-        const c = b[i]!;
-        if (c === 44 || c === 34 || c === 10 || c === 13) quote = true;
-        else if (c >= 0x80) ascii = false;
-        o[p++] = c;
-      }
-    }
+    const cls = copyKey(o, p, rec, CSV_QUOTED);
+    p += n;
+    const quote = (cls & KEY_ESCAPE) !== 0;
+    const ascii = (cls & KEY_NON_ASCII) === 0;
     b64 = formula;
     if (!ascii && !isValidUtf8(b, 0, n)) {
       // Not UTF-8: a readable rendering here, the exact bytes in key_b64.

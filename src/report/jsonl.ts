@@ -12,12 +12,12 @@
 import type { KeyRecord } from '../types.ts';
 import { decodeUtf8, isValidUtf8, toBase64 } from '../analyze/keyname.ts';
 import type { KeyRedactor } from './redact.ts';
-import { ByteSink, FieldCache, putField, putNum } from './sink.ts';
-import { KeyCopier } from '../format/keycopy.ts';
+import { ByteSink, FieldCache, KEY_ESCAPE, KEY_NON_ASCII, copyKey, escapeTable, putField, putNum } from './sink.ts';
 
 const typeNames = new FieldCache(JSON.stringify);
 const encodingNames = new FieldCache(JSON.stringify);
-const copier = new KeyCopier();
+/** Bytes a JSON string escapes: control characters, `"` and `\`. */
+const JSON_ESCAPED = escapeTable([...Array.from({ length: 0x20 }, (_, i) => i), 34, 92]);
 
 const ascii = (t: string): Uint8Array => new TextEncoder().encode(t);
 const P_DB = ascii('{"db":');
@@ -60,19 +60,10 @@ export function writeKeyJsonl(out: ByteSink, rec: KeyRecord, redactor?: KeyRedac
     const start = p;
     p = putField(o, p, P_KEY);
     o[p++] = 34;
-    let plain = true;
-    let ascii = true;
-    if (rec.plainKey) {
-      copier.copy(o, p, b, 0, n);
-      p += n;
-    } else {
-      for (let i = 0; i < n; i++) {
-        const c = b[i]!;
-        if (c < 0x20 || c === 34 || c === 92 || c === 0x7f) plain = false;
-        else if (c >= 0x80) ascii = false;
-        o[p++] = c;
-      }
-    }
+    const cls = copyKey(o, p, rec, JSON_ESCAPED);
+    p += n;
+    const plain = (cls & KEY_ESCAPE) === 0;
+    const ascii = (cls & KEY_NON_ASCII) === 0;
     o[p++] = 34;
     out.pos = p;
     if (!ascii && !isValidUtf8(b, 0, n)) {

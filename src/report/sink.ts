@@ -5,6 +5,8 @@
  */
 
 import { decodeUtf8 } from '../analyze/keyname.ts';
+import { KeyCopier } from '../format/keycopy.ts';
+import type { KeyRecord } from '../types.ts';
 
 const encoder = new TextEncoder();
 
@@ -132,6 +134,40 @@ export function putUint(o: Uint8Array, p: number, n: number): number {
     p = putPadded(o, p, hi - hh * 1e8, 8);
   }
   return putPadded(o, p, lo, 8);
+}
+
+/** copyKey's report: the key holds a byte the format escapes / a byte above ASCII. */
+export const KEY_ESCAPE = 1;
+export const KEY_NON_ASCII = 2;
+
+const copier = new KeyCopier();
+
+/**
+ * Copies `rec`'s key to `o[p]` (room ensured, and 3 bytes more) and returns KEY_* bits:
+ * `escape[c]` is 1 for the ASCII bytes the output format quotes or escapes. Keys the parse
+ * worker marked plain are copied word by word without a look.
+ */
+export function copyKey(o: Uint8Array, p: number, rec: KeyRecord, escape: Uint8Array): number {
+  const b = rec.key;
+  const n = rec.keyLength;
+  if (rec.plainKey) {
+    copier.copy(o, p, b, 0, n);
+    return 0;
+  }
+  let cls = 0;
+  for (let i = 0; i < n; i++) {
+    const c = b[i]!;
+    cls |= c >= 0x80 ? KEY_NON_ASCII : escape[c]!;
+    o[p + i] = c;
+  }
+  return cls;
+}
+
+/** An `escape` table for copyKey: 1 for the listed ASCII bytes. */
+export function escapeTable(bytes: number[]): Uint8Array {
+  const t = new Uint8Array(128);
+  for (const c of bytes) t[c] = 1;
+  return t;
 }
 
 /** Copies the (short) bytes `f` to `o[p]` (room ensured); returns the position after them. */
