@@ -1011,10 +1011,10 @@ export interface NamespaceDiffRow {
  * report is collapsed in both (the union trie, as `mergeReports` builds it), and each report's
  * entries are re-filed there. Normalised labels are fixed points of the rules, so a pattern
  * routed through the union trie lands on the union's pattern for it. Rows are sorted by the
- * largest absolute change in bytes, then pattern.
+ * largest absolute change in bytes, then pattern. `union` is that merge when the caller has it.
  */
-export function alignNamespaces(before: Report, after: Report): NamespaceDiffRow[] {
-  const trie = trieOfReport(mergeReports([before, after]));
+export function alignNamespaces(before: Report, after: Report, union = mergeReports([before, after])): NamespaceDiffRow[] {
+  const trie = trieOfReport(union);
   const enc = new TextEncoder();
   const rows = new Map<string, NamespaceDiffRow>();
   const zero = (): NamespaceFigures => ({ keys: 0, bytes: 0, noTtlKeys: 0, noTtlBytes: 0 });

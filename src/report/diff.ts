@@ -265,8 +265,7 @@ function forAlignment(r: Report, like: Report): Report {
   return { ...r, options: { ...r.options, bigElement: like.options.bigElement, queueThreshold: like.options.queueThreshold } };
 }
 
-function buildDiffTree(before: Report, after: Report, rows: Map<string, { before: Figures; after: Figures }>): DiffTreeNode {
-  const merged = mergeReports([forAlignment(before, after), after]).namespaceTree;
+function buildDiffTree(merged: Report['namespaceTree'], rows: Map<string, { before: Figures; after: Figures }>): DiffTreeNode {
   const seen = new Set<string>();
   const walk = (n: Report['namespaceTree']): DiffTreeNode => {
     const children = n.children.map(walk);
@@ -347,8 +346,10 @@ export function diffReports(before: Report, after: Report, opts: DiffOptions = {
     notes.push('The namespace node cap lowered max-children in at least one report: namespaces are compared at the coarser level.');
   }
 
-  // Namespaces.
-  const aligned = alignNamespaces(forAlignment(before, after), after);
+  // Namespaces, on the union of both reports' tries (merged once: the tree view is drawn from it too).
+  const beforeAligned = forAlignment(before, after);
+  const union = mergeReports([beforeAligned, after]);
+  const aligned = alignNamespaces(beforeAligned, after, union);
   const rows = new Map(aligned.map((r) => [r.pattern, r]));
   const namespaces: NamespaceDiff[] = [];
   let appeared = 0;
@@ -500,7 +501,7 @@ export function diffReports(before: Report, after: Report, opts: DiffOptions = {
       databasesUnchanged: dbNums.length - databases.length,
       typesUnchanged: typeNames.length - types.length,
     },
-    namespaceTree: buildDiffTree(before, after, rows),
+    namespaceTree: buildDiffTree(union.namespaceTree, rows),
     notes,
   };
 }
