@@ -30,13 +30,16 @@ export interface RunOptions {
 const here = import.meta.url;
 
 /**
- * The workers allocate little that lives: a small young generation keeps their heaps (and the
- * process' peak RSS) small at no measurable cost in speed (mixed-1g: 146 → 138 MB at 4 MB;
- * 2 MB took another 2-3 MB off plain and gzip runs).
+ * Young generation of the workers (MB). They allocate little that lives: a small one keeps
+ * their heaps (and the process' peak RSS) small at no measurable cost in speed. The split
+ * workers of keys/analyze take 2 MB (mixed-1g.gz analyze 139.7-142.2 → 136.2-139.0 MB against
+ * 4); a validating parse (check, dump) promotes more at 2 MB and peaks ~10 MB higher, so 4.
  */
-const resourceLimits = { maxYoungGenerationSizeMb: 2 };
+const YOUNG_SPLIT_MB = 2;
+const YOUNG_MB = 4;
 
-function startWorker(name: 'worker' | 'consumer', workerData: unknown, transferList: TransferListItem[]): Worker {
+function startWorker(name: 'worker' | 'consumer', workerData: unknown, transferList: TransferListItem[], youngMb: number): Worker {
+  const resourceLimits = { maxYoungGenerationSizeMb: youngMb };
   if (here.endsWith('.ts')) {
     // Running from sources (tests, development): register tsx inside the worker first.
     const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(new URL(`./${name}.ts`, here).href)}); })`;
@@ -106,8 +109,9 @@ export async function runJob(input: string, job: Omit<Job, 'path' | 'file'>, opt
   const crcGuess = deferChecksum ? crcOfFile(input, size! - 8) : null;
   // Decompressed input: chunks go through the input ring, errors over this channel.
   const ch = source ? new MessageChannel() : null;
-  const worker = startWorker('worker', { job: full, port: ch?.port2 ?? null, control, ring }, ch ? [ch.port2] : []);
-  const consumer = ring ? startWorker('consumer', { job: full, ring }, []) : null;
+  const young = split ? YOUNG_SPLIT_MB : YOUNG_MB;
+  const worker = startWorker('worker', { job: full, port: ch?.port2 ?? null, control, ring }, ch ? [ch.port2] : [], young);
+  const consumer = ring ? startWorker('consumer', { job: full, ring }, [], young) : null;
   const pump = source && ch ? pumpToRing(source.chunks, control, ch.port1) : null;
   const timer = opts.onProgress
     ? setInterval(() => {
