@@ -188,27 +188,14 @@ export function putNum(out: ByteSink, p: number, v: number): number {
   return out.pos;
 }
 
-/** 0 ≤ v < 2^31. */
+/** 0 ≤ v < 2^31, in as many digits as it has. */
 function putSmall(o: Uint8Array, p: number, v: number): number {
   let digits = 1;
   if (v >= 10) digits = v >= 1e9 ? 10 : v >= 1e8 ? 9 : v >= 1e7 ? 8 : v >= 1e6 ? 7 : v >= 1e5 ? 6 : v >= 1e4 ? 5 : v >= 1e3 ? 4 : v >= 100 ? 3 : 2;
-  const end = p + digits;
-  p = end;
-  while (v >= 100) {
-    const q = (v / 100) | 0;
-    const r = (v - q * 100) << 1;
-    o[--p] = PAIRS[r + 1]!;
-    o[--p] = PAIRS[r]!;
-    v = q;
-  }
-  if (v >= 10) {
-    o[--p] = PAIRS[(v << 1) + 1]!;
-    o[--p] = PAIRS[v << 1]!;
-  } else o[--p] = 48 + v;
-  return end;
+  return putPadded(o, p, v, digits);
 }
 
-/** `n` as exactly `width` digits (0 ≤ n < 10^width < 2^31). */
+/** `n` as exactly `width` digits, zero-padded (0 ≤ n < 2^31, n < 10^width). */
 function putPadded(o: Uint8Array, p: number, n: number, width: number): number {
   let v = n | 0;
   const end = p + width;
