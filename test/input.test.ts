@@ -400,6 +400,16 @@ describe('openInput', () => {
     }
   });
 
+  test('LZ4: a stored block read across chunks, its checksum too, arrives intact', async () => {
+    // One stored 2 MiB − 13 block: it crosses the 1 MiB read at offset 2^20 and its block
+    // checksum the one at 2^21, so both go through the frame reader's scratch buffer.
+    const data = randomBytes((2 << 20) - 13, 21);
+    const p = file('stored.rdb.lz4', lz4Frame(data, { blockSizeId: 7, blockChecksum: true, contentChecksum: true }));
+    const { bytes } = await readAll(p);
+    assert.equal(bytes.length, data.length);
+    assert.equal(sha(bytes), sha(data));
+  });
+
   /*
    * test/data/sample.rdb.{lz4,zst} hold makePayload(128 KiB, 7), split at byte 100000 into
    * two frames each, written once with the reference CLIs (lz4 1.9.4, zstd 1.5.4):

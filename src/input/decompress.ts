@@ -420,27 +420,14 @@ async function* lz4Chunks(r: RawReader, name: string): AsyncGenerator<Uint8Array
     const v = await br.take(n);
     return v ?? fail(br.offset, `LZ4 data ends unexpectedly in ${what} (truncated file?)`);
   };
-  // Last 64 KiB of output, for linked blocks (kept apart from the output buffer, which is
-  // reused block after block).
-  const hist = new Uint8Array(LZ4_WINDOW);
-  let histLen = 0;
-  // The block decoder lives in the content hash's memory, so its output is hashed in place;
-  // both are kept across frames unless a frame's blocks are larger.
+  // Every block, stored ones too, lands in the decoder's output area, which lives in the
+  // content hash's memory (output is hashed in place); both are kept across frames unless a
+  // frame's blocks are larger. Linked blocks find the last `histLen` bytes of output (up to
+  // 64 KiB) at the front of that area.
   let sum: Xxh32 | null = null;
   let dec: Lz4Block | null = null;
   let decMax = 0;
-  const remember = (b: Uint8Array, start: number, end: number) => {
-    const n = end - start;
-    if (n >= LZ4_WINDOW) {
-      hist.set(b.subarray(end - LZ4_WINDOW, end), 0);
-      histLen = LZ4_WINDOW;
-    } else {
-      const keep = Math.min(histLen, LZ4_WINDOW - n);
-      hist.copyWithin(0, histLen - keep, histLen);
-      hist.set(b.subarray(start, end), keep);
-      histLen = keep + n;
-    }
-  };
+  let histLen = 0;
 
   try {
     let frames = 0;
@@ -503,17 +490,15 @@ async function* lz4Chunks(r: RawReader, name: string): AsyncGenerator<Uint8Array
         if (size > blockMax) fail(blockStart, `corrupt LZ4 block (size ${size} exceeds the frame's ${blockMax}-byte block maximum)`);
         const data = await need(size, 'a block');
         const dataSum = blockSums ? xxh32(data) : 0;
-        let out: Uint8Array;
-        let start: number;
+        // `data` may sit in the reader's scratch, which the block checksum's read reuses: it is
+        // consumed (decoded or copied) before that read.
+        const out = dec.out;
+        const start = independent ? 0 : histLen;
         let end: number;
         if (stored) {
-          out = data; // valid until the next chunk is requested, as chunks need to be
-          start = 0;
-          end = size;
+          out.set(data, start);
+          end = start + size;
         } else {
-          start = independent ? 0 : histLen;
-          out = dec.out;
-          if (start) out.set(hist.subarray(0, histLen), 0);
           end = dec.decode(data, 0, size, start, start + blockMax);
           if (end < 0) {
             fail(
@@ -531,10 +516,14 @@ async function* lz4Chunks(r: RawReader, name: string): AsyncGenerator<Uint8Array
           if (want !== dataSum) fail(blockStart, 'corrupt LZ4 block (block checksum mismatch)');
         }
         if (end === start) continue;
-        if (!independent) remember(out, start, end);
         if (contentSum) sum!.update(out, start, end);
         produced += end - start;
-        yield start === 0 && end === out.length ? out : out.subarray(start, end);
+        yield out.subarray(start, end);
+        // The chunk is released: keep the last 64 KiB of output in front for the next block.
+        if (!independent) {
+          histLen = Math.min(end, LZ4_WINDOW);
+          out.copyWithin(0, end - histLen, end);
+        }
       }
       if (contentSum) {
         const at = br.offset;
