@@ -376,7 +376,7 @@ export class RdbParser {
         return 'set';
       case T.ZSET: case T.ZSET_2: case T.ZSET_ZIPLIST: case T.ZSET_LISTPACK:
         return 'zset';
-      case T.HASH: case T.HASH_ZIPMAP: case T.HASH_ZIPLIST: case T.HASH_LISTPACK:
+      case T.HASH: case T.HASH_ZIPMAP: case T.HASH_ZIPLIST: case T.HASH_LISTPACK: case T.HASH_METADATA_PRE_GA:
         return 'hash';
       case T.STREAM_LISTPACKS: case T.STREAM_LISTPACKS_2: case T.STREAM_LISTPACKS_3:
         return 'stream';
@@ -384,8 +384,6 @@ export class RdbParser {
         return 'module';
       case T.MODULE_PRE_GA:
         return this.r.fail('a module value of type 7; type 6 (Redis 4.0 release candidates) has no framing and cannot be skipped', at);
-      case T.HASH_METADATA_PRE_GA:
-        return 'hash';
       case T.HASH_LISTPACK_EX_PRE_GA: case T.HASH_METADATA: case T.HASH_LISTPACK_EX:
         if (this.valkeyTypes) {
           return this.r.fail(`a value type Valkey ${this.info.rdbVersion} defines, found ${t} (a pre-release Valkey type)`, at);

@@ -56,7 +56,7 @@ export class Lz4Block {
    * nothing at or past `dEnd`. Returns the index after the last byte written, or one of the
    * negative LZ4_* codes.
    */
-  decode(src: Uint8Array, s: number, e: number, d: number, dEnd = this.out.length): number {
+  decode(src: Uint8Array, s: number, e: number, d: number, dEnd: number): number {
     if (e - s > this.blockMax) throw new RangeError(`Lz4Block: a ${e - s}-byte block exceeds its ${this.blockMax}-byte maximum`);
     if (!(0 <= d && d <= dEnd && dEnd <= this.out.length)) throw new RangeError(`Lz4Block: output range ${d}..${dEnd} outside 0..${this.out.length}`);
     this.heap.set(src.subarray(s, e), this.inputAt);

@@ -114,7 +114,7 @@ export class MemoryModel implements ValueVisitor {
     this.skipNode = e;
   }
 
-  /** Model the file's own producer, unless a version was forced. Call before the first key. */
+  /** Model the file's own producer, unless a version was forced: for the keys that follow (a late aux field moves it mid-file). */
   useVersion(version: ServerVersion): void {
     if (!this.forced) this.v = modelledVersion(version.num);
   }
