@@ -14,6 +14,7 @@ import { KeyCopier, keyBuffer } from '../src/format/keycopy.ts';
 import { Crc64 } from '../src/format/crc64.ts';
 import { DupSet } from '../src/format/dupset.ts';
 import { keysCsvRow } from '../src/report/csv.ts';
+import { isPlainKey } from '../src/analyze/keyname.ts';
 import type { KeyRecord } from '../src/types.ts';
 import { buildRdb, type KeyDesc } from './helpers/rdb-writer.ts';
 import { ensureBuilt, runCli, showRun } from './helpers/run-cli.ts';
@@ -71,7 +72,7 @@ test('record ring: every field and key length survives, across wraps, in one thr
     assert.equal(r.next(got), 'key');
     (r as unknown as { publish(): void }).publish();
     // The writer classifies the key: plainKey arrives set exactly for plain keys.
-    const isPlain = [...key].every((c) => c >= 0x20 && c <= 0x7e && c !== 34 && c !== 44 && c !== 92);
+    const isPlain = isPlainKey(key);
     assert.deepEqual(plain(got), { ...plain(rec), plainKey: isPlain }, `record ${i}`);
     if (isPlain) plainKeys++;
   }
@@ -79,6 +80,17 @@ test('record ring: every field and key length survives, across wraps, in one thr
   w.end({ info: { producer: 'redis' } as never, instance: null, error: null });
   assert.equal(r.next(got), 'end');
   assert.deepEqual(r.ended, { info: { producer: 'redis' }, instance: null, error: null });
+});
+
+test('record ring: a writer that classifies no keys marks none plain', () => {
+  const sab = new SharedArrayBuffer(CONTROL_BYTES + 1024);
+  const w = new RingWriter(sab, false);
+  const r = new RingReader(sab);
+  const got = newKeyRecord();
+  w.key(sample(1, new TextEncoder().encode('user:1')));
+  (w as unknown as { publish(): void }).publish();
+  assert.equal(r.next(got), 'key');
+  assert.equal(got.plainKey, false);
 });
 
 test('record ring: a reader waiting on a finished or failed writer stops instead of hanging', () => {
@@ -181,7 +193,7 @@ test('DupSet: exact membership across generations, growth and integers', () => {
   assert.equal(d.add(enc('x'), 0, 0), true, 'the empty member');
 });
 
-test('keys.csv rows: the word-wise key scan quotes and escapes exactly like the definition', () => {
+test('keys.csv rows: the key copy (scanned, or word by word for keys the ring marks plain) quotes and escapes exactly like the definition', () => {
   const rnd = random(11);
   const alphabet = [0x61, 0x3a, 44, 34, 10, 13, 0xc3, 0xa9, 0x80, 0xff, 0x3d, 0x30];
   const rec = newKeyRecord();
@@ -193,6 +205,7 @@ test('keys.csv rows: the word-wise key scan quotes and escapes exactly like the 
     rec.key.fill(44); // stale bytes past the key must not count
     rec.key.set(key);
     rec.keyLength = n;
+    rec.plainKey = i % 2 === 0 && isPlainKey(key);
     const row = Papa.parse<string[]>(keysCsvRow(rec), { header: false }).data[0]!;
     const back = row[9] ? Buffer.from(row[9], 'base64') : Buffer.from(row[2]!, 'utf8');
     assert.deepEqual([...back], [...key], `key ${Buffer.from(key).toString('hex')}`);

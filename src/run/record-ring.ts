@@ -188,7 +188,11 @@ abstract class RingSide {
 export class RingWriter extends RingSide {
   private readonly codes: string[] = [];
 
-  constructor(sab: SharedArrayBuffer) {
+  /** `classify`: mark plain keys (isPlainKey) for the consumer's row writers; off when it writes no rows. */
+  constructor(
+    sab: SharedArrayBuffer,
+    private readonly classify = true,
+  ) {
     super(sab, HEAD, TAIL);
   }
 
@@ -252,7 +256,7 @@ export class RingWriter extends RingSide {
     const extra = (rec.idleS !== -1 ? 1 : 0) | (rec.lfuFreq !== -1 ? 2 : 0) | (rec.streamGroups !== 0 ? 4 : 0) |
       (rec.streamMaxPending !== 0 ? 8 : 0) | (rec.fieldsWithTtl !== 0 ? 16 : 0);
     // The consumer writes rows and is the busier thread: the key's class is found here.
-    const flags = extra | (isPlainKey(rec.key, 0, rec.keyLength) ? PLAIN_KEY : 0);
+    const flags = extra | (this.classify && isPlainKey(rec.key, 0, rec.keyLength) ? PLAIN_KEY : 0);
     const at = this.reserve(MAX_HEADER);
     const i = at >> 2;
     const i32 = this.i32;

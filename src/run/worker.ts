@@ -22,7 +22,8 @@ interface WorkerInput {
 
 function run({ job, port, control, ring }: WorkerInput): JobResult {
   const src: ChunkSource = job.path !== null ? fileSource(job.path) : new RingSource(control, port!, job.file);
-  const handler = ring ? ringHandler(new RingWriter(ring)) : makeHandler(job);
+  // Only unredacted rows copy keys the parse worker found plain (copyKey).
+  const handler = ring ? ringHandler(new RingWriter(ring, job.rows !== null && !job.redact)) : makeHandler(job);
   let n = 0;
   const onKey = handler.onKey;
   const scan: Scan = new Scan(src, {
