@@ -32,7 +32,7 @@ export const DIFF_SCHEMA = 'rdbscope.diff';
 export const DIFF_SCHEMA_VERSION = 1;
 
 /** Key count, bytes, and the part without TTL, on one side. */
-export type Figures = NamespaceFigures;
+type Figures = NamespaceFigures;
 
 /** Old and new figures plus their differences (new − old). */
 export interface FigureDelta {

@@ -4,7 +4,7 @@
  * This is what makes keys.csv / JSONL cheap for millions of keys.
  */
 
-import { decodeUtf8 } from '../analyze/keyname.ts';
+import { decodeUtf8, isPlainKey } from '../analyze/keyname.ts';
 import { KeyCopier } from '../format/keycopy.ts';
 import type { KeyRecord } from '../types.ts';
 
@@ -38,17 +38,6 @@ export class ByteSink {
   byte(c: number): void {
     if (this.pos >= this.buf.length) this.ensure(1);
     this.buf[this.pos++] = c;
-  }
-
-  /** Bytes `b[s, e)` as they are. */
-  bytes(b: Uint8Array, s: number, e: number): void {
-    const n = e - s;
-    this.ensure(n);
-    const out = this.buf;
-    let p = this.pos;
-    if (n > 64) out.set(b.subarray(s, e), p);
-    else for (let i = s; i < e; i++) out[p++] = b[i];
-    this.pos += n;
   }
 
   /** Any text, UTF-8 encoded. */
@@ -122,7 +111,7 @@ export class FieldCache {
  * Writes the integer 0 ≤ n ≤ 2^53 in decimal at `o[p]` (room for 16 digits already ensured);
  * returns the position after it. For row writers that ensure room once per row.
  */
-export function putUint(o: Uint8Array, p: number, n: number): number {
+function putUint(o: Uint8Array, p: number, n: number): number {
   if (n <= 0x7fffffff) return putSmall(o, p, n | 0);
   // Up to 2^53: high part, then the low 8 digits.
   const hi = Math.floor(n / 1e8);
@@ -166,7 +155,11 @@ export function copyKey(o: Uint8Array, p: number, rec: KeyRecord, escape: Uint8A
 /** An `escape` table for copyKey: 1 for the listed ASCII bytes. */
 export function escapeTable(bytes: number[]): Uint8Array {
   const t = new Uint8Array(128);
-  for (const c of bytes) t[c] = 1;
+  for (const c of bytes) {
+    // copyKey copies plain keys without a look: what a format escapes must never be plain.
+    if (isPlainKey(Uint8Array.of(c))) throw new Error(`escapeTable: byte ${c} counts as plain (isPlainKey)`);
+    t[c] = 1;
+  }
   return t;
 }
 
