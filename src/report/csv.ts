@@ -21,7 +21,7 @@
 
 import type { KeyRecord } from '../types.ts';
 import { escapeInvalidUtf8, isValidUtf8, toBase64 } from '../analyze/keyname.ts';
-import { ByteSink, FieldCache, KEY_ESCAPE, KEY_NON_ASCII, copyKey, escapeTable, isDateMs, putField, putNum, writeIso } from './sink.ts';
+import { ByteSink, FieldCache, KEY_ESCAPE, KEY_NON_ASCII, copyKey, escapeTable, isDateMs, putField, putIso, putNum } from './sink.ts';
 import type { KeyRedactor } from './redact.ts';
 
 export const KEYS_CSV_COLUMNS = [
@@ -62,7 +62,7 @@ const encodingFields = new FieldCache(csvField);
 /** Bytes that make a CSV field need quotes. */
 const CSV_QUOTED = escapeTable([44, 34, 10, 13]);
 
-/** Room a row needs besides its key: separators, five numbers, a date, type and encoding. */
+/** Room a row needs besides its key, type and encoding: separators, five numbers, a date. */
 const ROW_FIXED = 256;
 
 /**
@@ -84,6 +84,7 @@ export function writeKeysCsvRow(out: ByteSink, rec: KeyRecord, redactor?: KeyRed
   if (redactor !== undefined && redactor !== null) {
     out.pos = p;
     out.text(csvField(redactor.redact(b, 0, n)));
+    out.ensure(ROW_FIXED + enc.length);
     o = out.buf;
     p = out.pos;
   } else {
@@ -129,11 +130,7 @@ export function writeKeysCsvRow(out: ByteSink, rec: KeyRecord, redactor?: KeyRed
   o[p++] = 44;
   const exp = rec.expireAtMs;
   if (exp !== -1) {
-    if (isDateMs(exp)) {
-      out.pos = p;
-      writeIso(out, exp);
-      p = out.pos;
-    }
+    if (isDateMs(exp)) p = putIso(o, p, exp);
     o[p++] = 44;
     p = putNum(out, p, exp);
   } else o[p++] = 44;

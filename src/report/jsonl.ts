@@ -34,12 +34,13 @@ const P_END = ascii('}\n');
 
 const P_NULL = ascii('null');
 
-/** Room a line needs besides its key: the fixed text, four numbers, type and encoding. */
-const LINE_FIXED = 192;
+/** Room a line needs besides its key, type and encoding: the fixed text and five numbers. */
+const LINE_FIXED = 256;
 
 /**
  * Appends one JSON line (with its newline) for a record to `out`. Hot path, like keys.csv
- * rows: room is ensured once, then bytes go straight into the buffer.
+ * rows: room is ensured once (again only after a key written through ByteSink), then bytes
+ * go straight into the buffer.
  */
 export function writeKeyJsonl(out: ByteSink, rec: KeyRecord, redactor?: KeyRedactor | null): void {
   const b = rec.key;
@@ -54,6 +55,7 @@ export function writeKeyJsonl(out: ByteSink, rec: KeyRecord, redactor?: KeyRedac
     p = putField(o, p, P_KEY);
     out.pos = p;
     out.text(JSON.stringify(redactor.redact(b, 0, n)));
+    out.ensure(LINE_FIXED + type.length + enc.length);
   } else {
     // Optimistic single pass: copy the bytes while looking for what JSON must escape or is
     // not ASCII; rewind for the rare keys that need more.
@@ -70,12 +72,13 @@ export function writeKeyJsonl(out: ByteSink, rec: KeyRecord, redactor?: KeyRedac
       out.pos = putField(o, start, P_KEY_B64);
       out.ascii(toBase64(b, 0, n));
       out.byte(34);
+      out.ensure(LINE_FIXED + type.length + enc.length);
     } else if (!plain) {
       out.pos = putField(o, start, P_KEY);
       out.text(JSON.stringify(decodeUtf8(b, 0, n)));
+      out.ensure(LINE_FIXED + type.length + enc.length);
     }
   }
-  out.ensure(LINE_FIXED + type.length + enc.length);
   o = out.buf;
   p = putField(o, out.pos, P_TYPE);
   p = putField(o, p, type);

@@ -240,18 +240,19 @@ function setDay(day: number): void {
   lastDay = day;
 }
 
-/** Writes `ms` as ISO-8601 UTC exactly like Date.toISOString (caller checks the Date range). */
-export function writeIso(out: ByteSink, ms: number): void {
+/**
+ * Writes `ms` as ISO-8601 UTC exactly like Date.toISOString at `o[p]` (room for 27 bytes
+ * ensured, the caller checks the Date range); returns the position after it.
+ */
+export function putIso(o: Uint8Array, p: number, ms: number): number {
   if (ms < FAST_MIN || ms > FAST_MAX || !Number.isInteger(ms)) {
-    out.ascii(new Date(ms).toISOString());
-    return;
+    const t = new Date(ms).toISOString();
+    for (let i = 0; i < t.length; i++) o[p++] = t.charCodeAt(i);
+    return p;
   }
   const day = Math.floor(ms / 86400000);
   if (day !== lastDay) setDay(day);
   let rem = ms - day * 86400000; // < 2^31: integer arithmetic from here
-  out.ensure(24);
-  const o = out.buf;
-  let p = out.pos;
   for (let i = 0; i < 11; i++) o[p++] = dayPrefix[i];
   const h = (rem / 3600000) | 0;
   rem -= h * 3600000;
@@ -274,7 +275,7 @@ export function writeIso(out: ByteSink, ms: number): void {
   o[p++] = PAIRS[rest];
   o[p++] = PAIRS[rest + 1];
   o[p++] = 90; // Z
-  out.pos = p;
+  return p;
 }
 
 /** True when `ms` can be written as a date. */
