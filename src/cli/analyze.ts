@@ -122,7 +122,7 @@ export async function keysCommand(files: string[], o: KeysCliOptions, quiet: boo
     }), jobsOption(o.jobs), quiet);
     const failed = results.filter((r) => !r.ok);
     for (const r of failed) reportFailure(r);
-    if (failed.length) process.exitCode = failed.some((r) => r.error?.kind === 'internal') ? EXIT.usage : failed.every((r) => r.error?.kind === 'pipe') ? EXIT.ok : EXIT.input;
+    if (failed.length) process.exitCode = filesFailureCode(failed);
   } finally {
     out.close();
   }

@@ -84,9 +84,13 @@ export function writeText(fd: number, text: string): void {
   else writeFileSync(fd, text);
 }
 
-/** Exit code when some of several files failed: 1 if any failure was internal, else 2. */
+/**
+ * Exit code when some of several files failed: 1 if any failure was internal, 0 if every one
+ * was the output's reader going away (a closed pipe), else 2.
+ */
 export function filesFailureCode(failed: JobResult[]): number {
-  return failed.some((r) => r.error?.kind === 'internal') ? EXIT.usage : EXIT.input;
+  if (failed.some((r) => r.error?.kind === 'internal')) return EXIT.usage;
+  return failed.every((r) => r.error?.kind === 'pipe') ? EXIT.ok : EXIT.input;
 }
 
 export function memoryOptions(o: { allocator?: string; redisVersion?: string }): Job['memory'] {
