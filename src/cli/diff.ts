@@ -69,10 +69,11 @@ const NAMESPACE_KEYS = ['separators', 'maxChildren', 'depth'] as const;
  * (process.exitCode set).
  */
 export async function loadReports(files: string[], o: ModelCliOptions, quiet: boolean): Promise<Report[] | null> {
-  const given: Partial<Pick<ReportOptions, (typeof NAMESPACE_KEYS)[number]>> = {};
-  if (o.separators !== undefined) given.separators = o.separators;
-  if (o.maxChildren !== undefined) given.maxChildren = intOption('--max-children', o.maxChildren, true);
-  if (o.depth !== undefined) given.depth = intOption('--depth', o.depth);
+  const given: Partial<Pick<ReportOptions, (typeof NAMESPACE_KEYS)[number]>> = {
+    separators: o.separators,
+    maxChildren: intOption('--max-children', o.maxChildren, true),
+    depth: intOption('--depth', o.depth),
+  };
   const memory = memoryOptions(o);
   const jobs = jobsOption(o.jobs);
 
