@@ -698,10 +698,7 @@ export class NamespaceTrie<D> {
 
   /** Collapses every node with more children than the effective max (top-down). */
   private recollapse(node: NsNode<D>, depth: number): void {
-    if (!node.collapsed && node.childCount > this.effectiveMaxChildren) {
-      node.collapsed = true;
-      this.refold(node, depth + 1);
-    }
+    if (!node.collapsed && node.childCount > this.effectiveMaxChildren) this.collapse(node, depth + 1);
     for (const c of node.childList()) this.recollapse(c, depth + 1);
   }
 
