@@ -383,16 +383,22 @@ class ByteReader {
       return v;
     }
     if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, 64));
+    const v = this.scratch.subarray(0, n);
+    return (await this.fill(v)) ? v : null;
+  }
+
+  /** Reads the next `dst.length` bytes into `dst`; false when the input ends first (as take). */
+  async fill(dst: Uint8Array): Promise<boolean> {
     let have = 0;
-    while (have < n) {
-      if (this.pos >= this.chunk.length && (await this.atEnd())) return null;
-      const k = Math.min(n - have, this.chunk.length - this.pos);
-      this.scratch.set(this.chunk.subarray(this.pos, this.pos + k), have);
+    while (have < dst.length) {
+      if (this.pos >= this.chunk.length && (await this.atEnd())) return false;
+      const k = Math.min(dst.length - have, this.chunk.length - this.pos);
+      dst.set(this.chunk.subarray(this.pos, this.pos + k), have);
       have += k;
       this.pos += k;
       this.offset += k;
     }
-    return this.scratch.subarray(0, n);
+    return true;
   }
 
   /** Skips `n` bytes; false when the input ends first. */
@@ -419,6 +425,9 @@ async function* lz4Chunks(r: RawReader, name: string): AsyncGenerator<Uint8Array
   const need = async (n: number, what: string): Promise<Uint8Array> => {
     const v = await br.take(n);
     return v ?? fail(br.offset, `LZ4 data ends unexpectedly in ${what} (truncated file?)`);
+  };
+  const fill = async (dst: Uint8Array, what: string): Promise<void> => {
+    if (!(await br.fill(dst))) fail(br.offset, `LZ4 data ends unexpectedly in ${what} (truncated file?)`);
   };
   // Every block, stored ones too, lands in the decoder's output area, which lives in the
   // content hash's memory (output is hashed in place); both are kept across frames unless a
@@ -488,18 +497,18 @@ async function* lz4Chunks(r: RawReader, name: string): AsyncGenerator<Uint8Array
         const stored = (word & 0x80000000) !== 0;
         const size = word & 0x7fffffff;
         if (size > blockMax) fail(blockStart, `corrupt LZ4 block (size ${size} exceeds the frame's ${blockMax}-byte block maximum)`);
-        const data = await need(size, 'a block');
-        const dataSum = blockSums ? xxh32(data) : 0;
-        // `data` may sit in the reader's scratch, which the block checksum's read reuses: it is
-        // consumed (decoded or copied) before that read.
+        // The block is read straight into the decoder: a stored one into its output area, a
+        // compressed one into its input.
         const out = dec.out;
         const start = independent ? 0 : histLen;
+        const data = stored ? out.subarray(start, start + size) : dec.input.subarray(0, size);
+        await fill(data, 'a block');
+        const dataSum = blockSums ? xxh32(data) : 0;
         let end: number;
         if (stored) {
-          out.set(data, start);
           end = start + size;
         } else {
-          end = dec.decode(data, 0, size, start, start + blockMax);
+          end = dec.decode(size, start, start + blockMax);
           if (end < 0) {
             fail(
               blockStart,

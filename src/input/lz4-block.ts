@@ -2,8 +2,8 @@
  * The LZ4 block decoder (the raw sequence format inside LZ4 frames), in WebAssembly
  * (lz4-block.wat). Every read and write is bounds-checked, so a damaged block is reported
  * instead of decoding garbage; short runs move 16 bytes at a time and long ones with
- * memory.copy. Blocks are copied into the instance's memory and decoded there, next to the
- * output area the frame reader keeps its history in.
+ * memory.copy. Blocks are read into the instance's `input` and decoded into its `out`, where
+ * the frame reader also keeps its history.
  */
 import { LZ4_BLOCK_WASM } from './lz4-block-wasm.ts';
 
@@ -23,10 +23,11 @@ interface Lz4Exports {
 const MODULE = new WebAssembly.Module(Buffer.from(LZ4_BLOCK_WASM, 'base64'));
 
 export class Lz4Block {
+  /** Input area (blockMax bytes): the block to decode goes here. */
+  readonly input: Uint8Array;
   /** Output area (LZ4_WINDOW + blockMax bytes): matches may reach back to its start. */
   readonly out: Uint8Array;
   private readonly w: Lz4Exports;
-  private readonly heap: Uint8Array;
   private readonly inputAt: number;
   private readonly outAt: number;
 
@@ -45,22 +46,21 @@ export class Lz4Block {
     at: number,
   ) {
     this.w = new WebAssembly.Instance(MODULE, { env: { memory } }).exports as unknown as Lz4Exports;
-    this.heap = new Uint8Array(memory.buffer);
+    const heap = new Uint8Array(memory.buffer);
     this.inputAt = at;
+    this.input = heap.subarray(at, at + blockMax);
     this.outAt = at + blockMax + INPUT_SLACK;
-    this.out = this.heap.subarray(this.outAt, this.outAt + LZ4_WINDOW + blockMax);
+    this.out = heap.subarray(this.outAt, this.outAt + LZ4_WINDOW + blockMax);
   }
 
   /**
-   * Decodes the block `src[s, e)` (at most blockMax bytes) into `out` from index `d`, writing
-   * nothing at or past `dEnd`. Returns the index after the last byte written, or one of the
-   * negative LZ4_* codes.
+   * Decodes the block in `input[0, n)` into `out` from index `d`, writing nothing at or past
+   * `dEnd`. Returns the index after the last byte written, or one of the negative LZ4_* codes.
    */
-  decode(src: Uint8Array, s: number, e: number, d: number, dEnd: number): number {
-    if (e - s > this.blockMax) throw new RangeError(`Lz4Block: a ${e - s}-byte block exceeds its ${this.blockMax}-byte maximum`);
+  decode(n: number, d: number, dEnd: number): number {
+    if (!(0 <= n && n <= this.blockMax)) throw new RangeError(`Lz4Block: a ${n}-byte block exceeds its ${this.blockMax}-byte maximum`);
     if (!(0 <= d && d <= dEnd && dEnd <= this.out.length)) throw new RangeError(`Lz4Block: output range ${d}..${dEnd} outside 0..${this.out.length}`);
-    this.heap.set(src.subarray(s, e), this.inputAt);
-    const end = this.w.decode(this.inputAt, this.inputAt + (e - s), this.outAt, this.outAt + d, this.outAt + dEnd);
+    const end = this.w.decode(this.inputAt, this.inputAt + n, this.outAt, this.outAt + d, this.outAt + dEnd);
     return end < 0 ? end : end - this.outAt;
   }
 }
