@@ -105,6 +105,8 @@ const loadSamples: number[] = [];
 /** Run `cmd args` under /usr/bin/time; stdout goes to /dev/null. */
 function measure(cmd: string, args: string[], before?: () => void): Sample | Failure {
   before?.();
+  // Write back what earlier runs wrote (their reports) now, not while this run is timed.
+  spawnSync('sync');
   loadSamples.push(os.loadavg()[0]!);
   const tfile = path.join(os.tmpdir(), `rdbscope-bench-time-${process.pid}`);
   const t0 = process.hrtime.bigint();
@@ -145,19 +147,22 @@ function tools(tmp: string, dumpName: string): Tool[] {
   const node = process.execPath;
   const outDir = path.join(tmp, 'report');
   const csv = path.join(tmp, 'keys.csv');
+  // Outputs are removed before each run (untimed), as a first run into a fresh place: over an
+  // old report, --force would also time freeing the last run's 342 MB keys.csv (~0.15 s).
   const rmCsv = () => rmSync(csv, { force: true });
+  const rmOut = () => rmSync(outDir, { recursive: true, force: true });
   const mixed = dumpName.startsWith('mixed');
   const t: Tool[] = [
     { name: 'plain read (cat)', input: 'rdb', cmd: 'cat', args: (f) => [f] },
     { name: 'redis-check-rdb', input: 'rdb', cmd: 'redis-check-rdb', args: (f) => [f] },
     { name: 'rdbscope check', input: 'rdb', cmd: node, args: (f) => [CLI, 'check', f, '--quiet'] },
-    { name: 'rdbscope analyze', input: 'rdb', cmd: node, args: (f) => [CLI, 'analyze', f, '--out', outDir, '--quiet', '--force'] },
-    { name: 'rdbscope analyze --no-keys', input: 'rdb', cmd: node, args: (f) => [CLI, 'analyze', f, '--out', outDir, '--quiet', '--force', '--no-keys'] },
+    { name: 'rdbscope analyze', input: 'rdb', cmd: node, args: (f) => [CLI, 'analyze', f, '--out', outDir, '--quiet'], before: rmOut },
+    { name: 'rdbscope analyze --no-keys', input: 'rdb', cmd: node, args: (f) => [CLI, 'analyze', f, '--out', outDir, '--quiet', '--no-keys'], before: rmOut },
     { name: 'rdbscope keys --format csv', input: 'rdb', cmd: node, args: (f) => [CLI, 'keys', f, '--format', 'csv', '--out', csv, '--quiet'], before: rmCsv },
   ];
   if (mixed) {
     for (const input of ['gz', 'lz4'] as const) {
-      t.push({ name: `rdbscope analyze (.${input})`, input, cmd: node, args: (f) => [CLI, 'analyze', f, '--out', outDir, '--quiet', '--force'] });
+      t.push({ name: `rdbscope analyze (.${input})`, input, cmd: node, args: (f) => [CLI, 'analyze', f, '--out', outDir, '--quiet'], before: rmOut });
       t.push({ name: `rdbscope check (.${input})`, input, cmd: node, args: (f) => [CLI, 'check', f, '--quiet'] });
     }
   }
