@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import Papa from 'papaparse';
 import { Aggregator } from '../src/analyze/aggregate.ts';
 import { RecordFiller, makeFileInfo, makeRecord, type RecordSpec } from '../src/analyze/record.ts';
-import { keysCsvHeader, keysCsvRow, KEYS_CSV_COLUMNS } from '../src/report/csv.ts';
+import { csvField, keysCsvHeader, keysCsvRow, KEYS_CSV_COLUMNS } from '../src/report/csv.ts';
+import { CsvRowStage } from '../src/report/csv-row.ts';
 import { keyJsonl } from '../src/report/jsonl.ts';
 import { isPlainKey } from '../src/analyze/keyname.ts';
 import { escapeMarkdown, mdCode, reportToMarkdown } from '../src/report/markdown.ts';
@@ -126,6 +127,57 @@ describe('keys.csv', () => {
     assert.equal(parsed.data[0]['expiry'], '');
     assert.equal(parsed.data[0]['key_b64'], '', 'exact keys carry no base64');
     assert.equal(parsed.data[5]['key'], '\'=HYPERLINK("http://x","y")');
+  });
+
+  test('rows written in WebAssembly are byte for byte the JS rows, in order', () => {
+    // Values on both sides of every limit the module checks (digit counts, 2^32, 2^53, the
+    // fast date range, key length, field slots), keys that need quoting or a formula guard.
+    const nums = [0, 7, 9, 10, 99, 100, 12345, 99999999, 1e8, 2 ** 32 - 1, 2 ** 32, 1e15 + 1, 2 ** 53 - 1, 2 ** 53, 1.5, -1, -7, NaN];
+    const exps = [-1, 0, 999, 86_399_999, 86_400_000, 951_782_400_000, 1_700_000_000_123, 4_107_542_399_999, 253_402_300_799_999,
+      253_402_300_800_000, -2, 1.5, 8.64e15, 9e15];
+    const keys: (string | Uint8Array)[] = [...HOSTILE, 'a', 'exactly8', 'nine:byte', 'user:1000:session:abcdef', 'x'.repeat(4096), 'y'.repeat(4097), 'tab\tinside', 'end,'];
+    const names = ['string', 'listpack', 'a,b', 'q"uote', '=f', 'n'.repeat(31), 'n'.repeat(32), ...Array.from({ length: 70 }, (_, i) => `enc${i}`)];
+    let seed = 42;
+    const pick = <T,>(xs: T[]): T => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return xs[seed % xs.length]!;
+    };
+    const specs: RecordSpec[] = [];
+    for (let i = 0; i < 6000; i++) {
+      specs.push({
+        key: pick(keys), db: pick([0, 1, 15, 2 ** 31, 2 ** 32 + 5]), encoding: pick(names),
+        memoryBytes: pick(nums), length: pick(nums), largestElement: pick(nums), expireAtMs: pick(exps),
+      });
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'rdbscope-rows-'));
+    try {
+      const path = join(dir, 'keys.csv');
+      const w = KeysCsvWriter.open(path);
+      const f = new RecordFiller();
+      let expected = keysCsvHeader();
+      for (const s of specs) {
+        const rec = f.fill(s);
+        expected += keysCsvRow(rec);
+        w.write(rec);
+      }
+      assert.equal(w.rows, specs.length);
+      w.close();
+      assert.equal(readFileSync(path, 'utf8'), expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // The module takes the common row itself and declines the rest without staging anything.
+    const stage = new CsvRowStage(csvField);
+    const got: Uint8Array[] = [];
+    const sink = { put: (b: Uint8Array, lines: number) => got.push(b.slice(), new Uint8Array([lines])) };
+    const plain = makeRecord({ key: 'cache:item:42', memoryBytes: 72, length: 5, expireAtMs: 1_700_000_000_123 });
+    assert.equal(stage.add(plain, sink), true);
+    assert.equal(stage.add(makeRecord({ key: 'comma,key' }), sink), false);
+    assert.equal(stage.add(makeRecord({ key: 'k', memoryBytes: 1.5 }), sink), false);
+    assert.equal(stage.staged, 1);
+    stage.drain(sink);
+    assert.equal(Buffer.from(got[0]!).toString(), keysCsvRow(plain));
+    assert.deepEqual([...got[1]!], [1]);
   });
 
   test('expiry out of Date range is left empty', () => {

@@ -85,35 +85,36 @@ export function keyFilter(spec: KeyFilterSpec | null): ((rec: KeyRecord) => bool
 }
 
 /** Per-key rows (CSV or JSONL) into `out`; the CSV header is written by the caller. */
-function rowWriter(job: Job, out: LineWriter): (rec: KeyRecord) => void {
+function rowWriter(job: Job, out: LineWriter): KeysCsvWriter | KeysJsonlWriter {
   const redactor = job.redact ? new KeyRedactor((job.analyze ?? undefined) as AnalyzeOptions | undefined) : null;
-  const w = job.rows === 'jsonl' ? new KeysJsonlWriter(out, { redactor }) : new KeysCsvWriter(out, { redactor, header: false });
-  return (rec) => w.write(rec);
+  return job.rows === 'jsonl' ? new KeysJsonlWriter(out, { redactor }) : new KeysCsvWriter(out, { redactor, header: false });
 }
 
 function keysHandler(job: Job, out: LineWriter): Handler {
-  const write = rowWriter(job, out);
+  const rows = rowWriter(job, out);
+  const write = (rec: KeyRecord) => rows.write(rec);
   const pass = keyFilter(job.filter);
   return {
     onKey: pass ? (rec) => pass(rec) && write(rec) : write,
-    finish: () => out.flush(),
+    finish: () => rows.flush(),
   };
 }
 
 /** `analyze`: the file's aggregate, plus keys.csv rows when asked. */
 function analyzeHandler(job: Job, out: LineWriter | null): Handler {
   const agg = new Aggregator(job.analyze as AnalyzeOptions);
-  const write = out && job.rows ? rowWriter(job, out) : null;
+  const rows = out && job.rows ? rowWriter(job, out) : null;
   return {
     onHeader: (info) => agg.beginFile(job.file, info),
-    onKey: write
+    onKey: rows
       ? (rec) => {
           agg.add(rec);
-          write(rec);
+          rows.write(rec);
         }
       : (rec) => agg.add(rec),
     finish(info, instance) {
-      out?.flush();
+      if (rows) rows.flush();
+      else out?.flush();
       agg.addFile(info, job.file, instance?.usedMemory ?? null);
       return agg.toReport();
     },

@@ -22,8 +22,9 @@ interface WorkerInput {
 
 function run({ job, port, control, ring }: WorkerInput): JobResult {
   const src: ChunkSource = job.path !== null ? fileSource(job.path) : new RingSource(control, port!, job.file);
-  // Only unredacted rows copy keys the parse worker found plain (copyKey).
-  const handler = ring ? ringHandler(new RingWriter(ring, job.rows !== null && !job.redact)) : makeHandler(job);
+  // Unredacted JSONL rows copy keys the parse worker found plain (copyKey); CSV rows check
+  // their keys in WebAssembly (csv-row.wat), cheaper than marking them here.
+  const handler = ring ? ringHandler(new RingWriter(ring, job.rows === 'jsonl' && !job.redact)) : makeHandler(job);
   let n = 0;
   const onKey = handler.onKey;
   const scan: Scan = new Scan(src, {
