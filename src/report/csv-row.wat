@@ -132,11 +132,6 @@
     (i64.store (i32.add (local.get $p) (i32.const 24)) (i64.load (i32.add (local.get $s) (i32.const 25))))
     (i32.add (local.get $p) (i32.load8_u (local.get $s))))
 
-  ;; Nonzero when a byte of w is zero (exact for "any"; which byte is not needed).
-  (func $zero (param $w i64) (result i64)
-    (i64.and (i64.and (i64.sub (local.get $w) (i64.const 0x0101010101010101)) (i64.xor (local.get $w) (i64.const -1)))
-             (i64.const 0x8080808080808080)))
-
   ;; The SCRATCH key (n bytes) at p when CSV takes it as it is: ASCII without , " LF CR and
   ;; no formula start (= + - @ TAB CR). Returns the position after it, or -1.
   (func $key (param $p i32) (param $n i32) (result i32)
@@ -153,15 +148,15 @@
         (br_if $words (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
         (local.set $w (i64.load (i32.add (i32.const 4096) (local.get $i))))
         (i64.store (i32.add (local.get $p) (local.get $i)) (local.get $w))
+        ;; A byte ≥ 0x80, or a zero byte in w ^ c for c = , " LF CR: (x - 0x01..) & ~x has
+        ;; bit 7 of some byte set exactly when x has a zero byte (bit 7 is masked in at the end).
         (local.set $bad (i64.or (local.get $bad)
-          (i64.or (i64.or (i64.and (local.get $w) (i64.const 0x8080808080808080))
-                          (call $zero (i64.xor (local.get $w) (i64.const 0x2c2c2c2c2c2c2c2c))))
-                  (i64.or (call $zero (i64.xor (local.get $w) (i64.const 0x2222222222222222)))
-                          (i64.or (call $zero (i64.xor (local.get $w) (i64.const 0x0a0a0a0a0a0a0a0a)))
-                                  (call $zero (i64.xor (local.get $w) (i64.const 0x0d0d0d0d0d0d0d0d))))))))
+          (i64.or (i64.or (local.get $w) (i64.and (i64.sub (i64.xor (local.get $w) (i64.const 0x2c2c2c2c2c2c2c2c)) (i64.const 0x0101010101010101)) (i64.xor (i64.xor (local.get $w) (i64.const 0x2c2c2c2c2c2c2c2c)) (i64.const -1))))
+                  (i64.or (i64.and (i64.sub (i64.xor (local.get $w) (i64.const 0x2222222222222222)) (i64.const 0x0101010101010101)) (i64.xor (i64.xor (local.get $w) (i64.const 0x2222222222222222)) (i64.const -1)))
+                          (i64.or (i64.and (i64.sub (i64.xor (local.get $w) (i64.const 0x0a0a0a0a0a0a0a0a)) (i64.const 0x0101010101010101)) (i64.xor (i64.xor (local.get $w) (i64.const 0x0a0a0a0a0a0a0a0a)) (i64.const -1))) (i64.and (i64.sub (i64.xor (local.get $w) (i64.const 0x0d0d0d0d0d0d0d0d)) (i64.const 0x0101010101010101)) (i64.xor (i64.xor (local.get $w) (i64.const 0x0d0d0d0d0d0d0d0d)) (i64.const -1))))))))
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
         (br $word)))
-    (if (i64.ne (local.get $bad) (i64.const 0)) (then (return (i32.const -1))))
+    (if (i64.ne (i64.and (local.get $bad) (i64.const 0x8080808080808080)) (i64.const 0)) (then (return (i32.const -1))))
     (block $done
       (loop $byte
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
