@@ -17,11 +17,6 @@ export interface KeyRecord {
    */
   key: Uint8Array;
   keyLength: number;
-  /**
-   * True when the key is known to be printable ASCII without `"`, `,` or `\` (row writers
-   * then copy it as it is); false when it is not, or nobody looked.
-   */
-  plainKey: boolean;
   type: RedisType;
   /** `OBJECT ENCODING` as the saving server reports it (5.0 streams: `stream`). */
   encoding: string;

@@ -10,7 +10,6 @@ import { RecordFiller, makeFileInfo, makeRecord, type RecordSpec } from '../src/
 import { csvField, keysCsvHeader, keysCsvRow, KEYS_CSV_COLUMNS } from '../src/report/csv.ts';
 import { CsvRowStage } from '../src/report/csv-row.ts';
 import { keyJsonl } from '../src/report/jsonl.ts';
-import { isPlainKey } from '../src/analyze/keyname.ts';
 import { escapeMarkdown, mdCode, reportToMarkdown } from '../src/report/markdown.ts';
 import { KeyRedactor, keyHash, redactReport } from '../src/report/redact.ts';
 import { namespacesCsv } from '../src/report/namespaces-csv.ts';
@@ -83,23 +82,6 @@ function outsideCode(md: string): string {
 function hostileSpecs(): RecordSpec[] {
   return HOSTILE.map((k, i) => ({ key: k, memoryBytes: 1000 - i, type: i % 3 === 0 ? 'list' : 'string', length: i % 3 === 0 ? 20000 + i : 5, expireAtMs: i % 2 ? 1_700_000_000_000 + i * 1000 : -1 }));
 }
-
-test('a key the ring marked plain is written exactly as a scanned one (CSV and JSONL)', () => {
-  const f = new RecordFiller();
-  let plainOnes = 0;
-  for (const k of [...HOSTILE, 'user:1', 'x', '', 'a'.repeat(61), 'space key', 'tilde~key']) {
-    const rec = f.fill({ key: k, expireAtMs: 1_700_000_000_123 });
-    const scanned = [keysCsvRow(rec), keyJsonl(rec)];
-    rec.plainKey = isPlainKey(rec.key, 0, rec.keyLength);
-    if (rec.plainKey) plainOnes++;
-    assert.deepEqual([keysCsvRow(rec), keyJsonl(rec)], scanned, JSON.stringify(String(k)));
-  }
-  assert.ok(plainOnes >= 10, `plain keys: ${plainOnes}`);
-  // isPlainKey: printable ASCII without the characters CSV or JSON quote.
-  const enc = (t: string) => new TextEncoder().encode(t);
-  assert.equal(isPlainKey(enc('cache:item:{42}-x_y.z~')), true);
-  for (const t of ['a,b', 'a"b', 'a\\b', 'tab\there', 'del\x7f', 'é']) assert.equal(isPlainKey(enc(t)), false, JSON.stringify(t));
-});
 
 describe('keys.csv', () => {
   test('header', () => {

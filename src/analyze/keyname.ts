@@ -24,18 +24,6 @@ export function isValidUtf8(b: Uint8Array, s = 0, e = b.length): boolean {
   return validUtf8(b, s, e);
 }
 
-/**
- * True when `b[s, e)` is printable ASCII without `"`, `,` or `\`: text that CSV and JSON
- * carry as it is (a CSV formula start aside).
- */
-export function isPlainKey(b: Uint8Array, s = 0, e = b.length): boolean {
-  for (let i = s; i < e; i++) {
-    const c = b[i]!;
-    if (c < 0x20 || c > 0x7e || c === 34 || c === 44 || c === 92) return false;
-  }
-  return true;
-}
-
 /** Length of the valid UTF-8 sequence starting at `i` (0 when the byte there does not start one). */
 function seqLength(b: Uint8Array, i: number, e: number): number {
   const c = b[i];

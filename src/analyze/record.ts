@@ -35,7 +35,6 @@ export function blankRecord(): KeyRecord {
     db: 0,
     key: keyBuffer(64),
     keyLength: 0,
-    plainKey: false,
     type: 'string',
     encoding: 'embstr',
     rdbType: 0,
@@ -62,7 +61,6 @@ export function fillRecord(rec: KeyRecord, spec: RecordSpec): KeyRecord {
   // Dirty the tail like a reused parser buffer would be.
   if (key.length < rec.key.length) rec.key[key.length] = 0x7a;
   rec.keyLength = key.length;
-  rec.plainKey = false;
   const type = spec.type ?? 'string';
   rec.db = spec.db ?? 0;
   rec.type = type;

@@ -82,7 +82,7 @@ const utf8 = new TextDecoder('utf-8');
 
 export function newKeyRecord(): KeyRecord {
   return {
-    db: 0, key: keyBuffer(256), keyLength: 0, plainKey: false, type: 'string', encoding: '', rdbType: 0,
+    db: 0, key: keyBuffer(256), keyLength: 0, type: 'string', encoding: '', rdbType: 0,
     expireAtMs: -1, idleS: -1, lfuFreq: -1, length: 0, largestElement: 0, offset: 0,
     valueFileBytes: 0, memoryBytes: 0, module: '', streamGroups: 0, streamMaxPending: 0, fieldsWithTtl: 0,
   };

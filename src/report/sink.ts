@@ -4,8 +4,7 @@
  * This is what makes keys.csv / JSONL cheap for millions of keys.
  */
 
-import { decodeUtf8, isPlainKey } from '../analyze/keyname.ts';
-import { KeyCopier } from '../format/keycopy.ts';
+import { decodeUtf8 } from '../analyze/keyname.ts';
 import type { KeyRecord } from '../types.ts';
 
 const encoder = new TextEncoder();
@@ -129,20 +128,13 @@ function putUint(o: Uint8Array, p: number, n: number): number {
 export const KEY_ESCAPE = 1;
 export const KEY_NON_ASCII = 2;
 
-const copier = new KeyCopier();
-
 /**
- * Copies `rec`'s key to `o[p]` (room ensured, and 3 bytes more) and returns KEY_* bits:
- * `escape[c]` is 1 for the ASCII bytes the output format quotes or escapes. Keys the parse
- * worker marked plain are copied word by word without a look.
+ * Copies `rec`'s key to `o[p]` (room ensured) and returns KEY_* bits: `escape[c]` is 1 for
+ * the ASCII bytes the output format quotes or escapes.
  */
 export function copyKey(o: Uint8Array, p: number, rec: KeyRecord, escape: Uint8Array): number {
   const b = rec.key;
   const n = rec.keyLength;
-  if (rec.plainKey) {
-    copier.copy(o, p, b, 0, n);
-    return 0;
-  }
   let cls = 0;
   for (let i = 0; i < n; i++) {
     const c = b[i]!;
@@ -155,11 +147,7 @@ export function copyKey(o: Uint8Array, p: number, rec: KeyRecord, escape: Uint8A
 /** An `escape` table for copyKey: 1 for the listed ASCII bytes. */
 export function escapeTable(bytes: number[]): Uint8Array {
   const t = new Uint8Array(128);
-  for (const c of bytes) {
-    // copyKey copies plain keys without a look: what a format escapes must never be plain.
-    if (isPlainKey(Uint8Array.of(c))) throw new Error(`escapeTable: byte ${c} counts as plain (isPlainKey)`);
-    t[c] = 1;
-  }
+  for (const c of bytes) t[c] = 1;
   return t;
 }
 

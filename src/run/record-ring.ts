@@ -19,8 +19,7 @@
  * | Int32 [0] | kind: ≥ 0 a key record (the key's length), WRAP, JSON, STRING, END  |
  * | Int32 [1] | key: db; JSON/STRING/END: payload bytes                            |
  * | Int32 [2] | key: type code, encoding code << 8, RDB type << 16                 |
- * | Int32 [3] | key: flags (bits 0-4: which optional fields follow; bit 5: the key   |
- * |           | is plain, see isPlainKey), module name code << 8                   |
+ * | Int32 [3] | key: flags (which optional fields follow), module name code << 8    |
  * | Float64 × 6 | expireAtMs, length, largestElement, offset, valueFileBytes, memoryBytes |
  * | Float64 × n | the optional fields present (flags bits 0-4, in OPTIONAL order)    |
  *
@@ -32,7 +31,6 @@ import type { FileInfo, KeyRecord, RedisType } from '../types.ts';
 import type { InstanceEstimate } from '../memory/instance.ts';
 import type { JobError } from './job.ts';
 import { KeyCopier, keyBuffer } from '../format/keycopy.ts';
-import { isPlainKey } from '../analyze/keyname.ts';
 
 export const CONTROL_BYTES = 16;
 const HEAD = 0;
@@ -49,8 +47,6 @@ const CORE = 6;
 /** idleS, lfuFreq (absent: -1), streamGroups, streamMaxPending, fieldsWithTtl (absent: 0). */
 const OPTIONAL = 5;
 const MAX_HEADER = 16 + 8 * (CORE + OPTIONAL);
-/** Flags bit: the key is plain (isPlainKey). */
-const PLAIN_KEY = 32;
 /** Publish progress (and wake the other side) after this many bytes. */
 const PUBLISH_BYTES = 256 << 10;
 /** A wait re-checks STATE this often (ms), so a side that died without a word is noticed. */
@@ -188,11 +184,7 @@ abstract class RingSide {
 export class RingWriter extends RingSide {
   private readonly codes: string[] = [];
 
-  /** `classify`: mark plain keys (isPlainKey) for the consumer's row writers; off when it writes no rows. */
-  constructor(
-    sab: SharedArrayBuffer,
-    private readonly classify = true,
-  ) {
+  constructor(sab: SharedArrayBuffer) {
     super(sab, HEAD, TAIL);
   }
 
@@ -253,10 +245,8 @@ export class RingWriter extends RingSide {
     const type = this.code(rec.type);
     const enc = this.code(rec.encoding);
     const mod = rec.module === '' ? 0 : this.code(rec.module) << 8;
-    const extra = (rec.idleS !== -1 ? 1 : 0) | (rec.lfuFreq !== -1 ? 2 : 0) | (rec.streamGroups !== 0 ? 4 : 0) |
+    const flags = (rec.idleS !== -1 ? 1 : 0) | (rec.lfuFreq !== -1 ? 2 : 0) | (rec.streamGroups !== 0 ? 4 : 0) |
       (rec.streamMaxPending !== 0 ? 8 : 0) | (rec.fieldsWithTtl !== 0 ? 16 : 0);
-    // The consumer writes rows and is the busier thread: the key's class is found here.
-    const flags = extra | (this.classify && isPlainKey(rec.key, 0, rec.keyLength) ? PLAIN_KEY : 0);
     const at = this.reserve(MAX_HEADER);
     const i = at >> 2;
     const i32 = this.i32;
@@ -272,11 +262,11 @@ export class RingWriter extends RingSide {
     f64[f++] = rec.offset;
     f64[f++] = rec.valueFileBytes;
     f64[f++] = rec.memoryBytes;
-    if (extra & 1) f64[f++] = rec.idleS;
-    if (extra & 2) f64[f++] = rec.lfuFreq;
-    if (extra & 4) f64[f++] = rec.streamGroups;
-    if (extra & 8) f64[f++] = rec.streamMaxPending;
-    if (extra & 16) f64[f++] = rec.fieldsWithTtl;
+    if (flags & 1) f64[f++] = rec.idleS;
+    if (flags & 2) f64[f++] = rec.lfuFreq;
+    if (flags & 4) f64[f++] = rec.streamGroups;
+    if (flags & 8) f64[f++] = rec.streamMaxPending;
+    if (flags & 16) f64[f++] = rec.fieldsWithTtl;
     let p = f << 3;
     const n = rec.keyLength;
     const padded = (n + 7) & ~7;
@@ -393,8 +383,7 @@ export class RingReader extends RingSide {
       rec.offset = f64[f++]!;
       rec.valueFileBytes = f64[f++]!;
       rec.memoryBytes = f64[f++]!;
-      rec.plainKey = (flags & PLAIN_KEY) !== 0;
-      const extra = flags & 0x1f;
+      const extra = flags & 0xff;
       if (extra) this.wait(16 + 8 * (CORE + popcount(extra)));
       rec.idleS = extra & 1 ? f64[f++]! : -1;
       rec.lfuFreq = extra & 2 ? f64[f++]! : -1;

@@ -22,9 +22,7 @@ interface WorkerInput {
 
 function run({ job, port, control, ring }: WorkerInput): JobResult {
   const src: ChunkSource = job.path !== null ? fileSource(job.path) : new RingSource(control, port!, job.file);
-  // Unredacted JSONL rows copy keys the parse worker found plain (copyKey); CSV rows check
-  // their keys in WebAssembly (csv-row.wat), cheaper than marking them here.
-  const handler = ring ? ringHandler(new RingWriter(ring, job.rows === 'jsonl' && !job.redact)) : makeHandler(job);
+  const handler = ring ? ringHandler(new RingWriter(ring)) : makeHandler(job);
   let n = 0;
   const onKey = handler.onKey;
   const scan: Scan = new Scan(src, {
