@@ -9,6 +9,7 @@
 import { CSV_ROW_WASM } from './csv-row-wasm.ts';
 import { KeyCopier } from '../format/keycopy.ts';
 import type { KeyRecord } from '../types.ts';
+import { FieldCache } from './sink.ts';
 
 /** What the stage hands its rows to (LineWriter.put). */
 export interface RowSink {
@@ -24,8 +25,8 @@ const MODULE = new WebAssembly.Module(Buffer.from(CSV_ROW_WASM, 'base64'));
 /** Memory layout, as csv-row.wat documents it. */
 const PAIRS = 0;
 const POW10 = 256;
+/** One slot of 32 bytes per FieldCache slot (FieldCache.SLOTS = 64). */
 const FIELDS = 1024;
-const FIELD_SLOTS = 64;
 const FIELD_MAX = 31;
 const SCRATCH = 4096;
 const KEY_MAX = 4096;
@@ -37,16 +38,17 @@ export class CsvRowStage {
   private readonly w: RowExports;
   private readonly heap: Uint8Array;
   private readonly copier = new KeyCopier();
-  /** Type and encoding names seen (by identity) and their field slots (-1: not staged). */
-  private readonly names: string[] = [];
-  private readonly slots: number[] = [];
-  private used = 0;
+  /** Type and encoding names; their FieldCache slots are the module's field slots. */
+  private readonly fields: FieldCache;
+  /** Per field slot: 0 not yet in the module, 1 copied there, 2 too long for it. */
+  private readonly ready = new Uint8Array(FieldCache.SLOTS);
   private pos = ROWS;
   /** Rows staged and not yet handed on. */
   staged = 0;
 
   /** `field` renders a type or encoding name as its CSV field (csvField). */
-  constructor(private readonly field: (name: string) => string) {
+  constructor(field: (name: string) => string) {
+    this.fields = new FieldCache(field);
     this.w = new WebAssembly.Instance(MODULE).exports as unknown as RowExports;
     this.heap = new Uint8Array(this.w.memory.buffer);
     for (let i = 0; i < 100; i++) {
@@ -81,21 +83,19 @@ export class CsvRowStage {
     this.staged = 0;
   }
 
+  /** The module's field slot for a type or encoding name, or -1 (its rows take the JS path). */
   private slot(name: string): number {
-    const names = this.names;
-    for (let i = 0; i < names.length; i++) if (names[i] === name) return this.slots[i]!;
-    const bytes = new TextEncoder().encode(this.field(name));
-    let slot = -1;
-    if (bytes.length <= FIELD_MAX && this.used < FIELD_SLOTS) {
-      slot = this.used++;
-      this.heap[FIELDS + 32 * slot] = bytes.length;
-      this.heap.set(bytes, FIELDS + 32 * slot + 1);
+    const i = this.fields.index(name);
+    if (i < 0) return -1;
+    if (this.ready[i] === 0) {
+      const bytes = this.fields.at(i);
+      const fits = bytes.length <= FIELD_MAX;
+      if (fits) {
+        this.heap[FIELDS + 32 * i] = bytes.length;
+        this.heap.set(bytes, FIELDS + 32 * i + 1);
+      }
+      this.ready[i] = fits ? 1 : 2;
     }
-    // Names are the parser's few literals; past a bound, unknown ones just take the JS path.
-    if (names.length < 2 * FIELD_SLOTS) {
-      names.push(name);
-      this.slots.push(slot);
-    }
-    return slot;
+    return this.ready[i] === 1 ? i : -1;
   }
 }

@@ -88,6 +88,8 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
  * row was a tenth of a keys.csv row's cost.
  */
 export class FieldCache {
+  /** How many names are kept; past that, other names are encoded on every call. */
+  static readonly SLOTS = 64;
   private readonly keys: string[] = [];
   private readonly vals: Uint8Array[] = [];
 
@@ -95,14 +97,23 @@ export class FieldCache {
   constructor(private readonly encode: (s: string) => string) {}
 
   get(s: string): Uint8Array {
+    const i = this.index(s);
+    return i >= 0 ? this.vals[i]! : encoder.encode(this.encode(s));
+  }
+
+  /** The slot of `s` (0, 1, … in order of first sight), or -1 when all SLOTS hold other names. */
+  index(s: string): number {
     const k = this.keys;
-    for (let i = 0; i < k.length; i++) if (k[i] === s) return this.vals[i]!;
-    const f = encoder.encode(this.encode(s));
-    if (k.length < 64) {
-      k.push(s);
-      this.vals.push(f);
-    }
-    return f;
+    for (let i = 0; i < k.length; i++) if (k[i] === s) return i;
+    if (k.length >= FieldCache.SLOTS) return -1;
+    k.push(s);
+    this.vals.push(encoder.encode(this.encode(s)));
+    return k.length - 1;
+  }
+
+  /** The encoded name in slot `i` (from index()). */
+  at(i: number): Uint8Array {
+    return this.vals[i]!;
   }
 }
 
