@@ -155,29 +155,30 @@ export class LineWriter {
     if (this.sink.pos >= CHUNK) this.flush();
   }
 
-  /** Appends `lines` complete lines encoded elsewhere (CsvRowStage). */
+  /** Writes `lines` complete lines encoded elsewhere (CsvRowStage's pieces) after what is buffered. */
   put(bytes: Uint8Array, lines: number): void {
-    const s = this.sink;
-    s.ensure(bytes.length);
-    s.buf.set(bytes, s.pos);
-    s.pos += bytes.length;
+    this.flush();
+    this.writeAll(bytes, bytes.length);
     this.lines += lines;
-    if (s.pos >= CHUNK) this.flush();
   }
 
   flush(): void {
     const s = this.sink;
+    this.writeAll(s.buf, s.pos);
+    s.reset();
+  }
+
+  private writeAll(buf: Uint8Array, n: number): void {
     let off = 0;
-    while (off < s.pos) {
+    while (off < n) {
       try {
-        off += writeSync(this.fd, s.buf, off, s.pos - off);
+        off += writeSync(this.fd, buf, off, n - off);
       } catch (e) {
         // A non-blocking pipe (stdout) that is full: wait a moment and try again.
         if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
         Atomics.wait(PAUSE, 0, 0, 2);
       }
     }
-    s.reset();
   }
 
   close(): void {
