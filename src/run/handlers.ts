@@ -92,10 +92,9 @@ function rowWriter(job: Job, out: LineWriter): KeysCsvWriter | KeysJsonlWriter {
 
 function keysHandler(job: Job, out: LineWriter): Handler {
   const rows = rowWriter(job, out);
-  const write = (rec: KeyRecord) => rows.write(rec);
   const pass = keyFilter(job.filter);
   return {
-    onKey: pass ? (rec) => pass(rec) && write(rec) : write,
+    onKey: pass ? (rec) => pass(rec) && rows.write(rec) : (rec) => rows.write(rec),
     finish: () => rows.flush(),
   };
 }
@@ -113,8 +112,7 @@ function analyzeHandler(job: Job, out: LineWriter | null): Handler {
         }
       : (rec) => agg.add(rec),
     finish(info, instance) {
-      if (rows) rows.flush();
-      else out?.flush();
+      (rows ?? out)?.flush();
       agg.addFile(info, job.file, instance?.usedMemory ?? null);
       return agg.toReport();
     },
