@@ -18,6 +18,7 @@ import { u32le, type BlobCursor } from './blob.ts';
 import { isCanonicalInt, parseScore } from './text.ts';
 import { moduleName } from './module.ts';
 import { parseVersion, type ServerVersion } from './version.ts';
+import { stringEncoding } from './encodings.ts';
 
 export interface ParseOptions {
   /** Name used in error messages. */
@@ -455,8 +456,7 @@ export class RdbParser {
     rec.largestElement = n;
     const v = this.version;
     if (r.sIsInt || (r.sb !== null && n <= 20 && isCanonicalInt(r.sb, r.ss, r.se))) rec.encoding = 'int';
-    else if (v.num >= 300 && n <= (v.num >= 302 ? 44 : 39)) rec.encoding = 'embstr';
-    else rec.encoding = 'raw';
+    else rec.encoding = stringEncoding(v.num, v.valkey, n, rec.keyLength, rec.expireAtMs >= 0);
   }
 
   /**

@@ -9,6 +9,7 @@ import type { ServerVersion } from '../format/version.ts';
 import { decimalLength } from '../format/blob.ts';
 import { sizeClassFor, type AllocatorProfile, type SizeClass } from './allocator.ts';
 import { RaxCounter } from './rax.ts';
+import { stringEncoding } from '../format/encodings.ts';
 import {
   DictSim, intValue, lpEntry, lpIntEncLen, lpStrEncLen, mstrHeader, nextPow2, scoreEntryEncLen, sdsHeader, zlIntLen, zlStrLen,
 } from './sizes.ts';
@@ -49,6 +50,8 @@ export class MemoryModel implements ValueVisitor {
   readonly sc: SizeClass;
   /** Version of the modelled server, major*100+minor. */
   v = 704;
+  /** Valkey release of the modelled server (801, 901), 0 for Redis (see ServerVersion.valkey). */
+  valkey = 0;
   readonly forced: boolean;
   /** Expected allocation of a skiplist node with a random level (P = 1/4). */
   private readonly skipNode: number;
@@ -103,7 +106,10 @@ export class MemoryModel implements ValueVisitor {
   constructor(opts: MemoryOptions) {
     this.sc = sizeClassFor(opts.allocator);
     this.forced = !!opts.version;
-    if (opts.version) this.v = modelledVersion(opts.version.num);
+    if (opts.version) {
+      this.v = modelledVersion(opts.version.num);
+      this.valkey = opts.version.valkey;
+    }
     let e = 0;
     let p = 0.75;
     for (let level = 1; level <= 32; level++) {
@@ -116,7 +122,9 @@ export class MemoryModel implements ValueVisitor {
 
   /** Model the file's own producer, unless a version was forced: for the keys that follow (a late aux field moves it mid-file). */
   useVersion(version: ServerVersion): void {
-    if (!this.forced) this.v = modelledVersion(version.num);
+    if (this.forced) return;
+    this.v = modelledVersion(version.num);
+    this.valkey = version.valkey;
   }
 
   /** sds allocation as MEMORY USAGE sees it: rounded from 6.0, the sds' own size before. */
@@ -463,7 +471,7 @@ export class MemoryModel implements ValueVisitor {
   private valueSize(rec: KeyRecord): number {
     switch (this.type) {
       case 'string':
-        return this.stringSize();
+        return this.stringSize(rec);
       case 'list':
         return this.listSize();
       case 'set':
@@ -480,13 +488,13 @@ export class MemoryModel implements ValueVisitor {
     }
   }
 
-  private stringSize(): number {
+  private stringSize(rec: KeyRecord): number {
     const len = this.strLen;
     if (this.strInt) {
       this.overhead.sharedInt = this.sharedCandidate;
       return ROBJ;
     }
-    if (len <= (this.v >= 302 ? 44 : 39) && this.v >= 300) {
+    if (stringEncoding(this.v, this.valkey, len, rec.keyLength, rec.expireAtMs >= 0) === 'embstr') {
       return this.v >= 700 ? this.sc(len + 20) : len + 2 + ROBJ;
     }
     return ROBJ + this.sds(len);
