@@ -36,6 +36,7 @@ test(`seeded fuzz run: ${FUZZ_CASES} mutated dumps end in success or a clean Rdb
   const lines = stats.failures.slice(0, 10).map((f) => `case ${f.index} (${f.seedFile}, ${f.mutator}: ${f.desc}): ${f.failure}${f.saved ? ` [${f.saved}]` : ''}`);
   assert.equal(stats.failures.length, 0, `fuzz failures (seed ${FUZZ_SEED}; replay with npm run fuzz -- --replay <file>):\n${lines.join('\n')}`);
   assert.equal(stats.cases, FUZZ_CASES);
+  assert.ok(stats.aggregator, 'the aggregator ran on every case');
   // Every mutator ran, and both rejection and success happened.
   assert.ok(Object.keys(stats.perMutator).length >= 12, `mutators seen: ${Object.keys(stats.perMutator).join(', ')}`);
   assert.ok(stats.outcomes.expected > FUZZ_CASES / 2);

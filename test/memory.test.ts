@@ -57,6 +57,7 @@ function tallyDump(dump: Dump, all: Tally): void {
 }
 
 function assertTargets(all: Tally): void {
+  assert.ok(all.n > 0, 'no key with a measured MEMORY USAGE: nothing was compared');
   assert.ok(all.exact >= 0.95 * all.n, `exact for ${all.exact}/${all.n} keys, need 95%`);
   assert.ok(all.within5 >= 0.99 * all.n, `within 5% for ${all.within5}/${all.n} keys, need 99%`);
   assert.ok(Math.abs(all.model - all.truth) <= 0.01 * all.truth, `sum off by ${pct(all.model - all.truth, all.truth)}`);

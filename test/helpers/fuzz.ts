@@ -1073,15 +1073,12 @@ interface AggregatorLike {
 }
 export type AggregatorCtor = new () => AggregatorLike;
 
-/** `src/analyze/aggregate.ts`'s Aggregator when it loads, else null. */
-export async function loadAggregator(): Promise<AggregatorCtor | null> {
-  try {
-    const url = new URL('../../src/analyze/aggregate.ts', import.meta.url).href;
-    const m = (await import(url)) as { Aggregator?: AggregatorCtor };
-    return typeof m.Aggregator === 'function' ? m.Aggregator : null;
-  } catch {
-    return null;
-  }
+/** `src/analyze/aggregate.ts`'s Aggregator; an import failure is the harness's failure, never a silent "off". */
+export async function loadAggregator(): Promise<AggregatorCtor> {
+  const url = new URL('../../src/analyze/aggregate.ts', import.meta.url).href;
+  const m = (await import(url)) as { Aggregator?: AggregatorCtor };
+  if (typeof m.Aggregator !== 'function') throw new Error('src/analyze/aggregate.ts exports no Aggregator class');
+  return m.Aggregator;
 }
 
 /** Classify what a parse threw. */
