@@ -3,11 +3,15 @@
  *
  *   npm run fixtures                 # all fixtures
  *   npm run fixtures -- matrix-7.0   # only the named ones
+ *   npm run fixtures -- --server redis-8.6.3 matrix
+ *                                    # fixtures/release/matrix-redis-8.6.3 with that release
+ *                                    # build (scripts/server-caps.ts finds it; see
+ *                                    # makeReleaseFixture and docs/truth-format.md section 6)
  *
  * For each fixture: start a fresh server, fill it deterministically (fixed-seed PRNG,
  * explicit stream IDs, absolute PEXPIREAT times in 2035), read the truth back from the live
  * server, SAVE, copy the server's own dump to fixtures/NAME.rdb and write
- * fixtures/NAME.truth.json in the corpus truth format (/work/shared/corpus/TRUTH-FORMAT.md).
+ * fixtures/NAME.truth.json in the corpus truth format (docs/truth-format.md).
  * Then DEBUG RELOAD (memory after reload), redis-check-rdb, and a load verification on a
  * second fresh server.
  *
@@ -27,9 +31,13 @@ import {
   type RespArg,
   type RespValue,
 } from '../test/helpers/redis.ts';
+import { probeCaps, resolveServer, type Caps, type ServerTarget } from './server-caps.ts';
+import { fillReleaseExtras } from './release-matrix.ts';
+import { measureDelDropsMedian } from './del-drop.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const OUT = path.join(ROOT, 'fixtures');
+/** FIXTURES_OUT writes elsewhere (to compare a regeneration with the committed files). */
+const OUT = process.env.FIXTURES_OUT ?? path.join(ROOT, 'fixtures');
 const GENERATOR = 'scripts/make-fixtures.ts';
 export const SEED = 20240601;
 /** 2035-01-01T00:00:00Z in ms. */
@@ -227,6 +235,8 @@ export interface Tracked {
   key: Buffer;
   /** PEXPIREAT to apply at the end of the fill (absolute ms), or null. */
   expireAt: number | null;
+  /** The TTL (or its absence) is part of what the key tests: no every-third-key TTL. */
+  ttlFixed?: boolean;
 }
 
 export class Filler {
@@ -236,6 +246,10 @@ export class Filler {
   db = 0;
   readonly notes: string[] = [];
   readonly config: JObj = {};
+  /** What the server can do (fillMatrix gates on it); unset = everything Redis 7.0 has. */
+  caps?: Caps;
+  /** More keys, filled by fillMatrix before it sets its TTLs. */
+  extras?: (f: Filler) => Promise<void>;
 
   constructor(
     readonly r: RedisHandle,
@@ -243,12 +257,12 @@ export class Filler {
   ) {}
 
   /** Register a key of the current db (fill order = truth order). Returns the key bytes. */
-  key(k: string | Buffer, expireAt: number | null = null): Buffer {
+  key(k: string | Buffer, expireAt: number | null = null, ttlFixed = false): Buffer {
     const b = typeof k === 'string' ? Buffer.from(k, 'utf8') : k;
     const id = `${this.db}:${b.toString('hex')}`;
     if (this.seen.has(id)) throw new Error(`key registered twice: ${id}`);
     this.seen.add(id);
-    this.keys.push({ db: this.db, key: b, expireAt });
+    this.keys.push(ttlFixed ? { db: this.db, key: b, expireAt, ttlFixed } : { db: this.db, key: b, expireAt });
     return b;
   }
 
@@ -497,6 +511,7 @@ export async function fillShop(f: Filler): Promise<void> {
 
 async function fillMatrix(f: Filler): Promise<void> {
   const { rng } = f;
+  const has = (c: keyof Caps) => !f.caps || Boolean(f.caps[c]);
   const s = (k: string | Buffer, v: string | Buffer) => f.cmd('SET', f.key(k), v);
   await f.select(0);
 
@@ -543,7 +558,8 @@ async function fillMatrix(f: Filler): Promise<void> {
   s('str:len21:lzf', 'a'.repeat(21));
   s('str:embstr:44:random', rng.bytes(22).toString('hex'));
   s('str:lzf:100k', Buffer.from('0123456789abcdef-compressible-'.repeat(3500)).subarray(0, 102400));
-  s('str:rand:100k', rng.bytes(102400));
+  // Release fixtures keep under ~400 KB: their big raw string is str:lzf:100k alone.
+  if (!f.extras) s('str:rand:100k', rng.bytes(102400));
   s('str:rand:1k', rng.bytes(1024));
   s('str:lzf:text', `${rng.words(300)}`);
   s('str:binary:256', Buffer.from(Array.from({ length: 256 }, (_, i) => i)));
@@ -586,17 +602,21 @@ async function fillMatrix(f: Filler): Promise<void> {
   }
   await f.flush();
   // PLAIN quicklist nodes: lower the packed threshold for this key only.
-  await f.call('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', 8192);
-  await f.call('RPUSH', f.key('list:plain'), 'a', 'P'.repeat(9000), 'b', rng.bytes(10000).toString('hex'), 'c');
-  await f.call('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', 1073741824);
-  f.notes.push(
-    'list:plain was built under DEBUG QUICKLIST-PACKED-THRESHOLD 8192 (then restored to 1073741824): its 9000- and 20000-byte elements are PLAIN quicklist nodes. list:bigelem (10 KiB element, default threshold) is a one-entry PACKED node.',
-  );
+  if (has('plainNodes')) {
+    await f.call('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', 8192);
+    await f.call('RPUSH', f.key('list:plain'), 'a', 'P'.repeat(9000), 'b', rng.bytes(10000).toString('hex'), 'c');
+    await f.call('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', 1073741824);
+    f.notes.push(
+      'list:plain was built under DEBUG QUICKLIST-PACKED-THRESHOLD 8192 (then restored to 1073741824): its 9000- and 20000-byte elements are PLAIN quicklist nodes. list:bigelem (10 KiB element, default threshold) is a one-entry PACKED node.',
+    );
+  }
   // LZF-compressed quicklist nodes.
   await f.call('CONFIG', 'SET', 'list-compress-depth', '1');
   {
     const k = f.key('list:compressed');
-    for (let i = 0; i < 5000; i += 500) {
+    // Release fixtures (f.extras) keep under ~400 KB: fewer nodes show the same thing.
+    const n = f.extras ? 1500 : 5000;
+    for (let i = 0; i < n; i += 500) {
       const b: string[] = [];
       for (let j = i; j < i + 500; j++) b.push(`compressible-value-${j}-zzzzzzzzzzzzzzzzzzzz`);
       f.cmd('RPUSH', k, ...b);
@@ -668,7 +688,7 @@ async function fillMatrix(f: Filler): Promise<void> {
   await f.flush();
 
   // --- streams
-  {
+  if (has('streams')) {
     const k = f.key('stream:main');
     let n = 0;
     for (let sec = 0; sec < 10; sec++) {
@@ -687,18 +707,18 @@ async function fillMatrix(f: Filler): Promise<void> {
     f.cmd('XGROUP', 'CREATE', k, 'g3', '$');
     f.cmd('XREADGROUP', 'GROUP', 'g1', 'alice', 'COUNT', 4, 'STREAMS', k, '>');
     f.cmd('XREADGROUP', 'GROUP', 'g1', 'bob', 'COUNT', 4, 'STREAMS', k, '>');
-    f.cmd('XGROUP', 'CREATECONSUMER', k, 'g1', 'carol');
+    if (has('streamMeta7')) f.cmd('XGROUP', 'CREATECONSUMER', k, 'g1', 'carol');
     f.cmd('XACK', k, 'g1', '1700000000000-0', '1700000000000-1');
     // Re-deliver two of bob's entries to alice (delivery count 2).
     f.cmd('XCLAIM', k, 'g1', 'alice', 0, '1700000002000-0', '1700000002000-1');
     f.cmd('XREADGROUP', 'GROUP', 'g2', 'zed', 'COUNT', 2, 'STREAMS', k, '>');
   }
-  {
+  if (has('streams')) {
     const k = f.key('stream:trimmed');
     for (let i = 0; i < 300; i++) f.cmd('XADD', k, `${1700000100000 + i}-0`, 'i', String(i));
     f.cmd('XTRIM', k, 'MAXLEN', 50);
   }
-  {
+  if (has('streams')) {
     const k = f.key('stream:big');
     for (let i = 0; i < 250; i++) {
       f.cmd('XADD', k, `${1700000200000 + i}-0`, 'job', `job-${i}`, 'attempt', String(i % 4), 'body', `${rng.words(4)}`);
@@ -707,13 +727,13 @@ async function fillMatrix(f: Filler): Promise<void> {
     f.cmd('XREADGROUP', 'GROUP', 'workers', 'w1', 'COUNT', 60, 'STREAMS', k, '>');
     f.cmd('XREADGROUP', 'GROUP', 'workers', 'w2', 'COUNT', 40, 'STREAMS', k, '>');
   }
-  f.cmd('XGROUP', 'CREATE', f.key('stream:empty'), 'grp', '$', 'MKSTREAM');
-  {
+  if (has('streams')) f.cmd('XGROUP', 'CREATE', f.key('stream:empty'), 'grp', '$', 'MKSTREAM');
+  if (has('streams')) {
     const k = f.key('stream:alldeleted');
     for (let i = 0; i < 3; i++) f.cmd('XADD', k, `${1700000300000 + i}-0`, 'f', 'v');
     f.cmd('XDEL', k, '1700000300000-0', '1700000300001-0', '1700000300002-0');
   }
-  {
+  if (has('streams')) {
     const k = f.key('stream:binary');
     f.cmd('XADD', k, '1700000400000-0', 'text', 'plain', 'bin', Buffer.from([0xff, 0x00, 0xfe]));
     f.cmd('XADD', k, '1700000400000-1', Buffer.from([0xc3, 0x28]), 'binary field name');
@@ -736,16 +756,20 @@ async function fillMatrix(f: Filler): Promise<void> {
   await f.flush();
   await f.select(0);
 
+  if (f.extras) await f.extras(f);
+
   // --- function library
-  await f.call(
-    'FUNCTION', 'LOAD',
-    "#!lua name=fixturelib\nredis.register_function('fx_echo', function(keys, args) return args[1] end)\n" +
-      "redis.register_function{function_name='fx_get', callback=function(keys, args) return redis.call('GET', keys[1]) end, flags={'no-writes'}}\n",
-  );
+  if (has('functions')) {
+    await f.call(
+      'FUNCTION', 'LOAD',
+      "#!lua name=fixturelib\nredis.register_function('fx_echo', function(keys, args) return args[1] end)\n" +
+        "redis.register_function{function_name='fx_get', callback=function(keys, args) return redis.call('GET', keys[1]) end, flags={'no-writes'}}\n",
+    );
+  }
 
   // PEXPIREAT on every third key.
   f.keys.forEach((k, i) => {
-    if (i % 3 === 1) k.expireAt = ttlAt(i);
+    if (i % 3 === 1 && !k.ttlFixed) k.expireAt = ttlAt(i);
   });
   await f.applyExpires();
 }
@@ -817,6 +841,9 @@ async function setAccessState(f: Filler, mode: 'lfu' | 'lru'): Promise<void> {
 // ---------------------------------------------------------------------------------------
 // Reading the truth back
 
+/** The capabilities of the server being read (null: Debian's 7.0, everything 7.0 has). */
+let CAPS: Caps | null = null;
+
 interface KeyTruth {
   db: number;
   keyBuf: Buffer;
@@ -831,6 +858,8 @@ interface KeyTruth {
   sample_note?: string;
   field_name_note?: string;
   stream?: JObj;
+  vectorset?: JObj;
+  field_expire_at_ms?: Map<string, J>;
   debug_object: JObj;
 }
 
@@ -852,11 +881,31 @@ function parseDebugObject(s: string): JObj {
 
 const streamId = (v: RespValue): string => txt(v);
 
-async function readKey(r: RedisHandle, db: number, key: Buffer): Promise<KeyTruth> {
-  const [type, enc, pexp, mem, dbg] = await r.pipeline([
+/**
+ * Absolute expiry of a key. Before PEXPIRETIME (7.0) only PTTL exists: then the instant set by
+ * the fill (`expected`) is confirmed against PTTL rather than derived from the clock.
+ */
+async function expireAt(r: RedisHandle, key: Buffer, expected: number | null | undefined): Promise<number | null> {
+  if (!CAPS || CAPS.pexpiretime) {
+    const v = num(await r.call('PEXPIRETIME', key));
+    return v >= 0 ? v : null;
+  }
+  const pttl = num(await r.call('PTTL', key));
+  const now = Date.now();
+  if (pttl < 0) {
+    if (expected != null) throw new Error(`${key.toString()}: no TTL, expected ${expected}`);
+    return null;
+  }
+  if (expected == null || Math.abs(now + pttl - expected) > 5000) {
+    throw new Error(`${key.toString()}: PTTL ${pttl} does not match the expiry set (${expected})`);
+  }
+  return expected;
+}
+
+async function readKey(r: RedisHandle, db: number, key: Buffer, expected?: number | null): Promise<KeyTruth> {
+  const [type, enc, mem, dbg] = await r.pipeline([
     ['TYPE', key],
     ['OBJECT', 'ENCODING', key],
-    ['PEXPIRETIME', key],
     ['MEMORY', 'USAGE', key, 'SAMPLES', 0],
     ['DEBUG', 'OBJECT', key],
   ]);
@@ -865,7 +914,7 @@ async function readKey(r: RedisHandle, db: number, key: Buffer): Promise<KeyTrut
     keyBuf: key,
     type: txt(type as RespValue),
     encoding: txt(enc as RespValue),
-    expire_at_ms: num(pexp as RespValue) >= 0 ? num(pexp as RespValue) : null,
+    expire_at_ms: await expireAt(r, key, expected),
     length: 0,
     memory_usage: num(mem as RespValue),
     debug_object: parseDebugObject(txt(dbg as RespValue)),
@@ -923,7 +972,20 @@ async function readKey(r: RedisHandle, db: number, key: Buffer): Promise<KeyTrut
       pairs.sort((x, y) => cmpCodePoints(x[0], y[0]));
       count = pairs.length;
       value = new Map(pairs);
+      if (CAPS?.fieldExpiry && a.length) {
+        const names = a.filter((_, i) => i % 2 === 0);
+        const ttls = arr(await r.call('HPEXPIRETIME', key, 'FIELDS', names.length, ...names)).map(num);
+        const fe: [string, J][] = [];
+        names.forEach((fb, i) => {
+          if ((ttls[i] as number) >= 0) fe.push([canonKey(fb), ttls[i] as number]);
+        });
+        if (fe.length) t.field_expire_at_ms = new Map(fe.sort((x, y) => cmpCodePoints(x[0], y[0])));
+      }
       break;
+    }
+    case 'vectorset': {
+      await readVectorSet(r, key, t);
+      return t;
     }
     case 'stream': {
       const { value: v, count: c, bytes: b, extra } = await readStream(r, key);
@@ -989,8 +1051,8 @@ async function readStream(
       const [id, consumer, , deliveries] = arr(p);
       return [streamId(id as RespValue), txt(consumer as RespValue), num(deliveries as RespValue)] as J;
     });
-    const er = get(gm, 'entries-read');
-    groupsPel.push({ name, pel, entries_read: er === null ? null : num(er) });
+    const er = gm.has('entries-read') ? get(gm, 'entries-read') : undefined;
+    groupsPel.push({ name, pel, entries_read: er === undefined ? undefined : er === null ? null : num(er) });
   }
   const first = get(info, 'first-entry');
   const last = get(info, 'last-entry');
@@ -999,12 +1061,47 @@ async function readStream(
     last_entry_id: last === null ? null : streamId(arr(last)[0] as RespValue),
     groups_pel: groupsPel,
     pel_note: 'pel rows are [id, consumer, delivery_count]',
-    entries_added: num(get(info, 'entries-added')),
-    max_deleted_entry_id: streamId(get(info, 'max-deleted-entry-id')),
-    recorded_first_entry_id: streamId(get(info, 'recorded-first-entry-id')),
   };
+  // 7.0+ (RDB 10) stream metadata.
+  if (info.has('entries-added')) {
+    extra.entries_added = num(get(info, 'entries-added'));
+    extra.max_deleted_entry_id = streamId(get(info, 'max-deleted-entry-id'));
+    extra.recorded_first_entry_id = streamId(get(info, 'recorded-first-entry-id'));
+  }
+  // 8.6 idempotent producers.
+  if (info.has('idmp-duration')) {
+    const idmp: JObj = {};
+    for (const f of ['idmp-duration', 'idmp-maxsize', 'pids-tracked', 'iids-tracked', 'iids-added', 'iids-duplicates']) {
+      if (info.has(f)) idmp[f.replace(/-/g, '_')] = num(get(info, f));
+    }
+    extra.idmp = idmp;
+  }
   const value: JObj = { entries, last_id: streamId(get(info, 'last-generated-id')), groups };
   return { value, count: entries.length, bytes, extra };
+}
+
+/**
+ * A vector set has no canonical value: the truth holds its element names (sorted by bytes;
+ * sample + sha256), VCARD as length, VDIM, VINFO and the attributes.
+ */
+async function readVectorSet(r: RedisHandle, key: Buffer, t: KeyTruth): Promise<void> {
+  t.length = num(await r.call('VCARD', key));
+  const names = arr(await r.call('VRANDMEMBER', key, Math.max(1, t.length))).map(buf).sort(Buffer.compare);
+  if (names.length !== t.length) throw new Error(`${key.toString()}: VRANDMEMBER gave ${names.length} of ${t.length} elements`);
+  const canon = names.map(canonStr);
+  t.sample = canon.slice(0, 3);
+  t.value_sha256 = sha256(dumps(canon, true));
+  t.sample_note = 'vector set: sample = first 3 element names in byte order; value_sha256 over all names in byte order (compact JSON array)';
+  const vinfo = fields(await r.call('VINFO', key));
+  const infoJ: JObj = {};
+  for (const [k, v] of vinfo) infoJ[k] = typeof v === 'number' ? v : txt(v);
+  const attrs = await r.pipeline(names.map((n) => ['VGETATTR', key, n]));
+  const attributes = new Map<string, J>();
+  names.forEach((n, i) => {
+    const a = attrs[i];
+    if (a !== null && a !== undefined) attributes.set(canonKey(n), txt(a));
+  });
+  t.vectorset = { vdim: num(await r.call('VDIM', key)), vinfo: infoJ, attributes };
 }
 
 /** Finish incremental rehashing left by the fill: one lookup per element (corpus method). */
@@ -1021,8 +1118,10 @@ async function finishRehash(r: RedisHandle, keys: Tracked[]): Promise<void> {
       else if (type === 'hash') cmds = arr(await r.call('HKEYS', t.key)).map((m) => ['HEXISTS', t.key, buf(m)]);
       else if (type === 'zset') cmds = arr(await r.call('ZRANGE', t.key, 0, -1)).map((m) => ['ZSCORE', t.key, buf(m)]);
       await r.pipeline(cmds);
+      if (CAPS && !CAPS.htstatsKey) continue;
       const st = txt(await r.call('DEBUG', 'HTSTATS-KEY', t.key));
-      if (/rehashing/i.test(st)) throw new Error(`${t.key.toString()} still rehashing after lookups`);
+      // Redis lists a "rehashing target" table; Valkey 9 prints "rehashing index: -1" when idle.
+      if (/rehashing target|rehashing index: \d/i.test(st)) throw new Error(`${t.key.toString()} still rehashing after lookups`);
     }
   }
   await r.call('SELECT', 0);
@@ -1045,7 +1144,7 @@ async function readAll(r: RedisHandle, keys: Tracked[]): Promise<KeyTruth[]> {
   const out: KeyTruth[] = [];
   for (const db of dbsOf(keys)) {
     await r.call('SELECT', db);
-    for (const t of keys) if (t.db === db) out.push(await readKey(r, db, t.key));
+    for (const t of keys) if (t.db === db) out.push(await readKey(r, db, t.key, t.expireAt));
   }
   await r.call('SELECT', 0);
   // Back to fill order.
@@ -1106,13 +1205,13 @@ async function scanAll(r: RedisHandle): Promise<Set<string>> {
   return out;
 }
 
-function checkRdb(file: string): JObj {
-  const tool = findExecutable('redis-check-rdb');
-  if (!tool) return { tool: 'redis-check-rdb', ok: false, exit_code: null, summary: ['redis-check-rdb not found'] };
-  const res = spawnSync(tool, [file], { encoding: 'utf8' });
+function checkRdb(file: string, toolPath: string | null = findExecutable('redis-check-rdb')): JObj {
+  const name = toolPath ? path.basename(toolPath) : 'redis-check-rdb';
+  if (!toolPath) return { tool: name, ok: false, exit_code: null, summary: [`${name} not found`] };
+  const res = spawnSync(toolPath, [file], { encoding: 'utf8' });
   const lines = `${res.stdout ?? ''}\n${res.stderr ?? ''}`.split('\n').map((l) => l.trim());
   const summary = lines.filter((l) => /Checksum|RDB looks OK|keys read|RDB ERROR|--- RDB/.test(l));
-  return { tool: 'redis-check-rdb', ok: res.status === 0, exit_code: res.status, summary };
+  return { tool: name, ok: res.status === 0, exit_code: res.status, summary };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1129,6 +1228,7 @@ function truthKey(t: KeyTruth, access: { lfu?: number; lru?: number }, memAfter:
   if (t.value !== undefined) o.value = t.value;
   else o.sample = t.sample ?? [];
   o.memory_usage = t.memory_usage;
+  if (t.field_expire_at_ms) o.field_expire_at_ms = t.field_expire_at_ms;
   if (access.lfu !== undefined) o.lfu_freq = access.lfu;
   if (access.lru !== undefined) o.lru_idle_s = access.lru;
   const extra: JObj = {};
@@ -1136,6 +1236,7 @@ function truthKey(t: KeyTruth, access: { lfu?: number; lru?: number }, memAfter:
   if (t.sample_note) extra.sample_note = t.sample_note;
   if (t.field_name_note) extra.field_name_note = t.field_name_note;
   if (t.stream) extra.stream = t.stream;
+  if (t.vectorset) extra.vectorset = t.vectorset;
   extra.debug_object = t.debug_object;
   if (memAfter !== undefined) extra.memory_usage_after_reload = memAfter;
   o.extra = extra;
@@ -1153,6 +1254,8 @@ function comparable(t: KeyTruth): string {
       sample: t.sample,
       value_sha256: t.value_sha256,
       stream: t.stream,
+      field_expire_at_ms: t.field_expire_at_ms,
+      vectorset: t.vectorset === undefined ? undefined : { ...t.vectorset, vinfo: undefined },
     },
     true,
   );
@@ -1362,8 +1465,208 @@ async function verifyLoad(
   };
 }
 
+// ---------------------------------------------------------------------------------------
+// Release servers: fixtures/release/matrix-<server>
+
+const RELEASE_OUT = path.join(OUT, 'release');
+
+const RELEASE_NONDETERMINISM = [
+  ...NONDETERMINISM,
+  'vector sets: HNSW node levels are random, so their serialized form, VINFO max-level and MEMORY USAGE differ between runs',
+  'del_drop is exact bookkeeping of the allocator but can pick up a server timer freeing or growing something between the two reads (extra.del_drop_noise shows DELs of a missing key); and what a DEL frees can depend on the random hash seed of the loading server: Valkey 8.1+ frees a 64-byte overflow bucket when the key was its last entry (keyspace, and hashtable sets/hashes/zsets), Redis 7.2+ sets keep members without a dict entry unless they collide. Hence del_drop is the median of 3 loads and del_drop_runs lists the runs where they differ',
+];
+
+/** RDB version from the file magic: REDIS0012 → 12, VALKEY080 → 80. */
+function rdbVersionOf(rdb: Buffer): number {
+  const magic = rdb.subarray(0, 9).toString('latin1');
+  const m = /^(?:REDIS(\d{4})|VALKEY(\d{3}))$/.exec(magic);
+  if (!m) throw new Error(`unexpected magic ${magic}`);
+  return Number(m[1] ?? m[2]);
+}
+
+async function makeReleaseFixture(target: ServerTarget): Promise<{ truth: JObj; rdb: string }> {
+  const name = `matrix-${target.name}`;
+  const config = { 'maxmemory-policy': 'noeviction' };
+  const args = Object.entries(config).flatMap(([k, v]) => [`--${k}`, String(v)]);
+  mkdirSync(RELEASE_OUT, { recursive: true });
+  const dumpCopy = path.join(RELEASE_OUT, `${name}.rdb`);
+  const server = target.bin.path;
+
+  // 1. Fill a fresh server, read the truth back, SAVE.
+  const r = await startRedis(args, { server });
+  let f: Filler;
+  let caps: Caps;
+  let truths: KeyTruth[];
+  let functions: string[] = [];
+  let ks: JObj;
+  let info_memory: JObj;
+  let infoServer: Record<string, string>;
+  let allocator: string;
+  try {
+    caps = await probeCaps(r, target.bin);
+    CAPS = caps;
+    f = new Filler(r, new Rng(SEED));
+    f.caps = caps;
+    const c = caps;
+    f.extras = (ff) => fillReleaseExtras(ff, c);
+    await fillMatrix(f);
+    await f.flush();
+    const tracked = new Set(f.keys.map((k) => keyId(k)));
+    const onServer = await scanAll(r);
+    for (const k of onServer) if (!tracked.has(k)) throw new Error(`untracked key on server: ${k}`);
+    for (const k of tracked) if (!onServer.has(k)) throw new Error(`tracked key missing on server: ${k}`);
+    await finishRehash(r, f.keys);
+    truths = await readAll(r, f.keys);
+    if (caps.functions) functions = await functionNames(r);
+    ks = await keyspace(r);
+    info_memory = await infoMemory(r);
+    infoServer = await r.info('server');
+    allocator = (await r.info('memory')).mem_allocator ?? '';
+    copyFileSync(await r.save(), dumpCopy);
+  } finally {
+    await r.stop();
+  }
+
+  // 2. A fresh server of the same build loads the dump: used_memory as loaded, MEMORY USAGE
+  //    per key, and every key re-read and compared.
+  const loadKeys: Tracked[] = truths.map((t) => ({ db: t.db, key: t.keyBuf, expireAt: t.expire_at_ms }));
+  const L = await startRedis(args, { server, rdb: dumpCopy });
+  const problems: string[] = [];
+  const changes: JObj = {};
+  let fresh: JObj;
+  let memAfter: Map<Tracked, number>;
+  let infoAfter: JObj;
+  try {
+    fresh = await infoMemory(L);
+    fresh.connected_clients = Number((await L.info('clients')).connected_clients);
+    memAfter = await memoryUsages(L, loadKeys);
+    const onServer = await scanAll(L);
+    if (onServer.size !== loadKeys.length) problems.push(`loaded ${onServer.size} keys, truth has ${loadKeys.length}`);
+    const again = await readAll(L, loadKeys);
+    again.forEach((g, i) => {
+      const w = truths[i] as KeyTruth;
+      const kn = `db${w.db}:${JSON.stringify(w.keyBuf.toString())}`;
+      if (comparable(g) !== comparable(w)) problems.push(`${kn}: loaded value differs`);
+      if (g.encoding !== w.encoding) changes[w.keyBuf.toString()] = [w.encoding, g.encoding];
+    });
+    infoAfter = await infoMemory(L);
+  } finally {
+    await L.stop();
+  }
+
+  // MEMORY USAGE of a hashtable can depend on the loading server's random hash seed (Valkey's
+  // overflow buckets): two more loads, and per key the median of the three.
+  const memRuns: Map<Tracked, number>[] = [memAfter];
+  for (let run = 0; run < 2; run++) {
+    const M = await startRedis(args, { server, rdb: dumpCopy });
+    try {
+      memRuns.push(await memoryUsages(M, loadKeys));
+    } finally {
+      await M.stop();
+    }
+  }
+  const memOf = (k: Tracked) => memRuns.map((m) => m.get(k) as number);
+  const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] as number;
+  const memUnsteady = loadKeys.filter((k) => memOf(k).some((x) => x !== memOf(k)[0])).length;
+
+  // 3. What DEL of each key frees on a freshly loaded server.
+  const del = await measureDelDropsMedian({ server, rdb: dumpCopy, args, keys: loadKeys, lazyUserDel: caps.lazyUserDel });
+  const unsteady = del.runs.filter((r) => r.some((x) => x !== r[0])).length;
+
+  const rdb = readFileSync(dumpCopy);
+  const keysJ = truths.map((t, i) => {
+    const mk = loadKeys[i] as Tracked;
+    const o = truthKey(t, {}, medianOf(memOf(mk)));
+    if (memOf(mk).some((x) => x !== memOf(mk)[0])) (o.extra as JObj).memory_usage_after_reload_runs = memOf(mk);
+    (o.extra as JObj).del_drop = del.drops[i] as number;
+    const runs = del.runs[i] as number[];
+    if (runs.some((x) => x !== runs[0])) (o.extra as JObj).del_drop_runs = runs;
+    return o;
+  });
+  const valkey = infoServer.valkey_version;
+  const notCovered: string[] = [];
+  if (!caps.streams) notCovered.push('streams (5.0+)');
+  if (!caps.listpackSetsLists) notCovered.push('listpack lists and sets (7.2+)');
+  if (!caps.fieldExpiry) notCovered.push('hash field expiry');
+  if (!caps.vectorsets) notCovered.push('vector sets');
+  if (!caps.idmp) notCovered.push('stream idempotent producers (IDMP)');
+  if (!caps.functions) notCovered.push('functions (7.0+)');
+  if (!caps.plainNodes) notCovered.push('plain quicklist nodes (7.0+)');
+  const truth: JObj = {
+    name,
+    generator: GENERATOR,
+    server: target.name,
+    redis_version: infoServer.redis_version ?? '',
+    valkey_version: valkey,
+    allocator,
+    rdb_version: rdbVersionOf(rdb),
+    config: config as JObj,
+    info_memory,
+    keyspace: ks,
+    functions: functions.length ? functions : undefined,
+    keys: keysJ,
+    extra: {
+      variant: 'matrix',
+      seed: SEED,
+      allocator_profile: allocator.startsWith('jemalloc') ? 'jemalloc' : allocator,
+      notes: [
+        `generated with the release build ${target.name} (${target.bin.path}), bundled ${allocator} with 8-byte size classes: allocator_profile "jemalloc"`,
+        'keys in fill order; the matrix of fixtures/matrix-7.0 (gated by what the server has) plus the boundaries of scripts/release-matrix.ts: strings of every length near the embedded-string limits with 5-, 20- and 40-byte key names, with and without TTL (keys p###k/t###k, s20:* and str:boundary:*), integers shared and not, sets/hashes/zsets just either side of the table sizes, listpack limits, streams with an 850-entry PEL',
+        ...f.notes,
+        'info_memory = INFO memory of the filling server just before SAVE; info_memory_fresh_load = INFO memory of a fresh server of the same build that loaded this dump at start-up, read first thing with one client connected; info_memory_after_load = the same server after every key was re-read',
+        `memory_usage_after_reload = MEMORY USAGE key SAMPLES 0 on a freshly loaded server: the median over 3 loads (that one and two more), since hashtable figures can depend on the loading server's random hash seed; memory_usage_after_reload_runs lists the three where they differ (${memUnsteady} keys)`,
+        `del_drop: ${del.method}; noise (DEL of a missing key, ${del.noise.length} samples) min ${Math.min(...del.noise)} max ${Math.max(...del.noise)}; ${del.correctedKeys} key measurements needed the client-buffer correction; ${del.restarts} restarts; ${unsteady} keys freed different amounts in different runs (their del_drop_runs lists each run)`,
+      ],
+      not_covered_by_this_version: notCovered,
+      nondeterminism: RELEASE_NONDETERMINISM,
+      rdb_check: checkRdb(dumpCopy, target.checkTool),
+      info_memory_fresh_load: fresh,
+      info_memory_after_load: infoAfter,
+      del_drop_noise: del.noise,
+      extra_fields_note:
+        "per-key 'extra' is outside TRUTH-FORMAT.md: value_sha256 = sha256 of the raw string bytes, or of the canonical value serialized as compact JSON (Python json.dumps with sort_keys, ensure_ascii=False, separators (',',':'); scores as Python float repr), UTF-8; memory_usage_after_reload = MEMORY USAGE SAMPLES 0 on a fresh server that loaded this very dump; del_drop = bytes of used_memory freed by DEL of this key alone on a freshly loaded server; stream = RDB-level stream metadata and PEL (idmp: XINFO STREAM idempotency figures); vectorset = VDIM, VINFO and attributes by element; debug_object = selected DEBUG OBJECT fields (serializedlength is the value's size in the RDB, ql_* describe the in-memory quicklist). A collection's value is absent when it has more than 1000 elements or more than 64 KiB of element bytes (members, fields and values; 8 per zset score); then sample = its first 3 elements in canonical order (hash: [field, value] pairs in field order; stream: entries). Vector sets never have a value",
+      load_verification: {
+        ok: problems.length === 0,
+        problems,
+        encoding_changes_on_load: changes,
+        method: 'dump loaded at start-up by a fresh server of the same build; every key re-read and compared with this file',
+      },
+    },
+  };
+  writeFileSync(path.join(RELEASE_OUT, `${name}.truth.json`), dumps(truth, false, 1) + '\n');
+  return { truth, rdb: dumpCopy };
+}
+
+function summarize(name: string, truth: JObj, rdbPath: string, ms: number): void {
+  const keys = truth.keys as JObj[];
+  const by = new Map<string, number>();
+  for (const k of keys) by.set(`${k.type}/${k.encoding}`, (by.get(`${k.type}/${k.encoding}`) ?? 0) + 1);
+  const ex = truth.extra as JObj;
+  const lv = ex.load_verification as JObj;
+  const rc = ex.rdb_check as JObj;
+  const size = readFileSync(rdbPath).length;
+  console.log(
+    `${name}: ${size} bytes, ${keys.length} keys [${[...by].sort().map(([k, n]) => `${k}×${n}`).join(', ')}]` +
+      `; check ${rc.ok ? 'OK' : 'FAILED'}; load verification ${lv.ok ? 'OK' : 'FAILED'} (${ms} ms)`,
+  );
+  if (!lv.ok) console.log(`  problems: ${JSON.stringify(lv.problems)}`);
+  if (!rc.ok || !lv.ok) process.exitCode = 1;
+}
+
 async function main(): Promise<void> {
-  const only = process.argv.slice(2);
+  const argv = process.argv.slice(2);
+  const si = argv.indexOf('--server');
+  if (si >= 0) {
+    // npm run fixtures -- --server redis-8.6.3 matrix
+    const target = resolveServer(argv[si + 1] ?? '');
+    const rest = argv.filter((_, i) => i !== si && i !== si + 1);
+    if (rest.some((n) => n !== 'matrix')) throw new Error('release servers have one fixture: matrix');
+    const t0 = Date.now();
+    const { truth, rdb } = await makeReleaseFixture(target);
+    summarize(`release/matrix-${target.name}`, truth, rdb, Date.now() - t0);
+    return;
+  }
+  const only = argv;
   const defs = only.length ? FIXTURES.filter((d) => only.includes(d.name)) : FIXTURES;
   if (only.length && defs.length !== only.length) {
     throw new Error(`unknown fixture; known: ${FIXTURES.map((d) => d.name).join(', ')}`);

@@ -49,6 +49,51 @@ export interface KeyRecord {
   streamMaxPending: number;
   /** Hashes: number of fields carrying a TTL (Redis 7.4+). */
   fieldsWithTtl: number;
+  /**
+   * Vector sets (module `vectorset`): what the serialized value holds, decoded while it is
+   * streamed past. A parser-owned object, meaningful only while `module === 'vectorset'`.
+   */
+  vectorset?: VectorSetSummary | null;
+}
+
+/** One vector set (Redis 8 `vectorset` module value), summarized in O(1) space (docs/memory-vectorset.md). */
+export interface VectorSetSummary {
+  /** Elements (VCARD). */
+  count: number;
+  /** Stored vector dimension (VDIM; after the projection when there is one). */
+  dim: number;
+  /** 0 NOQUANT (f32), 1 Q8 (int8), 2 BIN. */
+  quant: number;
+  /** HNSW M (level 0 keeps up to 2M links per node, the others M). */
+  m: number;
+  /** Input dimension of the REDUCE projection matrix, 0 without one. */
+  projectionInputDim: number;
+  /** Elements with a non-empty attribute string, and those attributes' bytes. */
+  attributes: number;
+  attributeBytes: number;
+  /** Bytes of all element names. */
+  elementBytes: number;
+  /** Highest node level (VINFO max-level). */
+  maxLevel: number;
+  /** Per HNSW layer (index = layer): nodes present, links used, link slots allocated. */
+  layerNodes: Float64Array;
+  layerLinks: Float64Array;
+  layerSlots: Float64Array;
+  /**
+   * The loader links each node in front of the previous one, so the file's last node becomes
+   * the head of the loaded list: its level-0 link capacity, and the last SAMPLE_NODES nodes'
+   * strings, are what the module's MEMORY USAGE callback extrapolates from.
+   */
+  headLevel0Slots: number;
+  /** Ring of the last sampled nodes (`sampled` of them, oldest at `sampleAt` when full). */
+  sampled: number;
+  sampleAt: number;
+  /** Element name length, and whether the loaded string is a raw robj (else embstr). */
+  sampleItemLen: Int32Array;
+  sampleItemRaw: Uint8Array;
+  /** Attribute length (-1: none), and whether it loads raw. */
+  sampleAttrLen: Int32Array;
+  sampleAttrRaw: Uint8Array;
 }
 
 /** Per-file facts gathered while parsing. */
@@ -80,8 +125,21 @@ export interface FileInfo {
   computedChecksum: string;
   /** Total bytes consumed (offset just past the checksum). */
   bytes: number;
-  /** Non-fatal oddities (empty keys skipped, duplicate-looking data, ...). */
+  /**
+   * Non-fatal oddities: what Redis loads without complaint under its default
+   * `sanitize-dump-payload no` but that is not as a saving server writes it (empty keys, a
+   * stream length that disagrees with its entries, duplicates only deep sanitization finds,
+   * a newer RDB version). Each names its offset (and key); at most MAX_WARNINGS, then a count.
+   */
   warnings: string[];
+  /** KEY_META (RDB 13) module metadata: keys carrying each class (`META-xxxx` name). */
+  keyMeta: Record<string, number>;
+  /** Valkey 9 SLOT_IMPORT records: an unfinished atomic slot migration's job and slot ranges. */
+  slotImports: { job: string; ranges: [number, number][] }[];
+  /** Redis Enterprise RAM_LRU opcodes (107) read and ignored. */
+  ramLru: number;
+  /** Streams with idempotent-producer state (type 26): streams, producers and ids tracked. */
+  streamIdmp: { streams: number; producers: number; ids: number };
 }
 
 /**
@@ -123,6 +181,12 @@ export interface ValueVisitor {
   streamConsumer(buf: Uint8Array, start: number, end: number, seenMs: number, activeMs: number): void;
   /** Streams: one PEL id of the last consumer. */
   streamConsumerPel(id: Uint8Array, idStart: number): void;
+  /** Streams (type 26): an idempotent producer (id bytes) and the number of ids it tracks. */
+  streamIdmpProducer?(buf: Uint8Array, start: number, end: number, ids: number): void;
+  /** Streams (type 26): one tracked id (IID bytes) of the last producer. */
+  streamIdmpEntry?(buf: Uint8Array, start: number, end: number): void;
+  /** Streams (type 26): the IDMP settings and counters, after the last producer. */
+  streamIdmp?(meta: StreamIdmpMeta): void;
   /** Value complete; the record's length and sizes are final. */
   end(rec: KeyRecord): void;
 }
@@ -139,6 +203,20 @@ export interface StreamMeta {
   maxDeletedSeq: bigint;
   entriesAdded: bigint;
   groups: number;
+}
+
+/** A stream's idempotent-producer (IDMP) state, Redis 8.6+ (RDB type 26). */
+export interface StreamIdmpMeta {
+  /** Seconds an id is remembered (1..86400). */
+  duration: number;
+  /** Ids remembered per producer at most (1..10000). */
+  maxEntries: number;
+  producers: number;
+  /** Ids over all producers, as saved (Redis drops a repeated id of one producer on load). */
+  ids: number;
+  /** All-time counters: ids added, duplicates detected. */
+  iidsAdded: bigint;
+  iidsDuplicates: bigint;
 }
 
 /** A parse that cannot go on: the file, the byte offset and what was expected there. */

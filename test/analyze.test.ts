@@ -6,7 +6,7 @@ import { TopN } from '../src/analyze/topn.ts';
 import { computeFindings } from '../src/analyze/findings.ts';
 import { parseBudget, parseBudgets, evaluateBudgets, parseSize } from '../src/analyze/budget.ts';
 import { isValidUtf8, keyName, keyText, keyBytes } from '../src/analyze/keyname.ts';
-import { RecordFiller, makeFileInfo, type RecordSpec } from '../src/analyze/record.ts';
+import { RecordFiller, makeFileInfo, type RecordSpec } from './helpers/record.ts';
 import { formatBytes, formatPercent } from '../src/analyze/units.ts';
 import type { Report } from '../src/report/schema.ts';
 

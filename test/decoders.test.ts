@@ -407,7 +407,7 @@ test('empty collections are reported with a warning', () => {
   assert.equal(keys.length, empties.length);
   assert.ok(keys.every((k) => k.length === 0));
   assert.equal(info.warnings.length, empties.length);
-  for (const [i, w] of info.warnings.entries()) assert.match(w, new RegExp(`^offset ${keys[i].offset}: empty ${keys[i].type}`));
+  for (const [i, w] of info.warnings.entries()) assert.match(w, new RegExp(`^offset ${keys[i].offset}, key "e${i}": empty ${keys[i].type}`));
   // An empty string or stream is no oddity.
   const ok = parse(buildRdb({ keys: [{ key: 's', value: { type: 'string', value: '' } }, { key: 'x', value: { type: 'stream', entries: [] } }] }));
   assert.deepEqual(ok.info.warnings, []);
@@ -685,23 +685,30 @@ test('single-byte corruption never escapes as anything but an RdbError', () => {
 
 describe('errors', () => {
 
-  test('header: empty input, short, wrong magic, bad digits, version 99', () => {
+  test('header: empty input, short, wrong magic, bad digits; version 99 is read with a warning', () => {
     fails(new Uint8Array(0), 0, /empty file/);
     fails(Buffer.from('REDIS'), 5, /unexpected end of file \(5 of 9 bytes\)/);
     fails(Buffer.from('RADIS0011\xff'), 0, /REDIS or VALKEY magic, found "RADIS0011"/);
     fails(Buffer.from('REDIS00x1\xff'), 5, /4-digit RDB version/);
     fails(Buffer.from('REDIS0000\xff'), 5, /at least 1/);
-    fails(buildRdb({ version: 99 }), 5, /found 99/);
+    const newer = parse(buildRdb({ version: 99, keys: [{ key: 'k', value: { type: 'string', value: 'v' } }] }));
+    assert.equal(newer.keys.length, 1);
+    assert.equal(newer.info.rdbVersion, 99);
+    assert.match(newer.info.warnings[0], /^offset 0: REDIS RDB version 99 is newer than the newest this tool knows \(13\)/);
+    const valkey = parse(buildRdb({ valkey: true, version: 81 }));
+    assert.match(valkey.info.warnings[0], /VALKEY RDB version 81 is newer .*\(80\)/);
   });
 
   test('unknown type 30, unknown opcodes, a length where a string-encoding byte sits', () => {
     const w = new RdbWriter({ version: 12 }).selectDb(0).key('a', { type: 'string', value: '1' });
     const at = w.size;
-    fails(cat(w.buffered(), u8(0xfc), new Uint8Array(8), u8(30, 1, 65, 0xff)), at + 9, /known value type \(0-25\), found 30/);
-    fails(cat(w.buffered(), u8(0xf2, 1, 65, 0xff)), at, /found 242/);
-    fails(cat(w.buffered(), u8(0xf3, 0, 0xff)), at, /KEY_META opcode 243/);
-    fails(cat(new RdbWriter({ valkey: true }).buffered(), u8(0xf3, 0)), 9, /SLOT_IMPORT opcode 243/);
-    fails(cat(w.buffered(), u8(26)), at, /type 26/);
+    fails(cat(w.buffered(), u8(0xfc), new Uint8Array(8), u8(30, 1, 65, 0xff)), at + 9, /^unsupported: value type 30 \(RDB 12\)$/);
+    fails(cat(w.buffered(), u8(0xf2, 1, 65, 0xff)), at, /^unsupported: value type 242 \(RDB 12\)$/);
+    fails(cat(w.buffered(), u8(0xf3, 0, 0xff)), at + 2, /a value type after KEY_META, found opcode 255/);
+    fails(cat(w.buffered(), u8(0xf3, 8)), at + 1, /at most 7 KEY_META classes, found 8/);
+    fails(cat(new RdbWriter({ valkey: true }).buffered(), u8(0xf3, 0)), 10, /40-byte SLOT_IMPORT job name, found 0 bytes/);
+    fails(cat(new RdbWriter({ valkey: true }).selectDb(0).buffered(), u8(26, 1, 65)), 11, /^unsupported: value type 26 \(VALKEY080\)$/);
+    fails(cat(new RdbWriter({ version: 14 }).selectDb(0).buffered(), u8(27, 1, 65)), 11, /^unsupported: value type 27 \(RDB 14\)$/);
     fails(cat(w.buffered(), u8(0xfe, 0xc0, 1)), at + 1, /a database number: a length, found a string-encoding byte 0xc0/);
     fails(cat(w.buffered(), u8(0, 0xc4)), at + 1, /a key: a string encoding 0-3, found 4/);
     fails(cat(w.buffered(), u8(1, 1, 65, 0x82)), at + 3, /a list length: a valid length prefix, found 0x82/);
@@ -763,14 +770,16 @@ describe('errors', () => {
     fails(w.str({ lzfRaw: u8(0, 97, 0x20, 5), ulen: 4 }).end(), at + 3 + 3, /a string value: LZF back-reference 6 bytes before the start/);
   });
 
-  test('listpack whose header count disagrees (plain and LZF-compressed blob)', () => {
+  test('listpack whose header count disagrees (plain and LZF-compressed blob): loaded, a warning', () => {
+    // Redis' default load checks a listpack's size and terminator, not its count.
     const w = new RdbWriter({ version: 11 }).selectDb(0).u8(20).str('k');
-    const at = w.size;
-    fails(w.str(listpack(['a', 'b', 'c'], 5)).end(), at + 1 + 4, /5 listpack entries as its header declares, found 3/);
+    const a = parse(w.str(listpack(['a', 'b', 'c'], 5)).end());
+    assert.deepEqual(a.keys[0].value, ['a', 'b', 'c']);
+    assert.deepEqual(a.info.warnings, ['offset 11, key "k": a listpack whose header declares 5 entries holds 3 (Redis loads it; only sanitize-dump-payload yes rejects it)']);
     const z = new RdbWriter({ version: 11 }).selectDb(0).u8(20).str('k');
-    const at2 = z.size;
-    const e = fails(z.str({ lzf: listpack(['a'.repeat(30), 'a'.repeat(29) + 'b'], 1) }).end(), at2, /header declares.*byte 4 of the decompressed/);
-    assert.match(e.message, /a set listpack/);
+    const b = parse(z.str({ lzf: listpack(['a'.repeat(30), 'a'.repeat(29) + 'b'], 1) }).end());
+    assert.equal(b.keys[0].length, 2);
+    assert.match(b.info.warnings[0], /header declares 1 entries holds 2/);
   });
 
   test('ziplist with a bad prevlen', () => {
@@ -781,11 +790,12 @@ describe('errors', () => {
     fails(w.str(zl).end(), at + 15, /ziplist prevlen 5, found 9/);
   });
 
-  test('intset not sorted', () => {
+  test('intset not sorted: Redis loads it (only deep sanitization checks the order), a warning', () => {
     for (const width of [2, 4, 8] as const) {
       const w = new RdbWriter({ version: 11 }).selectDb(0).u8(11).str('k');
-      const at = w.size + 1;
-      fails(w.str(intset([1, 5, 3], width)).end(), at + 8 + 2 * width, /strictly ascending/);
+      const { info, keys } = parse(w.str(intset([1, 5, 3], width)).end());
+      assert.deepEqual(keys[0].value, ['1', '5', '3']);
+      assert.deepEqual(info.warnings, ['offset 11, key "k": intset members not in strictly ascending order (Redis loads it; only sanitize-dump-payload yes rejects it)']);
     }
   });
 
@@ -800,13 +810,10 @@ describe('errors', () => {
     badBack[8] = 5;
     fails(cat(w.buffered(), u8(20, 1, 107), rdbLen(lp.length), badBack, tail()), at + 6 + 2, /back-length/);
     fails(cat(w.buffered(), u8(16, 1, 107), rdbValue({ type: 'string', value: listpack(['a', 'b', 'c']) }), tail()), at, /multiple of 2 entries, found 3/);
+    // Redis skips an empty quicklist node on load: a warning, in check and analysis alike.
     const emptyNode = cat(w.buffered(), u8(18, 1, 107, 1, 2), rdbValue({ type: 'string', value: listpack([]) }), tail());
-    fails(emptyNode, at + 2, /non-empty quicklist node/);
-    // Analysis, which skips small nodes unread, reports it the same way.
-    assert.throws(
-      () => new RdbParser(bufferSource(emptyNode), { file: 't.rdb' }).parse(),
-      (e: unknown) => e instanceof RdbError && e.offset === at + 2 && /non-empty quicklist node/.test(e.expected),
-    );
+    assert.match(parse(emptyNode).info.warnings.join('\n'), /key "k": an empty quicklist node \(Redis skips it on load\)/);
+    assert.match(new RdbParser(bufferSource(emptyNode), { file: 't.rdb' }).parse().warnings.join('\n'), /an empty quicklist node/);
     fails(cat(w.buffered(), u8(18, 1, 107, 1, 3), tail()), at, /quicklist container 1 \(plain\) or 2 \(packed\), found 3/);
     fails(cat(w.buffered(), u8(20, 1, 107), rdbValue({ type: 'string', value: u8(8, 0, 0, 0, 1, 0, 0xf5, 0xff) }), tail()), at + 6, /a listpack entry encoding, found 0xf5/);
   });
@@ -854,15 +861,28 @@ test('isValidUtf8', () => {
   assert.equal(isValidUtf8(w, 1, 3), false, 'a sequence cut by the window end');
 });
 
-test('check-level validation rejects duplicate set members, zset members and hash fields; analysis does not look', () => {
+test('check-level validation: duplicates Redis refuses fail, those only deep sanitization finds warn', () => {
+  // Listpacks and small plain hashes (loaded as listpacks) are checked only by deep sanitization.
+  const warned: { value: Value; re: RegExp }[] = [
+    { value: { type: 'listpack', of: 'set', items: ['a', 'b', 'a'] }, re: /key "k": 1 duplicate member in a listpack/ },
+    { value: { type: 'listpack', of: 'hash', items: ['f', '1', 'f', '2'] }, re: /key "k": 1 duplicate field in a listpack/ },
+    { value: { type: 'listpack', of: 'zset', items: ['m', 1, 'm', 2] }, re: /key "k": 1 duplicate member in a listpack/ },
+    { value: { type: 'hash', items: [['f', 'a'], ['f', 'b']] }, re: /key "k": 1 duplicate field in a hash of 2/ },
+  ];
+  for (const { value, re } of warned) {
+    const { info, keys } = parse(buildRdb({ keys: [{ key: 'k', value }] }));
+    assert.equal(keys.length, 1);
+    assert.equal(info.warnings.length, 1, JSON.stringify(value));
+    assert.match(info.warnings[0], re);
+  }
+  const big: [string, string][] = Array.from({ length: 129 }, (_, i) => [`f${i}`, 'v']);
+  big.push(['f0', 'again']);
   const cases: { value: Value; re: RegExp }[] = [
-    { value: { type: 'listpack', of: 'set', items: ['a', 'b', 'a'] }, re: /no duplicate members/ },
-    { value: { type: 'listpack', of: 'hash', items: ['f', '1', 'f', '2'] }, re: /no duplicate fields/ },
-    { value: { type: 'listpack', of: 'zset', items: ['m', 1, 'm', 2] }, re: /no duplicate members/ },
     { value: { type: 'set', items: ['x', '7', 'x'] }, re: /set without duplicate members/ },
     { value: { type: 'set', items: ['7', { int: 7 }] }, re: /set without duplicate members/ },
-    { value: { type: 'hash', items: [['f', 'a'], ['f', 'b']] }, re: /hash without duplicate fields/ },
+    { value: { type: 'hash', items: big }, re: /hash without duplicate fields/ },
     { value: { type: 'zset', items: [['m', 1], ['m', 2]] }, re: /zset without duplicate members/ },
+    { value: { type: 'ziplist', of: 'hash', items: ['f', '1', 'f', '2'] }, re: /no duplicate fields/ },
   ];
   for (const { value, re } of cases) {
     const rdb = buildRdb({ keys: [{ key: 'k', value }] });

@@ -9,7 +9,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aggregator } from '../src/analyze/aggregate.ts';
-import { RecordFiller, makeFileInfo, type RecordSpec } from '../src/analyze/record.ts';
+import { RecordFiller, makeFileInfo, type RecordSpec } from './helpers/record.ts';
 import { evaluateBudgets, parseBudgets } from '../src/analyze/budget.ts';
 import { diffReports, diffFigures, diffIsEmpty, diffToMarkdown, diffToText, keyIdentity, type DiffReport } from '../src/report/diff.ts';
 import { diffToHtml } from '../src/report/html.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { Aggregator } from '../src/analyze/aggregate.ts';
-import { RecordFiller, makeFileInfo, makeRecord, type RecordSpec } from '../src/analyze/record.ts';
+import { RecordFiller, makeFileInfo, makeRecord, type RecordSpec } from './helpers/record.ts';
 import { csvField, keysCsvHeader, keysCsvRow, KEYS_CSV_COLUMNS } from '../src/report/csv.ts';
 import { CsvRowStage } from '../src/report/csv-row.ts';
 import { keyJsonl } from '../src/report/jsonl.ts';

@@ -619,7 +619,8 @@ export class Aggregator {
 }
 
 /** The FileInfo fields a file section uses. */
-type SectionInfo = Pick<FileInfo, 'producer' | 'rdbVersion' | 'producerVersion' | 'aux' | 'functions' | 'modules' | 'slots' | 'checksum' | 'bytes' | 'warnings'>;
+type SectionInfo = Pick<FileInfo, 'producer' | 'rdbVersion' | 'producerVersion' | 'aux' | 'functions' | 'modules' | 'slots' | 'checksum' | 'bytes' | 'warnings'> &
+  Partial<Pick<FileInfo, 'keyMeta'>>;
 
 function emptyInfo(): SectionInfo {
   return {
@@ -654,6 +655,7 @@ function sectionOf(f: FileAcc, info: SectionInfo, estimatedUsedMemory: number | 
     functions: [...info.functions],
     modules: { ...info.modules },
     slots: slotRanges(info.slots),
+    keyMeta: { ...(info.keyMeta ?? {}) },
     warnings: [...info.warnings, ...f.warnings],
     keys: f.keys,
     bytes: f.bytes,

@@ -62,6 +62,12 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
   // Files.
   for (const f of r.files) {
     if (f.checksum === 'mismatch') add('checksum-mismatch', 'critical', `${q(f.name)}: the checksum does not match; the file is damaged and its figures may be wrong.`, 1, 'count', f.name);
+    // Only vector sets are decoded and modelled; any other module value is a black box.
+    for (const [name, n] of Object.entries(f.modules)) {
+      if (n > 0 && name !== 'vectorset') {
+        add('module-serialized-size', 'info', `${q(f.name)}: ${plural(n, 'value', 'values')} of module type ${q(name)} ${n === 1 ? 'is' : 'are'} sized by ${n === 1 ? 'its' : 'their'} serialized length in the file, not by what the module allocates.`, n, 'keys', name);
+      }
+    }
   }
 
   // Memory without TTL.

@@ -8,7 +8,8 @@ import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, 
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { peek, runJob, type Progress, type RunOptions } from '../run/runner.ts';
+import { runJob, type Progress, type RunOptions } from '../run/runner.ts';
+import { peek } from '../input/peek.ts';
 import type { Job, JobResult } from '../run/job.ts';
 import { mergeReports, type AnalyzeOptions } from '../analyze/aggregate.ts';
 import { evaluateBudgets, describeBreaches } from '../analyze/budget.ts';
@@ -16,6 +17,7 @@ import { parseSize } from '../analyze/units.ts';
 import { writeReports, plannedOutputs, REPORT_FILES } from '../report/write.ts';
 import { keysCsvHeader } from '../report/csv.ts';
 import type { Report } from '../report/schema.ts';
+import { redactWarning } from '../report/redact.ts';
 import { formatBytes, formatCount } from '../analyze/units.ts';
 import { progressDisplay } from './progress.ts';
 import { UsageError, baseJob, budgetsOf, filesFailureCode, formatsOf, memoryOptions, openOut, refuseExisting, reportFailure, EXIT, VERSION } from './common.ts';
@@ -183,7 +185,7 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
       outFd: keysFd,
       rows: withKeys ? 'csv' : null,
       memory,
-      analyze: analyze as Record<string, unknown>,
+      analyze,
       redact: !!o.redact,
     }), jobsOption(o.jobs), quiet);
   } finally {
@@ -191,7 +193,7 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   }
   const failed = results.filter((r) => !r.ok);
   for (const r of failed) reportFailure(r);
-  const reports = results.map((r) => r.report as Report | undefined).filter((r): r is Report => !!r);
+  const reports = results.map((r) => r.report).filter((r): r is Report => !!r);
   if (failed.length && (!o.partial || reports.length === 0)) {
     if (withKeys) rmSync(keysTmp, { force: true });
     if (createdDir) rmSync(outDir, { recursive: true, force: true });
@@ -210,7 +212,7 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
     else renameSync(keysTmp, keysPath);
     written.push(keysPath);
   }
-  printSummary(report, written, incomplete);
+  printSummary(report, written, incomplete, !!o.redact);
   if (incomplete) {
     process.exitCode = EXIT.input;
     return;
@@ -264,11 +266,17 @@ async function prependFile(src: string, dst: string, head: string): Promise<void
   rmSync(src, { force: true });
 }
 
-function printSummary(r: Report, written: string[], incomplete: string | null): void {
+/** Parser warnings shown in the terminal summary; the rest are in the reports. */
+const SUMMARY_WARNINGS = 5;
+
+function printSummary(r: Report, written: string[], incomplete: string | null, redact: boolean): void {
   const s = r.summary as unknown as Record<string, number | null>;
   const lines: string[] = [];
   if (incomplete) lines.push(incomplete);
   lines.push(`${formatCount(Number(s.keys))} keys, ${formatBytes(Number(s.bytes))} estimated (MEMORY USAGE sum)`);
+  const warnings = r.files.flatMap((f) => f.warnings.map((w) => `${r.files.length > 1 ? `${f.name}: ` : ''}${redact ? redactWarning(w) : w}`));
+  for (const w of warnings.slice(0, SUMMARY_WARNINGS)) lines.push(`[file warning] ${w}`);
+  if (warnings.length > SUMMARY_WARNINGS) lines.push(`[file warning] … ${warnings.length - SUMMARY_WARNINGS} more in the reports`);
   for (const f of r.findings.slice(0, 5)) lines.push(`[${f.severity}] ${f.message}`);
   lines.push(`reports: ${written.join(', ')}`);
   process.stdout.write(lines.join('\n') + '\n');

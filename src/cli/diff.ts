@@ -126,7 +126,7 @@ export async function loadReports(files: string[], o: ModelCliOptions, quiet: bo
     };
     const results = await runFiles(
       rdb.map((i) => files[i]),
-      () => ({ ...baseJob('analyze'), memory, analyze: analyze as Record<string, unknown> }),
+      () => ({ ...baseJob('analyze'), memory, analyze }),
       jobs,
       quiet,
     );
@@ -137,7 +137,7 @@ export async function loadReports(files: string[], o: ModelCliOptions, quiet: bo
       return null;
     }
     results.forEach((r, j) => {
-      reports[rdb[j]] = r.report as Report;
+      reports[rdb[j]] = r.report!;
     });
   }
   return reports as Report[];

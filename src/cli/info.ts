@@ -17,6 +17,14 @@ export interface InfoReport {
   computedChecksum: string;
   bytes: number;
   warnings: string[];
+  /** KEY_META module metadata (Redis 8.6+): keys per class name. */
+  keyMeta: Record<string, number>;
+  /** Valkey 9 SLOT_IMPORT records (an unfinished atomic slot migration). */
+  slotImports: FileInfo['slotImports'];
+  /** Redis Enterprise RAM_LRU opcodes read and ignored. */
+  ramLru: number;
+  /** Streams with idempotent producers (Redis 8.6+): streams, producers, ids tracked. */
+  streamIdmp: FileInfo['streamIdmp'];
 }
 
 export function infoReport(file: string, info: FileInfo, keys: number): InfoReport {
@@ -36,6 +44,10 @@ export function infoReport(file: string, info: FileInfo, keys: number): InfoRepo
     computedChecksum: info.computedChecksum,
     bytes: info.bytes,
     warnings: info.warnings,
+    keyMeta: info.keyMeta,
+    slotImports: info.slotImports,
+    ramLru: info.ramLru,
+    streamIdmp: info.streamIdmp,
   };
 }
 
@@ -66,6 +78,16 @@ export function infoText(r: InfoReport): string {
   const mods = Object.entries(r.modules);
   if (mods.length) lines.push('', `modules:    ${mods.map(([m, n]) => `${m} (${n} keys)`).join(', ')}`);
   if (r.slots) lines.push(`slot info:  ${r.slots} records`);
+  const meta = Object.entries(r.keyMeta);
+  if (meta.length) lines.push(`key meta:   ${meta.map(([c, n]) => `${c} (${n} keys)`).join(', ')}`);
+  for (const s of r.slotImports) {
+    lines.push(`slot import: job ${s.job}, slots ${s.ranges.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(', ') || 'none'}`);
+  }
+  if (r.streamIdmp.producers > 0) {
+    const i = r.streamIdmp;
+    lines.push(`stream idmp: ${i.producers} producers tracking ${i.ids} ids in ${i.streams} stream${i.streams === 1 ? '' : 's'}`);
+  }
+  if (r.ramLru) lines.push(`ram lru:    ${r.ramLru} Redis Enterprise RAM_LRU records (ignored)`);
   if (r.warnings.length) lines.push('', 'warnings:', ...r.warnings.map((w) => `  ${w}`));
   return lines.join('\n') + '\n';
 }

@@ -154,7 +154,10 @@ export function buildProgram(): Command {
       if (!r.ok) return fail(r);
       const name = file === '-' ? '<stdin>' : file;
       const sum = r.info.checksum === 'ok' ? 'checksum ok' : r.info.checksum === 'disabled' ? 'checksum not computed by the server' : 'no checksum (RDB < 5)';
-      process.stdout.write(`${name}: ok: RDB ${r.info.rdbVersion}, ${r.keys} keys, ${r.info.bytes} bytes, ${sum}\n`);
+      const w = r.info.warnings;
+      const note = w.length ? ` (${w.length} warning${w.length === 1 ? '' : 's'}: Redis loads it, see below)` : '';
+      process.stdout.write(`${name}: ok: RDB ${r.info.rdbVersion}, ${r.keys} keys, ${r.info.bytes} bytes, ${sum}${note}\n`);
+      for (const line of w) process.stdout.write(`${name}: warning: ${line}\n`);
     });
 
   return program;

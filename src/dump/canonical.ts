@@ -1,11 +1,11 @@
 /**
- * Builds each key's value in the canonical form of the corpus truth files (TRUTH-FORMAT.md):
+ * Builds each key's value in the canonical form of the corpus truth files (docs/truth-format.md, section 3):
  * text where the bytes are valid UTF-8, `{"b64": …}` otherwise; hash fields that are not
  * UTF-8 become `"b64:<base64>"` object keys. Lists keep file order; sets and zsets also come
  * in file order (a set's file order is the server's iteration order; a zset's is by score for
  * listpacks and by descending score for skiplists, so zsets are sorted by score here).
  */
-import type { KeyRecord, StreamMeta, ValueVisitor } from '../types.ts';
+import type { KeyRecord, StreamIdmpMeta, StreamMeta, ValueVisitor } from '../types.ts';
 import { isValidUtf8 } from '../format/text.ts';
 import { decodeUtf8, toBase64 } from '../analyze/keyname.ts';
 
@@ -21,6 +21,25 @@ export interface StreamValue {
   entries: [string, Record<string, Canonical>][];
   last_id: string;
   groups: { name: string; last_delivered_id: string; pending: number; consumers: { name: string; pending: number }[] }[];
+}
+
+/**
+ * A stream's idempotent-producer state (Redis 8.6, type 26), as `dump` prints it beside the
+ * value (`stream_idmp`): settings, each producer with the number of ids it tracks, counters.
+ * Kept out of `value`, whose form the corpus truth files fix.
+ */
+export interface StreamIdmpValue {
+  duration: number;
+  max_entries: number;
+  producers: { pid: Canonical; ids: number }[];
+  ids: number;
+  iids_added: number | string;
+  iids_duplicates: number | string;
+}
+
+/** A 64-bit counter for JSON: a number while exact, else its decimal text. */
+function counter(v: bigint): number | string {
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : String(v);
 }
 
 export function canonicalBytes(b: Uint8Array, s: number, e: number): Canonical {
@@ -49,6 +68,8 @@ export class CanonicalCollector implements ValueVisitor {
   private entry: Record<string, Canonical> | null = null;
   private pendingField: string | null = null;
   private group: StreamValue['groups'][number] | null = null;
+  private idmpProducers: StreamIdmpValue['producers'] = [];
+  private idmp: StreamIdmpValue | null = null;
 
   begin(rec: KeyRecord): void {
     this.type = rec.type;
@@ -59,6 +80,8 @@ export class CanonicalCollector implements ValueVisitor {
     this.stream = null;
     this.entry = null;
     this.group = null;
+    this.idmpProducers = [];
+    this.idmp = null;
   }
 
   str(buf: Uint8Array, start: number, end: number): void {
@@ -138,7 +161,27 @@ export class CanonicalCollector implements ValueVisitor {
     cs[cs.length - 1].pending++;
   }
 
+  streamIdmpProducer(buf: Uint8Array, start: number, end: number, ids: number): void {
+    this.idmpProducers.push({ pid: canonicalBytes(buf, start, end), ids });
+  }
+
+  streamIdmp(meta: StreamIdmpMeta): void {
+    this.idmp = {
+      duration: meta.duration,
+      max_entries: meta.maxEntries,
+      producers: this.idmpProducers,
+      ids: meta.ids,
+      iids_added: counter(meta.iidsAdded),
+      iids_duplicates: counter(meta.iidsDuplicates),
+    };
+  }
+
   end(): void {}
+
+  /** The IDMP state of the value just read (type-26 streams), else null. */
+  takeIdmp(): StreamIdmpValue | null {
+    return this.idmp;
+  }
 
   /** The finished value and, for hashes with field TTLs, the TTL map. */
   take(): { value: CanonicalValue; fieldExpire: Record<string, number> | null } {

@@ -1,9 +1,14 @@
-/** Intset walking: width 2/4/8, size exact, members strictly ascending. */
+/**
+ * Intset walking: width 2/4/8 and size exact (Redis' load checks these); members out of strictly
+ * ascending order are only counted (`unordered`), as only Redis' deep sanitization rejects them.
+ */
 import { BlobCursor, u32le } from './blob.ts';
 
 export class IntsetCursor extends BlobCursor {
   width = 0;
   count = 0;
+  /** Members not above the one before them (the caller warns). */
+  unordered = 0;
   private i = 0;
   private last = 0;
   private lastHi = 0;
@@ -19,6 +24,7 @@ export class IntsetCursor extends BlobCursor {
     this.width = w;
     this.count = n;
     this.i = 0;
+    this.unordered = 0;
     this.p = this.start + 8;
   }
 
@@ -37,16 +43,14 @@ export class IntsetCursor extends BlobCursor {
       // Compare 64-bit members by their halves: they may be beyond 2^53.
       const hi = b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24);
       const lo = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
-      if (this.i > 0 && (hi < this.lastHi || (hi === this.lastHi && lo <= this.lastLo))) {
-        this.fail('intset members in strictly ascending order', p);
-      }
+      if (this.i > 0 && (hi < this.lastHi || (hi === this.lastHi && lo <= this.lastLo))) this.unordered++;
       this.lastHi = hi;
       this.lastLo = lo;
       this.p = p + 8;
       this.i++;
       return true;
     }
-    if (this.i > 0 && this.iv <= this.last) this.fail('intset members in strictly ascending order', p);
+    if (this.i > 0 && this.iv <= this.last) this.unordered++;
     this.last = this.iv;
     this.p = p + this.width;
     this.i++;

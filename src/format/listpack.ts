@@ -1,4 +1,8 @@
-/** Listpack walking with the checks Redis' deep sanitization makes (sizes, back-lengths, count). */
+/**
+ * Listpack walking with the checks Redis' deep sanitization makes (sizes, back-lengths, count).
+ * A header count that disagrees with the entries is not refused (Redis' default load does not
+ * look): `onMiscount` hears of it.
+ */
 import { BlobCursor, u32le } from './blob.ts';
 
 export function backlenSize(l: number): number {
@@ -9,6 +13,8 @@ export class ListpackCursor extends BlobCursor {
   /** Entry count from the header; 65535 means unknown. */
   declared = 0;
   seen = 0;
+  /** Called when the header's entry count disagrees with the entries walked. */
+  onMiscount: ((declared: number, seen: number) => void) | null = null;
 
   /** Validate the header and position on the first entry. */
   open(): void {
@@ -110,7 +116,8 @@ export class ListpackCursor extends BlobCursor {
   private finish(): false {
     if (this.p !== this.end - 1) this.fail('the listpack terminator as its last byte', this.p);
     if (this.declared !== 65535 && this.declared !== this.seen) {
-      this.fail(`${this.declared} listpack entries as its header declares, found ${this.seen}`, this.start + 4);
+      if (this.onMiscount === null) this.fail(`${this.declared} listpack entries as its header declares, found ${this.seen}`, this.start + 4);
+      this.onMiscount(this.declared, this.seen);
     }
     return false;
   }

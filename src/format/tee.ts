@@ -1,5 +1,5 @@
 /** Sends the parser's element events to two visitors (e.g. the memory model and a value collector). */
-import type { KeyRecord, ValueVisitor, BlobKind, StreamMeta } from '../types.ts';
+import type { KeyRecord, ValueVisitor, BlobKind, StreamIdmpMeta, StreamMeta } from '../types.ts';
 
 export class TeeVisitor implements ValueVisitor {
   constructor(
@@ -29,5 +29,17 @@ export class TeeVisitor implements ValueVisitor {
     this.b.streamConsumer(buf, s, e, seen, active);
   }
   streamConsumerPel(id: Uint8Array, at: number): void { this.a.streamConsumerPel(id, at); this.b.streamConsumerPel(id, at); }
+  streamIdmpProducer(buf: Uint8Array, s: number, e: number, ids: number): void {
+    this.a.streamIdmpProducer?.(buf, s, e, ids);
+    this.b.streamIdmpProducer?.(buf, s, e, ids);
+  }
+  streamIdmpEntry(buf: Uint8Array, s: number, e: number): void {
+    this.a.streamIdmpEntry?.(buf, s, e);
+    this.b.streamIdmpEntry?.(buf, s, e);
+  }
+  streamIdmp(meta: StreamIdmpMeta): void {
+    this.a.streamIdmp?.(meta);
+    this.b.streamIdmp?.(meta);
+  }
   end(rec: KeyRecord): void { this.a.end(rec); this.b.end(rec); }
 }

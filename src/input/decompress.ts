@@ -64,6 +64,18 @@ export async function openInput(path: string): Promise<Input> {
     }
     raw = fileReader(fh, READ_SIZE);
   }
+  return openRaw(raw, name, compressedSize);
+}
+
+/**
+ * The same over bytes the caller streams (a Node Readable or any async iterable of byte
+ * chunks): pulled only as fast as `Input.chunks` is consumed. `name` is for messages.
+ */
+export function openStream(source: AsyncIterable<Uint8Array | string>, name = '<stream>'): Promise<Input> {
+  return openRaw(streamReader(source), name, null);
+}
+
+async function openRaw(raw: RawReader, name: string, compressedSize: number | null): Promise<Input> {
   const counted = new CountingReader(raw);
 
   // Peek: gather at least MAGIC_BYTES (or whatever there is) without losing any chunk.
@@ -168,8 +180,8 @@ function fileReader(fh: import('node:fs/promises').FileHandle, size: number): Ra
   };
 }
 
-function streamReader(stream: NodeJS.ReadableStream): RawReader {
-  const it = (stream as Readable)[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+function streamReader(stream: AsyncIterable<Uint8Array | string>): RawReader {
+  const it = stream[Symbol.asyncIterator]();
   let done = false;
   return {
     async read() {

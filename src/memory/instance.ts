@@ -1,13 +1,14 @@
 /**
  * Estimated `used_memory` of a server that loaded the file: the per-key MEMORY USAGE figures
- * plus what that command leaves out (memory-model.md, section 6): allocator rounding of the
+ * plus what that command leaves out (docs/memory-model.md, section 6): allocator rounding of the
  * main dict entries, the main and expires dict bucket arrays, expires entries, inner dict
  * entries, shared integers, and the empty server's own baseline.
  */
 import type { KeyRecord } from '../types.ts';
 import type { KeyOverhead } from './model.ts';
 import { nextPow2 } from './sizes.ts';
-import type { AllocatorProfile } from './allocator.ts';
+import { BUCKET, presizedBuckets } from './valkey.ts';
+import { sizeClassFor, type AllocatorProfile } from './allocator.ts';
 
 /**
  * `used_memory` of an empty server right after start-up with one client connected, measured
@@ -15,12 +16,30 @@ import type { AllocatorProfile } from './allocator.ts';
  * Debian's 7.0 with the system jemalloc 876.2k) plus about 38 KB for the connection and the
  * buffers a first command allocates.
  */
-function baselineBytes(v: number, allocator: AllocatorProfile): number {
+function baselineBytes(v: number, allocator: AllocatorProfile, valkey: number): number {
   const client = 38_500;
+  // Valkey (bundled jemalloc): the empty server's used_memory at one client's first INFO
+  // (docs/memory-model-valkey.md, instance).
+  if (valkey >= 900) return VALKEY_9_BASELINE;
+  if (valkey >= 801) return 922_100;
+  // 4.0.14, 8.0.6 and 8.6.3 (bundled jemalloc): used_memory of the empty server as one
+  // client's INFO sees it, measured directly (docs/memory-model-redis8.md, instance).
+  if (v >= 806) return 769_400;
+  if (v >= 800) return 716_100;
   if (v >= 704) return 946_600 + client;
   if (v >= 700) return (allocator === 'jemalloc16' ? 876_200 : 858_900) + client;
   if (v >= 500) return 791_600 + client;
+  if (v >= 400) return 848_700;
   return 508_000 + client;
+}
+
+const VALKEY_9_BASELINE = 969_700;
+
+/** Bytes of the 16-byte entries a no-value table of `n` keys, pre-sized to them, allocates. */
+function chained(n: number): number {
+  if (n === 0) return 0;
+  const b = nextPow2(n);
+  return Math.round(16 * (n - b * (1 - Math.pow(1 - 1 / b, n))));
 }
 
 export interface InstanceEstimate {
@@ -41,18 +60,40 @@ export class InstanceAccumulator {
   private lastDb = -1;
   private last: { keys: number; expires: number } = { keys: 0, expires: 0 };
 
+  /** What a 24-byte dictEntry's allocation adds: 8 where the allocator has no 24-byte class. */
+  private readonly entryRounding: number;
+
   constructor(
     /** The server version the estimate is for (a late version aux field may change it). */
     public version: number,
     private readonly allocator: AllocatorProfile,
-  ) {}
+    /** Valkey release of the modelled server, 0 for Redis: its keyspace has no dict entries. */
+    public valkey = 0,
+  ) {
+    this.entryRounding = sizeClassFor(allocator)(24) - 24;
+  }
 
   add(rec: KeyRecord, o: KeyOverhead): void {
     this.keysBytes += rec.memoryBytes;
-    // The 24-byte dictEntry takes a 32-byte slot; so do entries inside hashtable values.
-    this.extra += 8 + 8 * o.htElements;
+    if (this.valkey >= 801) {
+      // The keyspace and expires tables point at the value object, which holds key and expire
+      // time; hashtable values count their own buckets (docs/memory-model-valkey.md, instance).
+      this.extra += o.objectExtra - o.raxExcess;
+      this.countKey(rec);
+      return;
+    }
+    // The main dict's entry and the entries inside hashtable values may take a bigger slot
+    // than the 24 bytes MEMORY USAGE counts. 8.6 keeps keys in the buckets (collisions are
+    // added per table in finish) and counts no main dict entry.
+    const kv = this.version >= 806;
+    this.extra += this.entryRounding * ((kv ? 0 : 1) + o.htElements) - o.dictExcess + o.uncounted;
     if (o.sharedInt) this.extra -= 16;
     this.extra -= o.raxExcess;
+    if (this.countKey(rec) && !kv) this.extra += 24 + this.entryRounding;
+  }
+
+  /** Count the key in its database; true when it has an expire time. */
+  private countKey(rec: KeyRecord): boolean {
     let db = this.last;
     if (rec.db !== this.lastDb) {
       const known = this.perDb.get(rec.db);
@@ -62,10 +103,9 @@ export class InstanceAccumulator {
       this.last = db;
     }
     db.keys++;
-    if (rec.expireAtMs >= 0) {
-      db.expires++;
-      this.extra += 32;
-    }
+    if (rec.expireAtMs < 0) return false;
+    db.expires++;
+    return true;
   }
 
   /** Fold another accumulator (another shard or worker) into this one. */
@@ -84,10 +124,22 @@ export class InstanceAccumulator {
   finish(): InstanceEstimate {
     let dicts = 0;
     for (const { keys, expires } of this.perDb.values()) {
+      if (this.valkey >= 801) {
+        // Each table: its struct with kvstore metadata (88 bytes, a 96-byte allocation) and
+        // its buckets, pre-sized on load from the RESIZEDB counts.
+        dicts += 96 + BUCKET * presizedBuckets(keys);
+        if (expires > 0) dicts += 96 + BUCKET * presizedBuckets(expires);
+        continue;
+      }
       dicts += 8 * nextPow2(keys);
       if (expires > 0) dicts += 8 * nextPow2(expires);
+      // 8.x: a database's kvstore (struct, dict and bookkeeping) once it holds keys; 8.6's
+      // keyspace and expires tables allocate a 16-byte entry only where a bucket is taken
+      // (docs/memory-model-redis8.md, instance).
+      if (this.version >= 800 && keys > 0) dicts += 2560;
+      if (this.version >= 806) dicts += chained(keys) + chained(expires);
     }
-    const startup = baselineBytes(this.version, this.allocator);
+    const startup = baselineBytes(this.version, this.allocator, this.valkey);
     const overhead = this.extra + dicts + startup;
     return { usedMemory: this.keysBytes + overhead, keysBytes: this.keysBytes, overheadBytes: overhead, startupBytes: startup };
   }

@@ -1,5 +1,5 @@
 /**
- * Byte sizes of Redis' building blocks (memory-model.md, sections 3 and 5): sds headers,
+ * Byte sizes of Redis' building blocks (docs/memory-model.md, sections 3 and 5): sds headers,
  * listpack and ziplist entries, zset score text, and the dict growth a load replays.
  */
 import { isCanonicalInt } from '../format/text.ts';

@@ -472,6 +472,10 @@ function reportPage(r) {
       ['memory', true, function (f) { return fmtBytes(f.bytes); }],
       ['checksum', false, function (f) { return f.checksum; }]
     ], r.files))));
+  // What the server loads but a saving server would not write (stale stream lengths, duplicates only deep sanitization finds, ...).
+  var fileWarnings = [];
+  r.files.forEach(function (f) { (f.warnings || []).forEach(function (w) { fileWarnings.push((r.files.length > 1 ? f.name + ': ' : '') + w); }); });
+  if (fileWarnings.length) add(app, section('File warnings', 'file-warnings', h('ul', { class: 'findings' }, fileWarnings.map(function (w) { return h('li', { text: vis(w) }); }))));
   add(app, h('footer', { text: 'rdbscope ' + (r.tool.version || '') + ' · ' + r.schema + ' v' + r.schemaVersion + ' · sizes estimate MEMORY USAGE from the snapshot · this page loads nothing from the network' }));
 }
 

@@ -219,6 +219,12 @@ export function reportToMarkdown(r: Report, opts: MarkdownOptions = {}): string 
       ['l', 'l', 'r', 'l', 'r', 'r', 'r', 'r', 'l'],
     ),
   );
+  const warnings = r.files.flatMap((f) => f.warnings.map((w) => (r.files.length > 1 ? `${escapeMarkdown(f.name)}: ` : '') + escapeMarkdown(visibleControls(w))));
+  if (warnings.length) {
+    // What the server loads but a saving server would not write: see FileInfo.warnings.
+    out.push('## File warnings\n');
+    out.push(warnings.map((w) => `- ${w}`).join('\n') + '\n');
+  }
   out.push(`_Sizes are estimates of \`MEMORY USAGE\` from the snapshot; raw figures are in report.json (schema ${r.schema} v${r.schemaVersion})._\n`);
   return out.join('\n');
 }

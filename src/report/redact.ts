@@ -52,6 +52,11 @@ export class KeyRedactor {
   }
 }
 
+/** Parser warnings name keys as `key "…"` (JSON-quoted, maybe followed by `...`): hide them. */
+export function redactWarning(w: string): string {
+  return w.replace(/\bkey "(?:[^"\\]|\\.)*"(?:\.\.\.)?/g, 'key <redacted>');
+}
+
 /** A redacted copy of the report (the input is not changed). Already redacted reports come back as they are. */
 export function redactReport(report: Report): Report {
   if (report.redacted) return report;
@@ -81,6 +86,7 @@ export function redactReport(report: Report): Report {
   for (const t of r.types) fix(t.biggest);
   for (const n of r.namespaces) fix(n.largest);
   for (const n of r.noTtl.namespaces) fix(n.largest);
+  for (const f of r.files) f.warnings = f.warnings.map(redactWarning);
   r.redacted = true;
   r.findings = computeFindings(r, { policy: r.options.policy, maxmemory: r.options.maxmemory });
   return r;

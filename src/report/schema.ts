@@ -154,6 +154,18 @@ export interface FileSection {
   modules: Record<string, number>;
   /** Cluster slots seen (SLOT_INFO): count and contiguous ranges [first, last]. */
   slots: { count: number; ranges: [number, number][] };
+  /**
+   * KEY_META records (Redis 8.6+, module key metadata): per 4-character class name, the keys
+   * carrying it. `{}` when none (and in reports written before this field existed: absent).
+   */
+  keyMeta: Record<string, number>;
+  /**
+   * What the server loads but a saving server would not have written, one sentence each with
+   * its file offset and (JSON-quoted) key: a stream length that disagrees with its entries,
+   * duplicates only deep sanitization finds, empty keys, a newer RDB version read by the rules
+   * of the newest known one; also TTL-reference notes from the analysis. Redacted reports show
+   * `key <redacted>` instead of the key.
+   */
   warnings: string[];
   keys: number;
   bytes: number;

@@ -8,8 +8,9 @@ import { newKeyRecord } from '../format/parser.ts';
 import { makeHandler } from './handlers.ts';
 import { abortRing, RingAborted, RingReader } from './record-ring.ts';
 import { toJobError, type Job, type JobError } from './job.ts';
+import type { Report } from '../report/schema.ts';
 
-export type ConsumerResult = { ok: true; report: unknown } | { ok: false; error: JobError; aborted: boolean };
+export type ConsumerResult = { ok: true; report: Report | undefined } | { ok: false; error: JobError; aborted: boolean };
 
 function run(job: Job, ring: SharedArrayBuffer): ConsumerResult {
   try {

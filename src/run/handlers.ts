@@ -2,19 +2,21 @@
 import type { FileInfo, KeyRecord, RedisType, ValueVisitor } from '../types.ts';
 import type { InstanceEstimate } from '../memory/instance.ts';
 import { CanonicalCollector, canonicalBytes } from '../dump/canonical.ts';
-import { Aggregator, type AnalyzeOptions } from '../analyze/aggregate.ts';
+import { vectorsetValue } from '../dump/vectorset.ts';
+import { Aggregator } from '../analyze/aggregate.ts';
 import { Glob } from '../analyze/glob.ts';
 import { KeysCsvWriter, KeysJsonlWriter, LineWriter } from '../report/write.ts';
 import { KeyRedactor } from '../report/redact.ts';
 import type { RingWriter } from './record-ring.ts';
 import type { Job, JobError, KeyFilterSpec } from './job.ts';
+import type { Report } from '../report/schema.ts';
 
 export interface Handler {
   visitor?: ValueVisitor;
   onHeader?: (info: FileInfo) => void;
   onKey: (rec: KeyRecord) => void;
   /** Flush output and return what the job hands back besides the FileInfo (analyze: the file's report). */
-  finish(info: FileInfo, instance: InstanceEstimate | null, error: JobError | null): unknown;
+  finish(info: FileInfo, instance: InstanceEstimate | null, error: JobError | null): Report | undefined;
 }
 
 export function makeHandler(job: Job): Handler {
@@ -43,7 +45,7 @@ export function ringHandler(w: RingWriter): Handler {
   };
 }
 
-/** `dump`: one canonical JSON object per key (TRUTH-FORMAT.md). */
+/** `dump`: one canonical JSON object per key (docs/truth-format.md, section 3). */
 function dumpHandler(out: LineWriter): Handler {
   const col = new CanonicalCollector();
   return {
@@ -58,14 +60,21 @@ function dumpHandler(out: LineWriter): Handler {
       o.encoding = rec.encoding;
       o.expire_at_ms = rec.expireAtMs < 0 ? null : rec.expireAtMs;
       o.length = rec.length;
-      if (rec.type === 'module') o.module = rec.module;
-      else o.value = value;
+      if (rec.type === 'module') {
+        o.module = rec.module;
+        if (rec.module === 'vectorset' && rec.vectorset) o.value = vectorsetValue(rec.vectorset);
+      } else o.value = value;
       if (fieldExpire) o.field_expire_at_ms = fieldExpire;
+      const idmp = col.takeIdmp();
+      if (idmp) o.stream_idmp = idmp;
       if (rec.lfuFreq >= 0) o.lfu_freq = rec.lfuFreq;
       if (rec.idleS >= 0) o.lru_idle_s = rec.idleS;
       out.write(JSON.stringify(o) + '\n');
     },
-    finish: () => out.flush(),
+    finish() {
+      out.flush();
+      return undefined;
+    },
   };
 }
 
@@ -86,7 +95,7 @@ export function keyFilter(spec: KeyFilterSpec | null): ((rec: KeyRecord) => bool
 
 /** Per-key rows (CSV or JSONL) into `out`; the CSV header is written by the caller. */
 function rowWriter(job: Job, out: LineWriter): KeysCsvWriter | KeysJsonlWriter {
-  const redactor = job.redact ? new KeyRedactor((job.analyze ?? undefined) as AnalyzeOptions | undefined) : null;
+  const redactor = job.redact ? new KeyRedactor(job.analyze ?? undefined) : null;
   return job.rows === 'jsonl' ? new KeysJsonlWriter(out, { redactor }) : new KeysCsvWriter(out, { redactor, header: false });
 }
 
@@ -95,13 +104,16 @@ function keysHandler(job: Job, out: LineWriter): Handler {
   const pass = keyFilter(job.filter);
   return {
     onKey: pass ? (rec) => pass(rec) && rows.write(rec) : (rec) => rows.write(rec),
-    finish: () => rows.flush(),
+    finish() {
+      rows.flush();
+      return undefined;
+    },
   };
 }
 
 /** `analyze`: the file's aggregate, plus keys.csv rows when asked. */
 function analyzeHandler(job: Job, out: LineWriter | null): Handler {
-  const agg = new Aggregator(job.analyze as AnalyzeOptions);
+  const agg = new Aggregator(job.analyze ?? {});
   const rows = out && job.rows ? rowWriter(job, out) : null;
   return {
     onHeader: (info) => agg.beginFile(job.file, info),

@@ -2,6 +2,8 @@
 import { RdbError, type FileInfo } from '../types.ts';
 import type { AllocatorProfile } from '../memory/allocator.ts';
 import type { InstanceEstimate } from '../memory/instance.ts';
+import type { AnalyzeOptions } from '../analyze/aggregate.ts';
+import type { Report } from '../report/schema.ts';
 
 export type JobKind = 'dump' | 'info' | 'check' | 'keys' | 'analyze';
 
@@ -25,7 +27,7 @@ export interface Job {
   filter: KeyFilterSpec | null;
   memory: { allocator: AllocatorProfile; version: string | null } | null;
   /** Options for the analysis (analyze). */
-  analyze: Record<string, unknown> | null;
+  analyze: AnalyzeOptions | null;
   redact: boolean;
   /** The main thread verifies the CRC (plain files): the worker only reads the trailer. */
   deferChecksum?: boolean;
@@ -54,7 +56,7 @@ export interface JobResult {
   allocator: AllocatorProfile | null;
   instance: InstanceEstimate | null;
   /** analyze: this file's aggregate (a report), also on failure for --partial. */
-  report?: unknown;
+  report?: Report;
 }
 
 /** The result of a job that failed before it parsed anything. */

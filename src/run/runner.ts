@@ -3,13 +3,13 @@
  * decompressed chunks when the input is not a plain file (plain files the worker reads
  * itself), reports progress, and returns the worker's result.
  */
-import { Worker, MessageChannel, type TransferListItem } from 'node:worker_threads';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { detectFormat } from '../input/detect.ts';
+import { MessageChannel, type TransferListItem, type Worker } from 'node:worker_threads';
+import { peek } from '../input/peek.ts';
 import { openInput, type Input } from '../input/decompress.ts';
 import { createControl, pumpToRing, readProgress, cancelChannel, INPUT_RING_BYTES } from '../input/channel.ts';
 import { RdbError } from '../types.ts';
 import { crcOfFile } from '../input/crc-file.ts';
+import { spawnWorker } from './spawn.ts';
 import { abortRing, createRing } from './record-ring.ts';
 import type { ConsumerResult } from './consumer.ts';
 import { failedResult, type Job, type JobError, type JobResult } from './job.ts';
@@ -39,13 +39,7 @@ const YOUNG_SPLIT_MB = 2;
 const YOUNG_MB = 4;
 
 function startWorker(name: 'worker' | 'consumer', workerData: unknown, transferList: TransferListItem[], youngMb: number): Worker {
-  const resourceLimits = { maxYoungGenerationSizeMb: youngMb };
-  if (here.endsWith('.ts')) {
-    // Running from sources (tests, development): register tsx inside the worker first.
-    const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(new URL(`./${name}.ts`, here).href)}); })`;
-    return new Worker(boot, { eval: true, workerData, transferList, resourceLimits });
-  }
-  return new Worker(new URL(`./${name}.js`, here), { workerData, transferList, resourceLimits });
+  return spawnWorker(here, name, { workerData, transferList, resourceLimits: { maxYoungGenerationSizeMb: youngMb } });
 }
 
 /** The one message a worker posts, or `failed(...)` when it dies without one. */
@@ -64,19 +58,6 @@ function outcome<T>(worker: Worker, failed: (message: string, stack?: string) =>
       if (!done) resolve(failed(`worker exited with code ${code}`));
     });
   });
-}
-
-/** Format and size of a named file, peeking at its first bytes; null for stdin. */
-export function peek(path: string): { format: ReturnType<typeof detectFormat>; size: number } | null {
-  if (path === '-') return null;
-  const fd = openSync(path, 'r');
-  try {
-    const head = new Uint8Array(16);
-    const n = readSync(fd, head, 0, 16, 0);
-    return { format: detectFormat(head.subarray(0, n)), size: fstatSync(fd).size };
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Run one job over one input (`-` = stdin). Never rejects for bad input: see `result.ok`. */

@@ -1,6 +1,6 @@
 /**
  * A small RDB *writer* for tests, benchmarks and fuzzing: builds byte-exact files from a
- * description. It follows /work/shared/docs/rdb-format.md and chooses encodings the way Redis
+ * description. It follows docs/rdb-format.md and chooses encodings the way Redis
  * does unless told otherwise (smallest length form, smallest integer width, canonical integer
  * strings stored as integers, LZF only with `compress`), and every choice can be forced.
  *
@@ -98,10 +98,24 @@ export type Value = (
   | { type: 'raw'; rdbType: number; payload: Uint8Array }
 ) & { rdbType?: number; lzf?: boolean };
 
-/** STREAM_LISTPACKS (15), _2 (19), _3 (21). Nodes are cut every `nodeEntries` entries (default 100). */
+/** Type 26's idempotent-producer state (Redis 8.6): settings, producers with their ids, counters. */
+export interface StreamIdmp {
+  /** Seconds (Redis accepts 1..86400); default 100. */
+  duration?: number;
+  /** Ids per producer (Redis accepts 1..10000); default 100. */
+  maxEntries?: number;
+  producers?: { pid: Str; ids: { iid: Str; id: StreamId }[] }[];
+  /** Defaults: the ids written, 0. */
+  iidsAdded?: Int;
+  iidsDuplicates?: Int;
+}
+
+/** STREAM_LISTPACKS (15), _2 (19), _3 (21), _4 (26). Nodes are cut every `nodeEntries` entries (default 100). */
 export interface StreamValue {
   type: 'stream';
-  version?: 1 | 2 | 3;
+  version?: 1 | 2 | 3 | 4;
+  /** Version 4: after the groups (default: no producers, duration and max entries 100). */
+  idmp?: StreamIdmp;
   entries: { id: StreamId; fields: [LpEntry, LpEntry][]; deleted?: boolean }[];
   nodeEntries?: number;
   /** Defaults derive from the entries: live count, last id, first live id, max deleted id, all entries. */
@@ -120,6 +134,13 @@ export interface KeyMeta {
   expireS?: number;
   idle?: number;
   freq?: number;
+  /** Redis Enterprise RAM_LRU opcodes (107) before the key, each with this LEN value. */
+  ramLru?: number[];
+  /**
+   * KEY_META (243, Redis 8.6) right before the type byte: per class its 4-character name
+   * (`spec` overrides the whole 32-bit class spec) and its module-opcode value (the 0 is added).
+   */
+  keyMeta?: { name: string; version?: number; flags?: number; spec?: number; ops: ModuleOp[] }[];
 }
 
 export interface WriterOptions {
@@ -546,6 +567,12 @@ export class RdbWriter {
   slotInfo(slot: number, keys: number, expires: number): this {
     return this.u8(0xf4).len(slot).len(keys).len(expires);
   }
+  /** Valkey 9 SLOT_IMPORT (243 under the VALKEY magic): a job name (40 bytes for Valkey) and slot ranges. */
+  slotImport(job: Str, ranges: [number, number][]): this {
+    this.u8(0xf3).str(job).len(ranges.length);
+    for (const [a, b] of ranges) this.len(a).len(b);
+    return this;
+  }
   function2(code: Str): this {
     return this.u8(0xf5).str(code);
   }
@@ -572,6 +599,14 @@ export class RdbWriter {
     if (meta.expireS !== undefined) this.u8(0xfd).out.le(meta.expireS, 4);
     if (meta.idle !== undefined) this.u8(0xf8).len(meta.idle);
     if (meta.freq !== undefined) this.u8(0xf9).u8(meta.freq);
+    for (const v of meta.ramLru ?? []) this.u8(107).len(v);
+    if (meta.keyMeta) {
+      this.u8(0xf3).len(meta.keyMeta.length);
+      for (const c of meta.keyMeta) {
+        this.out.le(c.spec ?? keyMetaSpec(c.name, c.version ?? 0, c.flags ?? 0), 4);
+        this.moduleOps(c.ops);
+      }
+    }
     this.u8(value.rdbType ?? valueType(value)).str(key);
     this.value(value);
     if (this.out.n >= FLUSH_AT && this.o.sink) this.flush();
@@ -707,6 +742,19 @@ export class RdbWriter {
         for (const p of c.pel ?? []) this.bytes(streamIdBytes(p));
       }
     }
+    if (ver >= 4) {
+      const m = v.idmp ?? {};
+      const producers = m.producers ?? [];
+      this.len(m.duration ?? 100).len(m.maxEntries ?? 100).len(producers.length);
+      for (const p of producers) {
+        this.str(p.pid).len(p.ids.length);
+        for (const e of p.ids) {
+          this.str(e.iid);
+          id(e.id, '0-0');
+        }
+      }
+      this.len(m.iidsAdded ?? producers.reduce((n, p) => n + p.ids.length, 0)).len(m.iidsDuplicates ?? 0);
+    }
     return this;
   }
 
@@ -745,10 +793,23 @@ export function valueType(v: Value): number {
     case 'hashex': return v.preGa ? 23 : 25;
     case 'hashmeta': return v.preGa ? 22 : 24;
     case 'hash2': return 22;
-    case 'stream': return [15, 19, 21][(v.version ?? 3) - 1];
+    case 'stream': return [15, 19, 21, 26][(v.version ?? 3) - 1];
     case 'module': return 7;
     case 'raw': return v.rdbType;
   }
+}
+
+/** A KEY_META class spec: 4 name characters (6 bits each, first highest), 5-bit version, 3-bit flags. */
+export function keyMetaSpec(name: string, version = 0, flags = 0): number {
+  const set = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
+  if (name.length !== 4) throw new Error(`KEY_META class names have 4 characters: ${name}`);
+  let v = 0;
+  for (const c of name) {
+    const i = set.indexOf(c);
+    if (i < 0) throw new Error(`not a KEY_META class name character: ${c}`);
+    v = v * 64 + i;
+  }
+  return ((v * 256) + ((version & 31) << 3) + (flags & 7)) >>> 0;
 }
 
 function minTtl(items: [unknown, unknown, number][]): number {

@@ -10,8 +10,8 @@
  * integer → number, array → RespValue[], nil bulk/array → null; error replies reject with
  * RespError.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,6 +60,40 @@ export function findExecutable(name: string): string | null {
     }
   }
   return null;
+}
+
+/** A server executable and what `--version` says about it. */
+export interface ServerBinary {
+  path: string;
+  product: 'redis' | 'valkey';
+  /** "4.0.14", "9.1.2". */
+  version: string;
+  /** [major, minor, patch] of `version`. */
+  v: [number, number, number];
+}
+
+const binaries = new Map<string, ServerBinary>();
+
+/** Ask a server binary (path or name on PATH) who it is: `redis-server --version`. */
+export function serverBinary(bin = 'redis-server'): ServerBinary {
+  const known = binaries.get(bin);
+  if (known) return known;
+  const res = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+  const m = /^(Redis|Valkey) server v=(\d+)\.(\d+)\.(\d+)/m.exec(res.stdout ?? '');
+  if (!m) throw new Error(`${bin} --version: unrecognised output ${JSON.stringify(res.stdout ?? res.error?.message)}`);
+  const sb: ServerBinary = {
+    path: bin,
+    product: m[1] === 'Valkey' ? 'valkey' : 'redis',
+    version: `${m[2]}.${m[3]}.${m[4]}`,
+    v: [Number(m[2]), Number(m[3]), Number(m[4])],
+  };
+  binaries.set(bin, sb);
+  return sb;
+}
+
+/** `--enable-debug-command` exists from Redis 7.0 (and in every Valkey); older servers refuse it. */
+function hasDebugCommandOption(sb: ServerBinary): boolean {
+  return sb.product === 'valkey' || sb.v[0] >= 7;
 }
 
 /** True when `redis-server` is on PATH (tests use it for `{ skip: !hasRedis() }`). */
@@ -307,20 +341,31 @@ export function parseInfo(text: string): Record<string, string> {
   return out;
 }
 
-async function startOnce(extraArgs: string[]): Promise<RedisHandle> {
+export interface StartOptions {
+  /** Server executable (absolute path or name on PATH); default `redis-server`. */
+  server?: string;
+  /** A dump to load at start-up: copied into the fresh dir as its dbfilename. */
+  rdb?: string;
+}
+
+async function startOnce(extraArgs: string[], opts: StartOptions): Promise<RedisHandle> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rdbscope-redis-'));
+  const bin = opts.server ?? 'redis-server';
+  const debugOpt = hasDebugCommandOption(serverBinary(bin)) ? ['--enable-debug-command', 'yes'] : [];
+  if (opts.rdb) copyFileSync(opts.rdb, path.join(dir, 'dump.rdb'));
   const args = [
     '--port', String(port),
     '--bind', '127.0.0.1',
     '--save', '',
     '--appendonly', 'no',
     '--dir', dir,
-    '--enable-debug-command', 'yes',
+    '--dbfilename', 'dump.rdb',
+    ...debugOpt,
     '--daemonize', 'no',
     ...extraArgs,
   ];
-  const cp = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cp = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   installExitHook();
   live.add(cp);
   let log = '';
@@ -363,12 +408,15 @@ async function startOnce(extraArgs: string[]): Promise<RedisHandle> {
       await cleanup();
       throw new Error(`redis-server did not answer PING on port ${port}:\n${log}`);
     }
+    let c: RespConnection | null = null;
     try {
-      const c = await RespConnection.connect(port);
+      c = await RespConnection.connect(port);
       const [pong] = c.send([['PING']]);
       if ((await pong) === 'PONG') conn = c;
       else c.close();
     } catch {
+      // Not listening yet, or -LOADING: drop this connection so it is not left open.
+      c?.close();
       await sleep(25);
     }
   }
@@ -444,16 +492,18 @@ async function startOnce(extraArgs: string[]): Promise<RedisHandle> {
 }
 
 /**
- * Start a fresh redis-server on a free loopback port with `--save "" --appendonly no`,
- * a new temporary `--dir` and `--enable-debug-command yes`, plus `extraArgs`
- * (e.g. `['--maxmemory-policy', 'allkeys-lfu']`). Resolves once it answers PING.
+ * Start a fresh redis-server (or `opts.server`) on a free loopback port with
+ * `--save "" --appendonly no`, a new temporary `--dir` and `--enable-debug-command yes`
+ * (where the server has that option), plus `extraArgs`
+ * (e.g. `['--maxmemory-policy', 'allkeys-lfu']`). With `opts.rdb` the server loads that dump
+ * at start-up. Resolves once it answers PING (i.e. after loading).
  */
-export async function startRedis(extraArgs: string[] = []): Promise<RedisHandle> {
+export async function startRedis(extraArgs: string[] = [], opts: StartOptions = {}): Promise<RedisHandle> {
   let lastErr: unknown;
   // A port picked as free can be taken before redis binds it; retry a couple of times.
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOnce(extraArgs);
+      return await startOnce(extraArgs, opts);
     } catch (e) {
       lastErr = e;
       if (!/Address already in use|bind/i.test(String((e as Error).message))) break;

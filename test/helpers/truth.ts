@@ -1,5 +1,5 @@
 /**
- * Truth files (TRUTH-FORMAT.md) and the dumps beside them: the shared corpus when present
+ * Truth files (docs/truth-format.md) and the dumps beside them: the shared corpus when present
  * (`RDBSCOPE_CORPUS`, else ../shared/corpus next to the repository) and the project's fixtures.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -13,6 +13,8 @@ import type { FileInfo, KeyRecord } from '../../src/types.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixturesDir = join(repoRoot, 'fixtures');
+/** Matrix dumps of the release servers (bundled jemalloc): `npm run fixtures -- --server NAME matrix`. */
+export const releaseDir = join(fixturesDir, 'release');
 
 export function corpusDir(): string | null {
   const dir = process.env.RDBSCOPE_CORPUS ?? resolve(repoRoot, '../shared/corpus');
@@ -36,13 +38,19 @@ export interface TruthKey {
   extra?: {
     value_sha256?: string;
     memory_usage_after_reload?: number;
+    /** used_memory freed by DEL of this key alone on a freshly loaded server (release fixtures). */
+    del_drop?: number;
     debug_object?: { serializedlength?: number };
   };
 }
 
 export interface Truth {
   name: string;
+  /** "valkey-9.1.2": the release build that wrote the dump (release fixtures). */
+  server?: string;
   redis_version: string;
+  /** INFO server valkey_version (Valkey; redis_version is then its Redis compatibility level). */
+  valkey_version?: string;
   allocator: string;
   rdb_version: number;
   config: Record<string, unknown>;
@@ -51,6 +59,10 @@ export interface Truth {
   functions?: string[];
   keys: TruthKey[];
   extra?: {
+    /** The allocator the MEMORY USAGE figures were measured with, when recorded. */
+    allocator_profile?: AllocatorProfile;
+    /** INFO memory of a fresh server that loaded the dump at start-up (release fixtures). */
+    info_memory_fresh_load?: { used_memory: number };
     info_memory_after_debug_reload?: { used_memory: number };
     load_verification?: { encoding_changes_on_load?: Record<string, [string, string]> };
   };
@@ -73,12 +85,20 @@ export function dumpsIn(dir: string): Dump[] {
     }));
 }
 
+/** The release-server dumps with a truth in the corpus format (other files may sit beside them). */
+export function releaseDumps(): Dump[] {
+  return existsSync(releaseDir) ? dumpsIn(releaseDir).filter((d) => typeof d.truth.rdb_version === 'number' && Array.isArray(d.truth.keys)) : [];
+}
+
 /**
- * The allocator profile a dump's truth was measured with: the corpus servers are builds with
- * Redis' bundled jemalloc (8-byte quantum); the project's fixtures come from Debian's
- * redis-server, which links the system jemalloc (16-byte quantum).
+ * The allocator profile a dump's truth was measured with: as the truth records it
+ * (`extra.allocator_profile`, the release fixtures), else by where the dump lives: the corpus
+ * servers are builds with Redis' bundled jemalloc (8-byte quantum); the project's own fixtures
+ * come from Debian's redis-server, which links the system jemalloc (16-byte quantum).
  */
 export function allocatorOf(dump: Dump): AllocatorProfile {
+  const recorded = dump.truth.extra?.allocator_profile;
+  if (recorded) return recorded;
   return dump.rdb.startsWith(fixturesDir) ? 'jemalloc16' : 'jemalloc';
 }
 
