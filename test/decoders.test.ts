@@ -775,10 +775,11 @@ describe('errors', () => {
     const w = new RdbWriter({ version: 11 }).selectDb(0).u8(20).str('k');
     const a = parse(w.str(listpack(['a', 'b', 'c'], 5)).end());
     assert.deepEqual(a.keys[0].value, ['a', 'b', 'c']);
+    assert.equal(a.keys[0].length, 5, 'SCARD as Redis 8.6.3 reports it for this file: the header count');
     assert.deepEqual(a.info.warnings, ['offset 11, key "k": a listpack whose header declares 5 entries holds 3 (Redis loads it; only sanitize-dump-payload yes rejects it)']);
     const z = new RdbWriter({ version: 11 }).selectDb(0).u8(20).str('k');
     const b = parse(z.str({ lzf: listpack(['a'.repeat(30), 'a'.repeat(29) + 'b'], 1) }).end());
-    assert.equal(b.keys[0].length, 2);
+    assert.equal(b.keys[0].length, 1);
     assert.match(b.info.warnings[0], /header declares 1 entries holds 2/);
   });
 

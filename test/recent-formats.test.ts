@@ -273,6 +273,26 @@ test('CLI: the stale-length stream is analysed fully, its warning in check, info
   assert.doesNotMatch(readFileSync(join(red, 'report.md'), 'utf8'), /key "events"/);
 });
 
+test('CLI: info and dump show KEY_META classes, IDMP producers and SLOT_IMPORT of the real dumps', async () => {
+  await ensureBuilt();
+  const r86 = new URL('./data/keymeta-idmp-redis-8.6.3.rdb', import.meta.url).pathname;
+  const info = JSON.parse((await runCli(['info', '--json', r86])).out);
+  assert.deepEqual(info.keyMeta, { KMT1: 2, KMT2: 1 });
+  assert.deepEqual(info.streamIdmp, { streams: 1, producers: 3, ids: 5 });
+  const text = (await runCli(['info', r86])).out;
+  assert.match(text, /key meta: {3}KMT1 \(2 keys\), KMT2 \(1 keys\)/);
+  assert.match(text, /stream idmp: 3 producers tracking 5 ids in 1 stream/);
+  const dump = await runCli(['dump', r86]);
+  assert.equal(dump.code, 0, dump.stderr);
+  const s1 = dump.out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((o) => o.key === 's1');
+  assert.equal(s1.length, 8);
+  assert.deepEqual(s1.stream_idmp.producers, [{ pid: 'prodA', ids: 3 }, { pid: 'prodB', ids: 1 }, { pid: 'prodC', ids: 1 }]);
+  const check = await runCli(['check', r86]);
+  assert.match(check.out, /: ok: RDB 13, 4 keys, 565 bytes, checksum ok\n$/);
+  const v91 = new URL('./data/slot-import-valkey-9.1.2.rdb', import.meta.url).pathname;
+  assert.match((await runCli(['info', v91])).out, /slot import: job 47291e7059d3f6dcd169f45b4a1a7b3afbcf9d2f, slots 0-100/);
+});
+
 test('CLI: a bad checksum and a corrupt ziplist still exit 2', async (t) => {
   await ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'rdbscope-recent-'));

@@ -154,7 +154,10 @@ export class RdbParser {
     this.v = opts.visitor ?? NOOP;
     this.validate = opts.values === true || opts.validate === true;
     // Only deep sanitization compares a listpack's header count with its entries.
-    this.lp.onMiscount = (declared, seen) => this.deepWarn(`a listpack whose header declares ${declared} entries holds ${seen}`);
+    this.lp.onMiscount = (declared, seen) => {
+      this.lpDeclared = declared;
+      this.deepWarn(`a listpack whose header declares ${declared} entries holds ${seen}`);
+    };
   }
 
   /** Bytes consumed so far. */
@@ -706,6 +709,7 @@ export class RdbParser {
     const fileAt = r.slzf ? r.blobStart : r.offset;
     r.blobDecode(what);
     c.reset(r.sb!, r.ss, r.se, fileAt, r.slzf, r.file, what);
+    this.lpDeclared = -1;
   }
 
   private openBlob(c: BlobCursor, what: string): void {
@@ -761,6 +765,9 @@ export class RdbParser {
     this.r.blobSkip();
     return SKIPPED;
   }
+
+  /** The header count of the listpack just walked when it disagreed with its entries, else -1. */
+  private lpDeclared = -1;
 
   /** Entry count of the blob skipPacked looked at. */
   private liteCount = 0;
@@ -818,7 +825,8 @@ export class RdbParser {
     if (i % per !== 0) c.fail(`a multiple of ${per} entries, found ${i}`, c.start);
     if (dups > 0) this.deepWarn(`${dups} duplicate ${shape === 2 || shape === 4 ? 'field' : 'member'}${dups === 1 ? '' : 's'} in a listpack`);
     if (kind === 'intset' && (c as IntsetCursor).unordered > 0) this.deepWarn('intset members not in strictly ascending order');
-    rec.length = i / per;
+    // Redis counts a listpack by its header: with a wrong one, that is the length it reports.
+    rec.length = this.lpDeclared >= 0 && c === this.lp ? Math.floor(this.lpDeclared / per) : i / per;
     rec.largestElement = largest;
     rec.fieldsWithTtl = withTtl;
     if (i === 0) this.emptyWarning();
@@ -883,7 +891,7 @@ export class RdbParser {
         else v.str(c.sb, c.s, c.e);
       }
       if (n === 0 && v2) this.warn(`${this.where()}: an empty quicklist node (Redis skips it on load)`);
-      count += n;
+      count += this.lpDeclared >= 0 && v2 ? this.lpDeclared : n;
       packedNodes++;
       lastNodeBytes = bytes;
     }

@@ -1,8 +1,9 @@
 /**
  * Estimated `used_memory` of a server that loaded the file: the per-key MEMORY USAGE figures
- * plus what that command leaves out (docs/memory-model.md, section 6): allocator rounding of the
- * main dict entries, the main and expires dict bucket arrays, expires entries, inner dict
- * entries, shared integers, and the empty server's own baseline.
+ * plus what that command leaves out (docs/memory-model.md, section 6; 4.0 and 8.x:
+ * docs/memory-model-redis8.md, instance): allocator rounding of the main dict entries, the main
+ * and expires dict bucket arrays, expires entries, inner dict entries, shared integers, what a
+ * release counts at requested size, and the empty server's own baseline.
  */
 import type { KeyRecord } from '../types.ts';
 import type { KeyOverhead } from './model.ts';
@@ -89,6 +90,7 @@ export class InstanceAccumulator {
     this.extra += this.entryRounding * ((kv ? 0 : 1) + o.htElements) - o.dictExcess + o.uncounted;
     if (o.sharedInt) this.extra -= 16;
     this.extra -= o.raxExcess;
+    // An expires entry: 24 bytes in their size class (8.6: in the no-value table's collisions).
     if (this.countKey(rec) && !kv) this.extra += 24 + this.entryRounding;
   }
 

@@ -232,6 +232,8 @@ export class MemoryModel implements ValueVisitor {
     this.groupSum = 0;
     this.refCount = 0;
     this.refBytes = 0;
+    this.refN = 0;
+    this.refGroups = 0;
     this.idmpSum = 0;
     this.groupNames.reset();
     this.pelCount = 0;
@@ -506,6 +508,11 @@ export class MemoryModel implements ValueVisitor {
   streamPel(id: Uint8Array, idStart: number): void {
     this.pelRax.add(id, idStart);
     this.pelCount++;
+    if (this.v >= 806) {
+      // Kept (up to a bound) to index the union of the groups' pending ids (streamSize).
+      if (this.refN < REF_IDS) (this.refIds ??= new Uint8Array(16 * REF_IDS)).set(id.subarray(idStart, idStart + 16), 16 * this.refN);
+      this.refN++;
+    }
   }
 
   streamConsumer(b: Uint8Array, start: number, end: number): void {
@@ -545,8 +552,9 @@ export class MemoryModel implements ValueVisitor {
       if (this.v >= 800 && this.v < 806) this.overhead.uncounted += this.consumerNames.allocSize(24);
       if (this.v >= 806) {
         this.groupSum += this.consumerNames.allocSize();
-        // The index of pending ids to their groups holds the union of the groups' PELs:
-        // taken as the largest one (exact when one group has pending entries).
+        // The index of pending ids to their groups holds the union of the groups' PELs: the
+        // one group's PEL, else the union (streamSize), else, past the bound, the largest.
+        if (this.pelCount > 0) this.refGroups++;
         if (this.pelCount > this.refCount) {
           this.refCount = this.pelCount;
           this.refBytes = pel;
@@ -717,7 +725,9 @@ export class MemoryModel implements ValueVisitor {
     }
     const fitsPacked = n <= HASH_MAX_ENTRIES && this.maxLen <= HASH_MAX_VALUE;
     if (fitsPacked && (t === 9 || !packed)) {
-      if (this.ttlFields > 0 && this.v >= 704) return ROBJ + this.sc(32) + this.sc(7 + this.lpSum + this.ttlLpSum);
+      // 8.0 loads a hash saved with field-TTL metadata as listpackex even when no TTL is left.
+      const ex = this.ttlFields > 0 || (this.v >= 800 && (t === 22 || t === 24));
+      if (ex && this.v >= 704) return ROBJ + this.sc(32) + this.sc(7 + this.lpSum + this.ttlLpSum);
       return ROBJ + this.blobSize(inListpack ? 7 + this.lpSum : 11 + this.zlSum);
     }
     const base = this.dictBase(this.hashBuckets(n, packed));
@@ -865,7 +875,9 @@ export class MemoryModel implements ValueVisitor {
       return this.r86Packed(t === 16 ? this.blobBytes : 7 + this.lpSum);
     }
     if (n <= HASH_MAX_ENTRIES && this.maxLen <= HASH_MAX_VALUE && (t === 9 || !packed)) {
-      return this.ttlFields > 0 ? 24 + this.r86Packed(7 + this.lpSum + this.ttlLpSum) : this.r86Packed(7 + this.lpSum);
+      // Hashes saved with field-TTL metadata load as listpackex even when no TTL is left.
+      const ex = this.ttlFields > 0 || t === 22 || t === 24;
+      return ex ? 24 + this.r86Packed(7 + this.lpSum + this.ttlLpSum) : this.r86Packed(7 + this.lpSum);
     }
     this.overhead.uncounted += this.r86Round;
     const buckets = this.hashBuckets(n, packed);
@@ -1021,6 +1033,7 @@ export class MemoryModel implements ValueVisitor {
       // 8.6: the stream struct (160) and everything it tracks: the raxes of listpacks, groups,
       // pending ids to groups, and the idempotent producers' entries.
       const groups = this.groupSum > 0 ? this.groupNames.allocSize() : 0;
+      if (this.refGroups > 1 && this.refN <= REF_IDS) this.pelUnion();
       this.overhead.uncounted += this.sc(48) * this.refCount;
       return ROBJ + 160 + this.raxBytes(this.mainRax) + this.streamSum + this.groupSum + groups + this.refBytes + this.idmpSum;
     }
@@ -1035,6 +1048,28 @@ export class MemoryModel implements ValueVisitor {
   private refCount = 0;
   private refBytes = 0;
   private idmpSum = 0;
+  /** Pending ids of all groups (the first REF_IDS), and how many groups have any. */
+  private refIds: Uint8Array | null = null;
+  private refOrder: Int32Array | null = null;
+  private refN = 0;
+  private refGroups = 0;
+  private readonly refRax = new RaxCounter();
+
+  /** The index of pending ids as the union of the kept groups' PELs: sorted, distinct. */
+  private pelUnion(): void {
+    const ids = this.refIds!;
+    const order = (this.refOrder ??= new Int32Array(REF_IDS)).subarray(0, this.refN);
+    for (let i = 0; i < order.length; i++) order[i] = 16 * i;
+    order.sort((a, b) => compareIds(ids, a, b));
+    const r = this.refRax;
+    r.reset();
+    for (let i = 0; i < order.length; i++) {
+      if (i > 0 && compareIds(ids, order[i - 1], order[i]) === 0) continue;
+      r.add(ids, order[i]);
+    }
+    this.refCount = r.count;
+    this.refBytes = r.allocSize(this.sc);
+  }
 
   /** An idempotent producer (24 bytes) of an 8.6 stream (its rax and dict are not tracked). */
   streamIdmpProducer(): void {
@@ -1057,6 +1092,17 @@ export class MemoryModel implements ValueVisitor {
 }
 
 const dictScratch = new DictSim();
+
+/** Pending ids kept per 8.6 stream to build its index of them exactly (beyond: an estimate). */
+const REF_IDS = 4096;
+
+function compareIds(b: Uint8Array, x: number, y: number): number {
+  for (let i = 0; i < 16; i++) {
+    const d = b[x + i] - b[y + i];
+    if (d !== 0) return d;
+  }
+  return 0;
+}
 
 /** 2.x/3.2 have no MEMORY USAGE: they are estimated with the 4.0 model (the nearest one). */
 export function modelledVersion(num: number): number {
