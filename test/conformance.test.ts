@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { corpusDir, dumpsIn, fixturesDir, keyId, parseDump, truthKeyBytes, allocatorOf, type Dump, type ParsedKey } from './helpers/truth.ts';
+import { corpusDir, dumpsIn, fixturesDir, keyId, parseDump, releaseDumps, truthKeyBytes, allocatorOf, type Dump, type ParsedKey } from './helpers/truth.ts';
 import { compare } from './helpers/compare.ts';
 import { ensureBuilt, runCli } from './helpers/run-cli.ts';
 import type { KeyRecord } from '../src/types.ts';
@@ -45,7 +45,7 @@ async function dumpCommand(path: string): Promise<Map<string, ParsedKey>> {
     const key = o.key_b64 !== undefined ? Buffer.from(o.key_b64, 'base64') : Buffer.from(o.key, 'utf8');
     const rec = {
       db: o.db, type: o.type, encoding: o.encoding, expireAtMs: o.expire_at_ms ?? -1, length: o.length,
-      lfuFreq: o.lfu_freq ?? -1, idleS: o.lru_idle_s ?? -1,
+      lfuFreq: o.lfu_freq ?? -1, idleS: o.lru_idle_s ?? -1, module: o.module ?? '',
     } as unknown as KeyRecord;
     keys.set(keyId(o.db, key), { rec, value: o.value, fieldExpire: o.field_expire_at_ms ?? null });
   }
@@ -78,3 +78,7 @@ if (corpus) for (const d of dumpsIn(corpus)) {
 }
 else test('conformance: shared corpus', { skip: 'no ../shared/corpus (set RDBSCOPE_CORPUS to run it)' }, () => {});
 for (const d of dumpsIn(fixturesDir)) conformance(d);
+// The release servers' fixtures (parsed conformance is in servers.test.ts): the CLI's check and dump.
+const release = releaseDumps();
+test('release fixtures are present for the CLI conformance', () => assert.ok(release.length >= 5, `${release.length} release dumps`));
+for (const d of release) dumpConformance(d);
