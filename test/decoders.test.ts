@@ -876,7 +876,7 @@ test('check-level validation: duplicates Redis refuses fail, those only deep san
     assert.equal(info.warnings.length, 1, JSON.stringify(value));
     assert.match(info.warnings[0], re);
   }
-  const big: [string, string][] = Array.from({ length: 129 }, (_, i) => [`f${i}`, 'v']);
+  const big: [string, string][] = Array.from({ length: 513 }, (_, i) => [`f${i}`, 'v']);
   big.push(['f0', 'again']);
   const cases: { value: Value; re: RegExp }[] = [
     { value: { type: 'set', items: ['x', '7', 'x'] }, re: /set without duplicate members/ },

@@ -212,6 +212,14 @@ test('a stream whose saved length disagrees with its entries loads with the save
     { name: 'g', lastId: '0-0', pel: [{ id: [1700000000001, 0], deliveryMs: 1, count: 1 }], consumers: [] },
   ] } }] });
   assert.match(parse(odd).info.warnings.join('\n'), /key "s": consumers of a group own 0 of its 1 pending entries \(Redis loads it; only sanitize-dump-payload yes rejects it\)/);
+  // Entry ids out of order inside a node: only deep sanitization looks.
+  const unordered = buildRdb({ keys: [{ key: 's', value: { type: 'stream', entries: [
+    { id: [1700000000010, 0], fields: [['f', 'a']] }, { id: [1700000000005, 0], fields: [['f', 'b']] },
+  ] } }] });
+  const u = parse(unordered);
+  assert.equal(u.keys[0].length, 2);
+  assert.deepEqual(u.info.warnings, [`offset 14, key "s": stream entry id 1700000000005-0 not above the previous 1700000000010-0 (Redis loads it; only sanitize-dump-payload yes rejects it)`]);
+  assert.deepEqual(parse(unordered, false).info.warnings, [], 'analysis does not walk the entries');
   // A non-zero length without any node is what Redis refuses.
   const none = buildRdb({ keys: [{ key: 's', value: { type: 'stream', entries: [], length: 3 } }] });
   assert.throws(() => parse(none), (e: unknown) => e instanceof RdbError && /stream length inconsistent with rax entries/.test(e.expected));
@@ -234,7 +242,7 @@ test('CLI: the stale-length stream is analysed fully, its warning in check, info
 
   const check = await runCli(['check', file]);
   assert.equal(check.code, 0, check.stderr);
-  assert.match(check.out, /: ok: RDB 9, 2 keys, .* \(1 warning: Redis loads it, see below\)/);
+  assert.match(check.out, /: ok: RDB 9, 2 keys, .* \(1 warning below\)/);
   assert.match(check.out, new RegExp(`stale\\.rdb: warning: offset \\d+, ${warning.source}`));
 
   const info = await runCli(['info', file]);
@@ -291,6 +299,22 @@ test('CLI: info and dump show KEY_META classes, IDMP producers and SLOT_IMPORT o
   assert.match(check.out, /: ok: RDB 13, 4 keys, 565 bytes, checksum ok\n$/);
   const v91 = new URL('./data/slot-import-valkey-9.1.2.rdb', import.meta.url).pathname;
   assert.match((await runCli(['info', v91])).out, /slot import: job 47291e7059d3f6dcd169f45b4a1a7b3afbcf9d2f, slots 0-100/);
+});
+
+test('CLI: a newer RDB version is checked with a warning; an unknown type in it stops with exit 2', async (t) => {
+  await ensureBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'rdbscope-recent-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const newer = join(dir, 'v14.rdb');
+  writeFileSync(newer, buildRdb({ version: 14, keys: [{ key: 'k', value: { type: 'string', value: 'v' } }] }));
+  const ok = await runCli(['check', newer]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.out, /: ok: RDB 14, 1 keys, \d+ bytes, checksum ok \(1 warning below\)\n.*: warning: offset 0: REDIS RDB version 14 is newer than the newest this tool knows \(13\): read with the rules of 13\n$/);
+  const unknown = join(dir, 'v14-type27.rdb');
+  writeFileSync(unknown, new RdbWriter({ version: 14 }).selectDb(0).u8(27).str('k').u8(0).end());
+  const bad = await runCli(['check', unknown]);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr, `${unknown}: offset 11: unsupported: value type 27 (RDB 14)\n`);
 });
 
 test('CLI: a bad checksum and a corrupt ziplist still exit 2', async (t) => {

@@ -155,7 +155,7 @@ export function buildProgram(): Command {
       const name = file === '-' ? '<stdin>' : file;
       const sum = r.info.checksum === 'ok' ? 'checksum ok' : r.info.checksum === 'disabled' ? 'checksum not computed by the server' : 'no checksum (RDB < 5)';
       const w = r.info.warnings;
-      const note = w.length ? ` (${w.length} warning${w.length === 1 ? '' : 's'}: Redis loads it, see below)` : '';
+      const note = w.length ? ` (${w.length} warning${w.length === 1 ? '' : 's'} below)` : '';
       process.stdout.write(`${name}: ok: RDB ${r.info.rdbVersion}, ${r.keys} keys, ${r.info.bytes} bytes, ${sum}${note}\n`);
       for (const line of w) process.stdout.write(`${name}: warning: ${line}\n`);
     });

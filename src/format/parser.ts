@@ -80,8 +80,11 @@ const CLUSTER_SLOTS = 16384;
 /** Stream IDMP settings Redis 8.6 accepts (server.h CONFIG_STREAM_IDMP_*). */
 const IDMP_MAX_DURATION = 86400;
 const IDMP_MAX_ENTRIES = 10000;
-/** Redis' default hash-max-listpack-entries: a plain hash up to this size loads as a listpack. */
-const HASH_LISTPACK_ENTRIES = 128;
+/**
+ * The largest default hash-max-listpack-entries (Redis 8, Valkey 8+): a plain hash up to this
+ * size may load as a listpack, where only deep sanitization looks for duplicate fields.
+ */
+const HASH_LISTPACK_ENTRIES = 512;
 
 /** Packed blobs up to this size may be skipped unread in analysis mode (see skipPacked). */
 const LITE_MAX_BYTES = 1 << 16;
