@@ -351,6 +351,9 @@ function targetCells(ts: Target[]): string[][] {
   return ts.map((t) => [t.name, t.measured, t.limit, verdict(t) + (t.note ? ` (${t.note})` : '')]);
 }
 
+/** BENCHMARKS.md from this heading on is written by hand and kept across runs. */
+const KEPT_HEADING = '## Speed machinery: measured, kept or removed';
+
 function markdown(m: Record<string, string>, o: Options, dumps: BenchDump[], rows: Row[], targets: Target[], startup: { median: number; all: number[] } | null, cost: ModelCost | null, notes: string[]): string {
   let s = '# Benchmarks\n\n';
   s += 'Measured by `npm run bench` (scripts/bench.ts) on the dumps built by scripts/bench-data.ts. ';
@@ -506,7 +509,11 @@ async function main(): Promise<void> {
   for (const n of notes) out += `note: ${n}\n`;
   process.stdout.write(out);
   if (o.write) {
-    writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown(m, o, dumps, rows, targets, startup, cost, notes));
+    // The hand-written section (what each piece of speed machinery was measured to buy) stays.
+    const file = path.join(ROOT, 'BENCHMARKS.md');
+    const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const kept = old.indexOf(KEPT_HEADING);
+    writeFileSync(file, markdown(m, o, dumps, rows, targets, startup, cost, notes) + (kept >= 0 ? '\n' + old.slice(kept) : ''));
     process.stderr.write('bench: wrote BENCHMARKS.md\n');
   }
   if (targets.some((t) => t.pass === false)) process.exitCode = 1;

@@ -246,6 +246,8 @@ export class Filler {
   db = 0;
   readonly notes: string[] = [];
   readonly config: JObj = {};
+  /** Fields the fill adds to the truth's `extra` (e.g. what a fixture was meant to show). */
+  readonly truthExtra: JObj = {};
   /** What the server can do (fillMatrix gates on it); unset = everything Redis 7.0 has. */
   caps?: Caps;
   /** More keys, filled by fillMatrix before it sets its TTLs. */
@@ -503,6 +505,168 @@ export async function fillShop(f: Filler): Promise<void> {
   f.cmd('HSET', f.key('cache:config:store:default'), 'web/secure/base_url', 'https://shop.example.com/', 'general/locale/code', 'en_US');
   await f.flush();
   await f.select(0);
+  await f.applyExpires();
+}
+
+// ---------------------------------------------------------------------------------------
+// Fixture: incident-7.0 — a busy shop as an on-call engineer meets it: object and page
+// cache, sessions, Bull and Sidekiq queues, a leaderboard and an event stream with a backlog
+
+/**
+ * The namespaces a developer of this shop would name: the leaf patterns the default namespace
+ * rules should produce (recorded in the truth's extra.meant_namespaces; test/incident.test.ts
+ * holds the report to it).
+ */
+const INCIDENT_STORES = ['default', 'de', 'en', 'fr'] as const;
+const INCIDENT_MEANT = [
+  ...INCIDENT_STORES.map((s) => `cache:eav:*:${s}`),
+  'cache:product:*',
+  ...INCIDENT_STORES.map((s) => `fpc:category:*:store:${s}`),
+  'session:*',
+  'queue:email:pending',
+  'bull:orders:*',
+  'bull:orders:wait',
+  'bull:orders:active',
+  'bull:orders:delayed',
+  'bull:orders:id',
+  'schedule',
+  'retry',
+  'dead',
+  'leaderboard:global',
+  'events:orders',
+  'rate:ip:*',
+];
+
+export async function fillIncident(f: Filler): Promise<void> {
+  const { rng } = f;
+  let ttl = 0;
+  f.notes.push(
+    'a shop instance during an incident: EAV attribute cache cache:eav:<attr>_<id>:<store> (1200 keys from 300 attribute codes, 56 without TTL), cache:product:<id> hashes, full-page cache fpc:category:<id>:store:<store> (the biggest namespace once its store views are added up), sessions session:<32 hex> (12 without TTL), a backlog list queue:email:pending, Bull bull:orders:* (job hashes, wait/active lists, a delayed zset scored in ms), Sidekiq schedule/retry/dead zsets scored in seconds, a 20000-member leaderboard:global (points, not times), a 12000-entry stream events:orders whose group holds 2500 delivered, unacknowledged entries (MEMORY USAGE counts about 1 KiB per pending entry, so a bigger backlog would outweigh everything else), and rate:ip:<ip> counters with TTLs',
+  );
+  f.truthExtra.meant_namespaces = INCIDENT_MEANT;
+  await f.select(0);
+
+  // EAV attribute cache: many attribute codes (3-letter syllables), each with ids and stores.
+  const syl = () => 'bcdfghklmnprstvz'[rng.int(16)] + 'aeiou'[rng.int(5)] + 'bcdfghklmnprstvz'[rng.int(16)];
+  const attrs = new Set<string>();
+  while (attrs.size < 300) attrs.add(syl());
+  const attrList = [...attrs];
+  const eavSeen = new Set<string>();
+  for (let i = 0; eavSeen.size < 1200; i++) {
+    const name = `cache:eav:${rng.pick(attrList)}_${rng.range(1, 999)}:${rng.pick(INCIDENT_STORES)}`;
+    if (eavSeen.has(name)) continue;
+    eavSeen.add(name);
+    // Every 1200/56-th key misses its EXPIRE (56 in all).
+    const noTtl = (eavSeen.size * 56) % 1200 < 56;
+    f.cmd('SET', f.key(name, noTtl ? null : ttlAt(ttl++)), `a:3:{s:5:"label";s:12:"${rng.words(2).slice(0, 12).padEnd(12, ' ')}";s:7:"options";a:${rng.range(1, 9)}:{}s:4:"type";s:6:"select";}`);
+  }
+  await f.flush();
+
+  // Object cache: product hashes.
+  for (let i = 0; i < 150; i++) {
+    f.cmd(
+      'HSET', f.key(`cache:product:${20001 + i}`, ttlAt(ttl++)),
+      'name', `${rng.words(3)} ${i}`,
+      'sku', `SKU-${rng.hex(6).toUpperCase()}`,
+      'price', (rng.range(499, 19999) / 100).toFixed(2),
+      'qty', String(rng.range(0, 500)),
+    );
+  }
+
+  // Full-page cache: category pages over 64 KiB each, one per store view.
+  for (let c = 0; c < 15; c++) {
+    const cat = 300 + c * 7;
+    for (const store of INCIDENT_STORES) {
+      const items: string[] = [];
+      while (items.join('').length < 70_000) {
+        const pid = rng.range(20001, 20150);
+        items.push(
+          `<li class="product-item" data-id="${pid}"><a href="/${store}/catalog/product/view/id/${pid}">${rng.words(4)}</a>` +
+            `<span class="price">${(rng.range(499, 19999) / 100).toFixed(2)}</span><span class="stock">${rng.range(0, 90)}</span></li>`,
+        );
+      }
+      f.cmd('SET', f.key(`fpc:category:${cat}:store:${store}`, ttlAt(ttl++)), `<!doctype html><html><body><ul>${items.join('')}</ul></body></html>`);
+    }
+    await f.flush();
+  }
+
+  // Sessions: every 80th never expires.
+  for (let i = 0; i < 1000; i++) {
+    const k = f.key(`session:${rng.hex(32)}`, i % 80 === 79 ? null : ttlAt(ttl++));
+    let v = `_session_validator_data|a:2:{s:11:"remote_addr";s:12:"203.0.113.${rng.range(10, 99)}";}`;
+    v += `cart|a:${rng.range(1, 9)}:{`;
+    while (v.length < 1400) v += `i:${rng.range(20001, 20150)};a:2:{s:3:"qty";i:${rng.range(1, 5)};s:4:"name";s:20:"${rng.words(3).slice(0, 20)}";}`;
+    f.cmd('SET', k, v + '}');
+    if (i % 200 === 199) await f.flush();
+  }
+
+  // The email backlog.
+  {
+    const k = f.key('queue:email:pending');
+    for (let i = 0; i < 12000; i += 500) {
+      const batch: string[] = [];
+      for (let j = i; j < i + 500; j++) batch.push(`{"id":${300000 + j},"tpl":"order_update","to":"c${rng.range(1, 99999)}@example.com"}`);
+      f.cmd('RPUSH', k, ...batch);
+    }
+  }
+
+  // Bull: job hashes, wait/active lists, a delayed zset scored by due time in ms.
+  {
+    for (let id = 1; id <= 300; id++) {
+      f.cmd(
+        'HSET', f.key(`bull:orders:${id}`),
+        'name', '__default__',
+        'data', `{"orderId":${700000 + id},"items":${rng.range(1, 9)}}`,
+        'opts', '{"attempts":5,"backoff":{"type":"exponential","delay":1000}}',
+        'timestamp', String(1767225600000 + id * 1000),
+      );
+    }
+    const wait: string[] = [];
+    for (let id = 301; id <= 500; id++) wait.push(String(id));
+    f.cmd('LPUSH', f.key('bull:orders:wait'), ...wait);
+    f.cmd('LPUSH', f.key('bull:orders:active'), '1', '2', '3', '4', '5');
+    const delayed: RespArg[] = [];
+    for (let id = 501; id <= 650; id++) delayed.push(String(1767229200000 + id * 5000), String(id));
+    f.cmd('ZADD', f.key('bull:orders:delayed'), ...delayed);
+    f.cmd('SET', f.key('bull:orders:id'), '650');
+  }
+
+  // Sidekiq: schedule / retry / dead, scored by epoch seconds with fractions.
+  for (const [name, n] of [['schedule', 200], ['retry', 50], ['dead', 300]] as const) {
+    const z: RespArg[] = [];
+    for (let i = 0; i < n; i++) {
+      z.push(String(1767225600 + i * 37 + 0.125), `{"class":"SyncWorker","args":[${rng.range(1, 99999)}],"jid":"${rng.hex(24)}"}`);
+    }
+    f.cmd('ZADD', f.key(name), ...z);
+  }
+  await f.flush();
+
+  // A leaderboard: points, not times.
+  {
+    const k = f.key('leaderboard:global');
+    for (let i = 0; i < 20000; i += 1000) {
+      const z: RespArg[] = [];
+      for (let j = i; j < i + 1000; j++) z.push(rng.range(0, 250000), `player:${100000 + j}`);
+      f.cmd('ZADD', k, ...z);
+    }
+    await f.flush();
+  }
+
+  // Order events with a consumer group that stopped acknowledging.
+  {
+    const k = f.key('events:orders');
+    for (let i = 0; i < 12000; i++) {
+      f.cmd('XADD', k, `${1767225600000 + i * 1000}-0`, 'order', String(700000 + i), 'status', rng.pick(['new', 'paid', 'shipped']));
+      if (i % 1000 === 999) await f.flush();
+    }
+    f.cmd('XGROUP', 'CREATE', k, 'fulfillment', '0');
+    f.cmd('XREADGROUP', 'GROUP', 'fulfillment', 'worker-1', 'COUNT', 2500, 'STREAMS', k, '>');
+    await f.flush();
+  }
+
+  // Rate limits.
+  for (let i = 0; i < 200; i++) f.cmd('SET', f.key(`rate:ip:198.51.${100 + (i >> 8)}.${(i & 255) + 1}`, ttlAt(ttl++)), String(rng.range(1, 120)));
+  await f.flush();
   await f.applyExpires();
 }
 
@@ -1266,7 +1430,7 @@ function comparable(t: KeyTruth): string {
 
 interface FixtureDef {
   name: string;
-  variant: 'shop' | 'matrix' | 'lfu' | 'lru';
+  variant: 'shop' | 'incident' | 'matrix' | 'lfu' | 'lru';
   /** Server args (and the truth's config block). */
   config: Record<string, string | number>;
   fill(f: Filler): Promise<void>;
@@ -1279,6 +1443,13 @@ const FIXTURES: FixtureDef[] = [
     variant: 'shop',
     config: { 'maxmemory-policy': 'noeviction' },
     fill: fillShop,
+    notes: [],
+  },
+  {
+    name: 'incident-7.0',
+    variant: 'incident',
+    config: { 'maxmemory-policy': 'noeviction' },
+    fill: fillIncident,
     notes: [],
   },
   {
@@ -1398,6 +1569,7 @@ async function makeFixture(def: FixtureDef): Promise<JObj> {
       extra: {
         variant: def.variant,
         seed: SEED,
+        ...f.truthExtra,
         notes: [
           ...notes,
           `allocator ${allocator}: MEMORY USAGE figures are for this allocator (the shared corpus' 7.0.15 used the bundled jemalloc-5.2.1 with an 8-byte quantum)`,

@@ -12,6 +12,16 @@ import type { Report } from '../src/report/schema.ts';
 
 const enc = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
 
+/** `prefix` + `i` written in letters (waa, wba …): a literal name, not an identifier. */
+function letters(prefix: string, i: number): string {
+  let out = prefix;
+  do {
+    out += String.fromCharCode(97 + (i % 26));
+    i = Math.floor(i / 26);
+  } while (i > 0);
+  return out.length === prefix.length + 1 ? out + 'a' : out;
+}
+
 function pattern(key: string | Uint8Array, opts = {}): string {
   const b = typeof key === 'string' ? enc(key) : key;
   return new Segmenter(opts).pattern(b);
@@ -150,6 +160,69 @@ describe('namespace rules', () => {
     assert.equal(t.patternOf(enc('app:zzz:x')), 'app:*:x');
   });
 
+  test('rule 5b: many identifier-like siblings fold into *, a few stay, literal siblings stay', () => {
+    const insertAll = (ks: string[]): Record<string, number> => {
+      const t = new NamespaceTrie<{ n: number }>({}, (a, b) => {
+        a.n += b.n;
+      });
+      for (const k of ks) {
+        const n = t.insert(enc(k), 0, k.length);
+        (n.data ??= { n: 0 }).n++;
+      }
+      const got: Record<string, number> = {};
+      t.walk((node, p) => {
+        if (node.data !== null) got[p] = node.data.n;
+      });
+      return got;
+    };
+    // 16 attribute codes: still names (api versions, shards look like this).
+    const few = Array.from({ length: 16 }, (_, i) => `eav:${letters('a', i)}_${100 + i}:de`);
+    assert.equal(Object.keys(insertAll(few)).length, 16);
+    assert.ok('eav:aba_*:de' in insertAll(few));
+    // 17: data. Word+digits and word_digits both count; store codes and `meta` stay literal.
+    const many = [...few, 'eav:user42:en', 'eav:meta', 'eav:meta:de'];
+    assert.deepEqual(insertAll(many), { 'eav:*:de': 16, 'eav:*:en': 1, 'eav:meta': 1, 'eav:meta:de': 1 });
+    assert.deepEqual(insertAll(shuffle(many, rng(3))), insertAll(many));
+    // `v2`, `html5`: one or two such names are kept.
+    assert.deepEqual(Object.keys(insertAll(['api:v1:x', 'api:v2:x'])).sort(), ['api:v1:x', 'api:v2:x']);
+  });
+
+  test('namespaceRanking: groups of leaf levels, named by their last * level, ranked by rolled-up bytes', () => {
+    const specs: RecordSpec[] = [];
+    for (let i = 0; i < 8; i++) for (const st of ['de', 'en', 'fr']) specs.push({ key: `page:cat:${i}:store:${st}`, memoryBytes: 100 });
+    for (let i = 0; i < 10; i++) specs.push({ key: `sess:${hex(32, rng(i))}`, memoryBytes: 200 });
+    for (let i = 0; i < 5; i++) specs.push({ key: `jobs:q:${i}`, memoryBytes: 10 });
+    specs.push({ key: 'jobs:q:wait', type: 'list', length: 3, memoryBytes: 50 });
+    specs.push({ key: 'loner', memoryBytes: 1 });
+    const r = analyse([{ name: 'x', ctimeS: 1_700_000_000, specs }]);
+    const g = r.namespaceRanking ?? [];
+    assert.deepEqual(g.map((x) => [x.pattern, x.bytes, x.parts.map((p) => p.pattern)]), [
+      ['page:cat:*', 2400, ['page:cat:*:store:de', 'page:cat:*:store:en', 'page:cat:*:store:fr']],
+      ['sess:*', 2000, []],
+      ['jobs:q', 100, ['jobs:q:*', 'jobs:q:wait']],
+      ['loner', 1, []],
+    ]);
+    // Every store view alone (800) is smaller than sess:* (2000): the flat list puts sess:* first.
+    assert.equal(r.namespaces[0].pattern, 'sess:*');
+    assert.equal(g.reduce((s, x) => s + x.keys, 0), r.summary.keys);
+  });
+
+  test('rule 5b merges exactly: folded in the union only', () => {
+    const specs = (from: number, to: number): RecordSpec[] => Array.from({ length: to - from }, (_, i) => ({ key: `cache:eav:${letters('x', from + i)}_${from + i}:fr`, memoryBytes: 10 + i }));
+    const whole = analyse([{ name: 'a', ctimeS: 1_700_000_000, specs: [...specs(0, 10), ...specs(10, 20)] }]);
+    const a = analyse([{ name: 'a', ctimeS: 1_700_000_000, specs: specs(0, 10) }]);
+    const b = analyse([{ name: 'b', ctimeS: 1_700_000_000, specs: specs(10, 20) }]);
+    assert.deepEqual(a.namespaceInfo.foldedIds, []);
+    assert.deepEqual(whole.namespaceInfo.foldedIds, ['cache:eav']);
+    const merged = mergeReports([roundTrip(a), roundTrip(b)]);
+    assert.deepEqual(merged.namespaces.map((n) => n.pattern), ['cache:eav:*:fr']);
+    assert.deepEqual(merged.namespaceTree, whole.namespaceTree);
+    assert.deepEqual(merged.namespaceRanking, whole.namespaceRanking);
+    // A folded report merged with an unfolded one stays folded.
+    const again = mergeReports([roundTrip(whole), roundTrip(a)]);
+    assert.deepEqual(again.namespaces.map((n) => n.pattern), ['cache:eav:*:fr']);
+  });
+
   test('the trie does not depend on key order', () => {
     const r = rng(7);
     const keys: string[] = [];
@@ -191,7 +264,8 @@ describe('aggregate', () => {
     for (let i = 0; i < 300; i++) s.push({ key: `cache:product:${i}`, memoryBytes: 100 + (i % 7), expireAtMs: CTIME * 1000 + (i % 50) * H });
     for (let i = 0; i < 120; i++) s.push({ key: `session:${hex(32, r)}`, memoryBytes: 200, expireAtMs: i < 5 ? -1 : CTIME * 1000 + 2 * H });
     for (let i = 0; i < 40; i++) s.push({ key: `user:${i}:profile`, type: 'hash', length: 10 + i, memoryBytes: 500 + i });
-    for (let i = 0; i < 30; i++) s.push({ key: `w${i}:leaf`, memoryBytes: 50 }); // > maxChildren 40 together with B
+    // Letters only: `w0`, `w1` … would be identifier-like and fold on their own (rule 5b).
+    for (let i = 0; i < 30; i++) s.push({ key: `${letters('w', i)}:leaf`, memoryBytes: 50 }); // > maxChildren 40 together with B
     s.push({ key: 'queue:jobs', type: 'list', length: 20000, memoryBytes: 300000 });
     s.push({ key: 'big:blob', type: 'string', length: 3 << 20, largestElement: 3 << 20, memoryBytes: (3 << 20) + 64 });
     s.push({ key: 'events', type: 'stream', length: 50, streamGroups: 2, streamMaxPending: 15000, memoryBytes: 9000 });
@@ -204,7 +278,7 @@ describe('aggregate', () => {
   function fileB(): RecordSpec[] {
     const s: RecordSpec[] = [];
     for (let i = 300; i < 500; i++) s.push({ key: `cache:product:${i}`, memoryBytes: 100 + (i % 7), expireAtMs: CTIME * 1000 + 40 * 24 * H });
-    for (let i = 30; i < 60; i++) s.push({ key: `w${i}:leaf`, memoryBytes: 50 });
+    for (let i = 30; i < 60; i++) s.push({ key: `${letters('w', i)}:leaf`, memoryBytes: 50 });
     s.push({ key: 'queue:mail', type: 'zset', length: 12000, memoryBytes: 300000 });
     s.push({ key: 'same:size:b', memoryBytes: 300000 });
     s.push({ key: 'db3key', db: 3, memoryBytes: 70 });
@@ -237,7 +311,7 @@ describe('aggregate', () => {
     assert.equal(ns.get('session:*')?.keys, 120);
     assert.equal(ns.get('session:*')?.noTtlKeys, 5);
     assert.equal(ns.get('user:*:profile')?.types.hash, 40);
-    assert.equal(ns.get('w0:leaf')?.keys, 1, '30 first segments under the max-children of 40');
+    assert.equal(ns.get('waa:leaf')?.keys, 1, '30 first segments under the max-children of 40');
     assert.equal(ns.get('bin:*')?.keys, 1);
     // Big keys, queues.
     assert.equal(r.bigKeys[0].key, 'big:blob');
@@ -312,7 +386,7 @@ describe('aggregate', () => {
     const a = analyse([{ name: 'a.rdb', ctimeS: CTIME, specs: fileA() }], opts);
     const b = analyse([{ name: 'b.rdb', ctimeS: CTIME + 5, specs: fileB() }], opts);
     // The w* level overflows only in the union (30 + 30 > 40).
-    assert.ok(a.namespaces.some((n) => n.pattern === 'w0:leaf'));
+    assert.ok(a.namespaces.some((n) => n.pattern === 'waa:leaf'));
     assert.ok(whole.namespaces.some((n) => n.pattern === '*:leaf'));
     assert.ok(whole.namespaceInfo.collapsed.includes(''));
     const merged = mergeReports([roundTrip(a), roundTrip(b)]);
@@ -361,7 +435,7 @@ describe('aggregate', () => {
     const a = analyse([{ name: 'a.rdb', ctimeS: CTIME, specs: fileA() }], opts);
     const trie = trieOfReport(a);
     for (const n of a.namespaces) assert.equal(trie.patternOf(enc(n.pattern)), n.pattern);
-    // B adds 30 more first segments: w* collapses in the union, so A's w0:leaf … line up with *:leaf.
+    // B adds 30 more first segments: w* collapses in the union, so A's waa:leaf … line up with *:leaf.
     const b = analyse([{ name: 'b.rdb', ctimeS: CTIME, specs: [...fileA(), ...fileB()] }], opts);
     const rows = alignNamespaces(a, b);
     const leaf = rows.find((r) => r.pattern === '*:leaf');
@@ -373,7 +447,7 @@ describe('aggregate', () => {
 
   test('node cap keeps the partition exact', () => {
     const specs: RecordSpec[] = [];
-    for (let i = 0; i < 2000; i++) specs.push({ key: `a${i % 50}:b${i % 37}:c${i}`, memoryBytes: 1 });
+    for (let i = 0; i < 2000; i++) specs.push({ key: `${letters('a', i % 50)}:${letters('b', i % 37)}:${letters('c', i)}`, memoryBytes: 1 });
     const r = analyse([{ name: 'x', specs }], { maxNodes: 100, maxChildren: 1000 });
     assert.ok(r.namespaceInfo.capped);
     assert.ok(r.namespaceInfo.nodes <= 100);
@@ -442,9 +516,16 @@ describe('findings', () => {
     const mixed = r.findings.find((f) => f.id === 'namespace-mixed-ttl');
     assert.equal(mixed?.subject, 'session:*');
     assert.equal(mixed?.figure, 1);
-    // Most severe first.
-    const sev = r.findings.map((f) => ['critical', 'warn', 'info'].indexOf(f.severity));
-    assert.deepEqual(sev, sev.slice().sort((a, b) => a - b));
+    // Most bytes at stake first, then most severe (issue 15: a 26 KiB TTL slip must not
+    // come before a multi-MiB queue).
+    const rank = r.findings.map((f) => [f.bytes, ['critical', 'warn', 'info'].indexOf(f.severity)] as const);
+    for (let i = 1; i < rank.length; i++) {
+      const [b0, s0] = rank[i - 1];
+      const [b1, s1] = rank[i];
+      assert.ok(b0 > b1 || (b0 === b1 && s0 <= s1), `finding ${i}: ${JSON.stringify(rank)}`);
+    }
+    assert.ok(ids.indexOf('big-key') < ids.indexOf('namespace-mixed-ttl'), 'the 20 MiB key before the one 100-byte session without TTL');
+    assert.equal(r.findings.find((f) => f.id === 'big-key')?.bytes, 20 * 1024 * 1024);
   });
 });
 

@@ -3,12 +3,15 @@
  * (fixtures/matrix-7.0.rdb has `<script>alert(1)</script>`, quotes, newlines, binary keys);
  * headless Chromium (Debian's `chromium`, driven by playwright-core) opens it from disk and the
  * test checks that it renders the report's numbers, drills down in the treemap, runs no key as
- * markup, logs no console error and makes no request besides the file itself. Screenshots go
+ * markup, logs no console error and makes no request besides the file itself; a script
+ * smuggled into the page is refused by its CSP. The inline script must be the current bundle of
+ * src/report/page/ (npm run build:page), with its hash in the CSP. Screenshots go
  * to test-artifacts/ (git-ignored). Skips cleanly when /usr/bin/chromium is missing.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +21,7 @@ import { reportToHtml } from '../src/report/html.ts';
 import type { KeyEntry, Report } from '../src/report/schema.ts';
 import type { DiffReport } from '../src/report/diff.ts';
 import { ensureBuilt, fixture, repoRoot, runCli, showRun } from './helpers/run-cli.ts';
+import { bundlePage, pageModule, PAGE_MODULE } from '../scripts/build-page.ts';
 
 const CHROMIUM = process.env.RDBSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(repoRoot, 'test-artifacts');
@@ -41,6 +45,18 @@ describe('HTML report (unit)', () => {
     assert.ok(html.includes('\\u003c/script\\u003e\\u003c!--'));
     assert.ok(!/(src|href|action)\s*=\s*["']?(https?:|\/\/)/i.test(html), 'no external references');
     assert.ok(!/innerHTML|outerHTML|insertAdjacentHTML|document\.write/.test(html), 'no HTML parsing of data in the script');
+  });
+
+  test('the inline script is the bundle of src/report/page/ (committed fresh) and the CSP allows it alone', async () => {
+    const js = await bundlePage();
+    assert.equal(readFileSync(join(repoRoot, PAGE_MODULE), 'utf8'), pageModule(js), `${PAGE_MODULE} is stale: run npm run build:page`);
+    assert.match(js, /function formatBytes\(/, 'the page bundles the shared formatters of analyze/units.ts');
+    const html = reportToHtml({ files: [{ name: 'x.rdb' }] } as unknown as Report);
+    const inline = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1];
+    assert.equal(inline, js);
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '';
+    const scriptSrc = csp.split(';').map((d) => d.trim()).filter((d) => d.startsWith('script-src'));
+    assert.deepEqual(scriptSrc, [`script-src 'sha256-${createHash('sha256').update(js).digest('base64')}'`]);
   });
 });
 
@@ -140,6 +156,23 @@ describe('report.html in headless Chromium', { skip }, () => {
       assert.deepEqual(errors, [], 'no console errors');
       assert.deepEqual(requests, [url], 'no request besides the file itself');
       await p.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('a script smuggled into the page does not run: the CSP allows the page’s own script only', async () => {
+    const injected = join(dir, 'injected.html');
+    const marker = "<script>document.documentElement.setAttribute('data-injected', '1')</script>";
+    const html = readFileSync(page('plain'), 'utf8');
+    assert.ok(html.includes('</body>'));
+    writeFileSync(injected, html.replace('</body>', marker + '\n</body>'));
+    const { p, errors } = await open(injected); // waits for the page's own script to finish drawing
+    try {
+      assert.equal(await p.textContent('#total-keys'), formatCount(plain.summary.keys));
+      assert.equal(await p.evaluate<string | null>("document.documentElement.getAttribute('data-injected')"), null);
+      assert.equal(errors.length, 1, errors.join('\n'));
+      assert.match(errors[0], /Content Security Policy/);
     } finally {
       await p.close();
     }

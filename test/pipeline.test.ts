@@ -9,12 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { CONTROL_BYTES, RingReader, RingWriter, abortRing, RingAborted } from '../src/run/record-ring.ts';
+import { RECORD_FIELDS } from '../src/run/record-layout.ts';
+import { BatchReader, BatchWriter, type RecordBatch } from '../src/api/batch.ts';
 import { newKeyRecord } from '../src/format/parser.ts';
 import { KeyCopier, keyBuffer } from '../src/format/keycopy.ts';
 import { Crc64 } from '../src/format/crc64.ts';
 import { DupSet } from '../src/format/dupset.ts';
 import { keysCsvRow } from '../src/report/csv.ts';
-import type { KeyRecord } from '../src/types.ts';
+import type { KeyRecord, VectorSetSummary } from '../src/types.ts';
 import { buildRdb, type KeyDesc } from './helpers/rdb-writer.ts';
 import { ensureBuilt, runCli, showRun } from './helpers/run-cli.ts';
 import { Sfc32 } from './helpers/sfc32.ts';
@@ -46,11 +48,18 @@ function sample(i: number, key: Uint8Array): KeyRecord {
   r.streamGroups = r.type === 'stream' ? i % 4 : 0;
   r.streamMaxPending = r.type === 'stream' ? i : 0;
   r.fieldsWithTtl = r.type === 'hash' ? i % 9 : 0;
+  // Absent on most records, as on the parser's until its first module value; then null or an object.
+  if (r.type === 'module' && i % 3 !== 0) {
+    r.vectorset = i % 2 ? null : ({ count: i, dim: i % 300, layerNodes: Float64Array.of(i, 1.5) } as unknown as VectorSetSummary);
+  }
   return r;
 }
 
+/** The record's fields by value (an optional field set to undefined counts as absent). */
 function plain(r: KeyRecord): Record<string, unknown> {
-  return { ...r, key: Buffer.from(r.key.subarray(0, r.keyLength)).toString('hex') };
+  const o: Record<string, unknown> = { ...r, key: Buffer.from(r.key.subarray(0, r.keyLength)).toString('hex') };
+  if (o['vectorset'] === undefined) delete o['vectorset'];
+  return o;
 }
 
 test('record ring: every field and key length survives, across wraps, in one thread', () => {
@@ -73,6 +82,29 @@ test('record ring: every field and key length survives, across wraps, in one thr
   w.end({ info: { producer: 'redis' } as never, instance: null, error: null });
   assert.equal(r.next(got), 'end');
   assert.deepEqual(r.ended, { info: { producer: 'redis' }, instance: null, error: null });
+});
+
+test('record layout: samples vary every declared field, and batches carry them all as the ring does', () => {
+  const recs = Array.from({ length: 300 }, (_, i) => sample(i, Buffer.from(`k${i}`)));
+  for (const f of Object.keys(RECORD_FIELDS) as (keyof KeyRecord)[]) {
+    const seen = new Set(recs.map((r) => JSON.stringify(f === 'key' ? plain(r).key : (r[f] ?? String(r[f])))));
+    assert.ok(seen.size >= 3, `field ${f} takes ${seen.size} values in the samples`);
+  }
+  const batches: RecordBatch[] = [];
+  const w = new BatchWriter((b) => void batches.push(structuredClone(b)));
+  for (const r of recs) w.add(r);
+  w.flush();
+  const reader = new BatchReader();
+  const got = newKeyRecord();
+  let i = 0;
+  for (const b of batches) {
+    reader.load(b);
+    while (reader.next(got)) {
+      assert.deepEqual(plain(got), plain(recs[i]!), `record ${i}`);
+      i++;
+    }
+  }
+  assert.equal(i, recs.length);
 });
 
 test('record ring: a reader waiting on a finished or failed writer stops instead of hanging', () => {
@@ -113,14 +145,17 @@ function crcReference(b: Uint8Array): bigint {
   return c;
 }
 
-test('Crc64: the four-run split and its combination equal the definition at any length', () => {
+test('Crc64: the four-run split and its combination equal the definition at any length and split', () => {
   const rnd = random(9);
   const data = new Uint8Array(70_000);
   for (let i = 0; i < data.length; i++) data[i] = Math.floor(rnd() * 256);
-  for (const n of [4095, 4096, 4097, 4127, 5000, 65_535, 70_000]) {
+  for (const n of [0, 1, 7, 8, 9, 17, 4095, 4096, 4097, 4127, 5000, 65_535, 70_000]) {
     const c = new Crc64();
     c.update(data, 0, n);
     assert.equal(c.value, crcReference(data.subarray(0, n)), `length ${n}`);
+    const odd = new Crc64();
+    for (let i = 0; i < n; i += 13) odd.update(data, i, Math.min(n, i + 13));
+    assert.equal(odd.value, c.value, `length ${n} in 13-byte pieces`);
   }
   const c = new Crc64();
   c.window.set(data.subarray(0, 9000));

@@ -63,6 +63,8 @@ import {
 } from './entry.ts';
 import { NAMESPACE_DEFAULTS, NAMESPACE_RULES, NamespaceTrie, type NamespaceOptions, type TrieShape } from './namespace.ts';
 import { TopN } from './topn.ts';
+import { rankNamespaces } from './ranking.ts';
+import { isScheduleName, separatorTable } from './queue-kind.ts';
 import { computeFindings } from './findings.ts';
 import { cmpStr, round6 } from './units.ts';
 
@@ -386,6 +388,10 @@ interface State {
   queueCount: number;
   queueBytes: number;
   queueByType: { list: number; zset: number; stream: number };
+  /** Long zsets that are not job schedules (queue-kind.ts). */
+  collections: TopN<Entry>;
+  collectionCount: number;
+  collectionBytes: number;
 }
 
 function newState(options: ReportOptions, toolVersion: string | null): State {
@@ -407,6 +413,9 @@ function newState(options: ReportOptions, toolVersion: string | null): State {
     queueCount: 0,
     queueBytes: 0,
     queueByType: { list: 0, zset: 0, stream: 0 },
+    collections: new TopN(options.queueLimit, rankLength),
+    collectionCount: 0,
+    collectionBytes: 0,
   };
 }
 
@@ -427,9 +436,12 @@ export class Aggregator {
   private cur: FileAcc | null = null;
   /** ctime (ms) of the files closed so far, newest. */
   private newestCtime: number | null = null;
+  /** Separator bytes, for the last segment of zset names (queue-kind.ts). */
+  private readonly sepTable: Uint8Array;
 
   constructor(opts: AnalyzeOptions = {}) {
     this.st = newState(resolveOptions(opts), opts.toolVersion ?? null);
+    this.sepTable = separatorTable(this.st.options.separators);
     this.nowMs = opts.nowMs ?? Date.now();
     this.referenceMs = opts.referenceMs ?? null;
   }
@@ -559,8 +571,15 @@ export class Aggregator {
       if (beats(fl, le, fl?.largestElement ?? 0, rec, fileIdx)) st.bigEl.offer((e ??= entryFromRecord(rec, fileIdx)));
     }
 
-    // Queues.
-    if (isQueueType(type)) {
+    // Queues: lists, streams and job-schedule zsets; other long zsets are big collections.
+    if (type === 'zset' && !isScheduleName(rec.key, 0, rec.keyLength, this.sepTable)) {
+      if (rec.length > st.options.queueThreshold) {
+        st.collectionCount++;
+        st.collectionBytes += bytes;
+        fl = st.collections.floor();
+        if (beats(fl, rec.length, fl?.length ?? 0, rec, fileIdx)) st.collections.offer((e ??= entryFromRecord(rec, fileIdx)));
+      }
+    } else if (isQueueType(type)) {
       const len = rec.length;
       fl = st.longest.floor();
       if (beats(fl, len, fl?.length ?? 0, rec, fileIdx)) st.longest.offer((e ??= entryFromRecord(rec, fileIdx)));
@@ -760,6 +779,7 @@ function finalize(st: State, files: FileSection[]): Report {
   // Namespaces: flat partition + tree.
   const namespaces: NamespaceEntry[] = [];
   const collapsedPatterns: string[] = [];
+  const foldedPatterns: string[] = [];
   const tree = buildTree(st.trie.toShape((d) => d), '', (pattern, d) => {
     const s = nsStats(d, names);
     namespaces.push({
@@ -770,7 +790,7 @@ function finalize(st: State, files: FileSection[]): Report {
       share: ratio(s.bytes, bytes),
       keyShare: ratio(s.keys, keys),
     });
-  }, collapsedPatterns);
+  }, collapsedPatterns, foldedPatterns);
   namespaces.sort((a, b) => b.bytes - a.bytes || b.keys - a.keys || cmpStr(a.pattern, b.pattern));
   const noTtlNamespaces = namespaces
     .filter((n) => n.noTtlKeys > 0)
@@ -829,7 +849,9 @@ function finalize(st: State, files: FileSection[]): Report {
       effectiveMaxChildren: st.trie.effectiveMaxChildren,
       capped: st.trie.capped,
       collapsed: collapsedPatterns.sort(cmpStr),
+      foldedIds: foldedPatterns.sort(cmpStr),
     },
+    namespaceRanking: rankNamespaces(tree, bytes),
     bigKeys: st.big.sorted().map((e) => toKeyEntry(e, names)),
     bigKeysByType: byTypeLists,
     bigElements: {
@@ -847,6 +869,12 @@ function finalize(st: State, files: FileSection[]): Report {
       longest: q(longest),
       mostPending: q(mostPending),
     },
+    bigCollections: {
+      threshold: o.queueThreshold,
+      count: st.collectionCount,
+      bytes: st.collectionBytes,
+      keys: st.collections.sorted().map((e) => toKeyEntry(e, names)),
+    },
     findings: [],
   };
   report.findings = computeFindings(report, { policy: o.policy, maxmemory: o.maxmemory });
@@ -859,8 +887,9 @@ function buildTree(
   pattern: string,
   own: (pattern: string, d: NsData) => void,
   collapsed: string[],
+  folded: string[],
 ): NamespaceTreeNode {
-  const children = shape.children.map((c) => buildTree(c, pattern + c.label, own, collapsed));
+  const children = shape.children.map((c) => buildTree(c, pattern + c.label, own, collapsed, folded));
   const d = shape.data;
   let keys = d?.keys ?? 0;
   let bytes = d?.bytes ?? 0;
@@ -874,7 +903,8 @@ function buildTree(
   }
   if (d !== null && d.keys > 0) own(pattern, d);
   if (shape.collapsed) collapsed.push(pattern);
-  return { label: shape.label, pattern, collapsed: shape.collapsed, keys, bytes, noTtlKeys, noTtlBytes, ownKeys: d?.keys ?? 0, children };
+  if (shape.foldedIds === true) folded.push(pattern);
+  return { label: shape.label, pattern, collapsed: shape.collapsed, foldedIds: shape.foldedIds === true, keys, bytes, noTtlKeys, noTtlBytes, ownKeys: d?.keys ?? 0, children };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -907,6 +937,7 @@ function shapeFromTree(node: NamespaceTreeNode, byPattern: Map<string, Namespace
   return {
     label: node.label,
     collapsed: node.collapsed,
+    foldedIds: node.foldedIds === true,
     data: e === undefined ? null : nsDataFrom(e, fileOffset),
     children: node.children.map((c) => shapeFromTree(c, byPattern, fileOffset)),
   };
@@ -973,6 +1004,9 @@ export function mergeReports(reports: Report[], opts: MergeOptions = {}): Report
     st.queueByType.list += r.queueStats.byType.list;
     st.queueByType.zset += r.queueStats.byType.zset;
     st.queueByType.stream += r.queueStats.byType.stream;
+    for (const k of r.bigCollections?.keys ?? []) st.collections.offer(ent(k));
+    st.collectionCount += r.bigCollections?.count ?? 0;
+    st.collectionBytes += r.bigCollections?.bytes ?? 0;
     st.files.push(...r.files.map((f) => structuredClone(f)));
     offset += r.files.length;
   }

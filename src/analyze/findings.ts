@@ -1,6 +1,7 @@
 /**
  * Findings: plain sentences derived from a report's numbers, each carrying the figure that
- * triggered it. A pure function of the report (and of the policy / maxmemory options), so a
+ * triggered it and the bytes at stake, ranked by those bytes then severity (an on-call reader
+ * wants the 9 MiB queue before the 26 KiB TTL slip). A pure function of the report (and of the policy / maxmemory options), so a
  * merged report gets the findings one analysis would have produced.
  */
 
@@ -36,6 +37,8 @@ export const POLICIES = [
 
 /** A key as findings quote it (already redacted in redacted reports). */
 function q(s: string): string {
+  // An empty code span (two backticks) would open a fence in Markdown.
+  if (s.length === 0) return '(the empty key)';
   const t = s.length > 80 ? s.slice(0, 77) + '…' : s;
   return '`' + t.replace(/[\u0000-\u001f\u007f`]/g, (c) => (c === '`' ? "'" : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)) + '`';
 }
@@ -49,23 +52,56 @@ function describeQueue(e: QueueEntry): string {
   return `${q(e.key)} (${e.type}${e.db !== 0 ? `, db ${e.db}` : ''})`;
 }
 
+/** What a queue finding ranks a queue by: its length, or its pending entries when more. */
+function queueSize(e: QueueEntry): number {
+  return Math.max(e.length, e.pending ?? 0);
+}
+
+/** `queue:email:pending` (list, 12,000 entries, 1.2 MiB); a stream also says what its groups hold pending. */
+function describeQueueFully(e: QueueEntry): string {
+  const what = e.type === 'zset' ? 'jobs' : 'entries';
+  const pel =
+    e.pending !== null && e.pending > 0
+      ? `, ${formatCount(e.pending)} pending in ${e.groups === 1 ? 'its consumer group' : `one of its ${formatCount(e.groups ?? 0)} consumer groups`} (delivered, never acknowledged)`
+      : '';
+  return `${q(e.key)} (${e.type}${e.db !== 0 ? `, db ${e.db}` : ''}, ${formatCount(e.length)} ${what}${pel}, ${formatBytes(e.bytes)})`;
+}
+
 const RANK: Record<Severity, number> = { critical: 0, warn: 1, info: 2 };
+
+type Figures = Pick<NamespaceEntry, 'pattern' | 'keys' | 'bytes' | 'noTtlKeys' | 'noTtlBytes'>;
+
+/** The ranked namespace groups (report.namespaceRanking), or the flat namespaces of a report without them. */
+function groupsOf(r: Report): Figures[] {
+  return r.namespaceRanking ?? r.namespaces;
+}
+
+/** Leaf namespace pattern → the name of its ranked group. */
+function groupNames(r: Report): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const g of r.namespaceRanking ?? []) {
+    if (g.parts.length === 0) m.set(g.pattern, g.pattern);
+    for (const p of g.parts) m.set(p.pattern, g.pattern);
+  }
+  return m;
+}
 
 export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[] {
   const out: Finding[] = [];
-  const add = (id: string, severity: Severity, message: string, figure: number, unit: Finding['unit'], subject: string | null = null): void => {
-    out.push({ id, severity, message, figure, unit, subject });
+  // `bytes`: estimated bytes at stake (what the sort ranks by).
+  const add = (id: string, severity: Severity, message: string, figure: number, unit: Finding['unit'], subject: string | null, bytes: number): void => {
+    out.push({ id, severity, message, figure, unit, subject, bytes });
   };
   const s = r.summary;
   const haveBytes = s.bytes > 0;
 
   // Files.
   for (const f of r.files) {
-    if (f.checksum === 'mismatch') add('checksum-mismatch', 'critical', `${q(f.name)}: the checksum does not match; the file is damaged and its figures may be wrong.`, 1, 'count', f.name);
+    if (f.checksum === 'mismatch') add('checksum-mismatch', 'critical', `${q(f.name)}: the checksum does not match; the file is damaged and its figures may be wrong.`, 1, 'count', f.name, f.bytes);
     // Only vector sets are decoded and modelled; any other module value is a black box.
     for (const [name, n] of Object.entries(f.modules)) {
       if (n > 0 && name !== 'vectorset') {
-        add('module-serialized-size', 'info', `${q(f.name)}: ${plural(n, 'value', 'values')} of module type ${q(name)} ${n === 1 ? 'is' : 'are'} sized by ${n === 1 ? 'its' : 'their'} serialized length in the file, not by what the module allocates.`, n, 'keys', name);
+        add('module-serialized-size', 'info', `${q(f.name)}: ${plural(n, 'value', 'values')} of module type ${q(name)} ${n === 1 ? 'is' : 'are'} sized by ${n === 1 ? 'its' : 'their'} serialized length in the file, not by what the module allocates.`, n, 'keys', name, 0);
       }
     }
   }
@@ -80,15 +116,18 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
         `${formatPercent(share)} of the estimated memory (${formatBytes(s.noTtlBytes)} in ${plural(s.noTtlKeys, 'key', 'keys')}) has no TTL and is only freed by deleting it or by eviction.`,
         share,
         'fraction',
+        null,
+        s.noTtlBytes,
       );
     } else {
       const share = s.keys > 0 ? s.noTtlKeys / s.keys : 0;
-      add('no-ttl-share', share >= 0.5 ? 'warn' : 'info', `${formatPercent(share)} of the keys (${formatCount(s.noTtlKeys)}) have no TTL.`, share, 'fraction');
+      add('no-ttl-share', share >= 0.5 ? 'warn' : 'info', `${formatPercent(share)} of the keys (${formatCount(s.noTtlKeys)}) have no TTL.`, share, 'fraction', null, 0);
     }
   }
 
   // Namespaces mixing keys with and without TTL: the few without TTL usually miss an EXPIRE.
-  const mixed = r.namespaces
+  // Judged on the ranked groups (`cache:eav:*`, not each of its store views), as people name them.
+  const mixed = groupsOf(r)
     .filter((n) => n.noTtlKeys > 0 && n.noTtlKeys < n.keys)
     .sort((a, b) => b.noTtlBytes - a.noTtlBytes || b.noTtlKeys - a.noTtlKeys || (a.pattern < b.pattern ? -1 : 1))
     .slice(0, 5);
@@ -101,6 +140,7 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
       n.noTtlKeys,
       'keys',
       n.pattern,
+      n.noTtlBytes,
     );
   }
 
@@ -120,7 +160,8 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
     const sum = (l: NamespaceEntry[]): { keys: number; bytes: number } => l.reduce((a, n) => ({ keys: a.keys + n.keys, bytes: a.bytes + n.bytes }), { keys: 0, bytes: 0 });
     const ss = sum(e.sess);
     const cs = sum(e.cache);
-    const top = (l: NamespaceEntry[]): string => l.slice(0, 3).map((n) => q(n.pattern)).join(', ');
+    const group = groupNames(r);
+    const top = (l: NamespaceEntry[]): string => [...new Set(l.map((n) => group.get(n.pattern) ?? n.pattern))].slice(0, 3).map(q).join(', ');
     add(
       'sessions-with-cache',
       'warn',
@@ -128,6 +169,7 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
       ss.keys,
       'keys',
       `db ${db}`,
+      ss.bytes,
     );
   }
 
@@ -142,11 +184,13 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
       big.bytes,
       'bytes',
       big.key,
+      big.bytes,
     );
-    const over = r.bigKeys.filter((k) => k.bytes >= BIG_KEY_WARN).length;
+    const overKeys = r.bigKeys.filter((k) => k.bytes >= BIG_KEY_WARN);
+    const over = overKeys.length;
     if (over > 1) {
       const atLeast = over === r.bigKeys.length && r.bigKeys.length >= r.options.top ? 'at least ' : '';
-      add('big-keys', 'warn', `${atLeast}${formatCount(over)} keys take ${formatBytes(BIG_KEY_WARN)} or more each; big keys block the server while they are deleted, migrated or saved.`, over, 'keys');
+      add('big-keys', 'warn', `${atLeast}${formatCount(over)} keys take ${formatBytes(BIG_KEY_WARN)} or more each; big keys block the server while they are deleted, migrated or saved.`, over, 'keys', null, overKeys.reduce((a, k) => a + k.bytes, 0));
     }
   }
   if (r.bigElements.count > 0) {
@@ -158,31 +202,51 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
       r.bigElements.count,
       'keys',
       k?.key ?? null,
+      r.bigElements.bytes,
     );
   }
 
-  // Queues.
+  // Queues: lists, streams and job-schedule zsets, each named with what waits in it.
   const qs = r.queueStats;
   if (qs.count > 0) {
-    const longest = qs.longest;
+    const shown = r.queues.slice(0, 3);
+    const more = qs.count - shown.length;
+    const top = r.queues[0];
     add(
       'queues',
       'warn',
-      `${plural(qs.count, 'list, zset or stream holds', 'lists, zsets or streams hold')} more than ${formatCount(qs.threshold)} elements or pending entries (${formatBytes(qs.bytes)})${longest !== null ? `; the longest, ${describeQueue(longest)}, has ${formatCount(longest.length)} elements (${formatBytes(longest.bytes)})` : ''}.`,
-      longest?.length ?? qs.count,
-      longest !== null ? 'elements' : 'count',
-      longest?.key ?? null,
+      `${plural(qs.count, 'queue holds', 'queues hold')} more than ${formatCount(qs.threshold)} entries or pending entries (${formatBytes(qs.bytes)}): ${shown.map(describeQueueFully).join('; ')}${more > 0 ? `; ${formatCount(more)} more` : ''}.`,
+      top !== undefined ? queueSize(top) : qs.count,
+      top !== undefined ? 'elements' : 'count',
+      top?.key ?? null,
+      qs.bytes,
     );
   }
-  if (qs.mostPending !== null && qs.mostPending.pending !== null && qs.mostPending.pending > qs.threshold) {
-    const m = qs.mostPending;
+  // A stream whose pending entries are under the threshold is not in the queues finding.
+  const m = qs.mostPending;
+  if (m !== null && m.pending !== null && m.pending > qs.threshold && !r.queues.some((e) => e.key === m.key && e.db === m.db && e.fileIndex === m.fileIndex)) {
     add(
       'stream-pending',
       'warn',
-      `Stream ${describeQueue(m)} has a consumer group with ${formatCount(m.pending ?? 0)} pending entries (over ${formatCount(qs.threshold)}): messages are delivered but never acknowledged.`,
-      m.pending ?? 0,
+      `Stream ${describeQueue(m)} has a consumer group with ${formatCount(m.pending)} pending entries (over ${formatCount(qs.threshold)}): messages are delivered but never acknowledged.`,
+      m.pending,
       'elements',
       m.key,
+      m.bytes,
+    );
+  }
+  // Long zsets that are not job schedules: big, but nothing waits in them.
+  const bc = r.bigCollections;
+  if (bc !== undefined && bc.count > 0) {
+    const k = bc.keys[0];
+    add(
+      'big-collections',
+      'info',
+      `${plural(bc.count, 'zset holds', 'zsets hold')} more than ${formatCount(bc.threshold)} members without looking like a job queue (${formatBytes(bc.bytes)})${k !== undefined ? `; the largest, ${q(k.key)}, has ${formatCount(k.length)} members (${formatBytes(k.bytes)})` : ''}: a big collection (leaderboard, index) to bound or trim, not a backlog.`,
+      k?.length ?? bc.count,
+      k !== undefined ? 'elements' : 'count',
+      k?.key ?? null,
+      bc.bytes,
     );
   }
 
@@ -194,6 +258,8 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
       `${plural(s.expiredKeys, 'key', 'keys')} (${formatBytes(s.expiredBytes)}) had already expired at save time; they stay in memory until accessed or found by the active expiry cycle.`,
       s.expiredKeys,
       'keys',
+      null,
+      s.expiredBytes,
     );
   }
 
@@ -204,10 +270,10 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
     const ttlShare = s.ttlKeys / s.keys;
     const ttlBytesShare = haveBytes ? s.ttlBytes / s.bytes : ttlShare;
     if (!(POLICIES as readonly string[]).includes(p)) {
-      add('policy-unknown', 'info', `Unknown maxmemory-policy ${q(policy)} (expected one of ${POLICIES.join(', ')}).`, 0, 'count');
+      add('policy-unknown', 'info', `Unknown maxmemory-policy ${q(policy)} (expected one of ${POLICIES.join(', ')}).`, 0, 'count', null, 0);
     } else if (p.startsWith('volatile-')) {
       if (s.ttlKeys === 0) {
-        add('policy-volatile', 'critical', `${p} but no key has a TTL: it behaves like noeviction, writes fail once memory is full.`, 0, 'fraction');
+        add('policy-volatile', 'critical', `${p} but no key has a TTL: it behaves like noeviction, writes fail once memory is full.`, 0, 'fraction', null, s.bytes);
       } else if (ttlShare < 0.5) {
         add(
           'policy-volatile',
@@ -215,9 +281,11 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
           `${p} but only ${formatPercent(ttlShare)} of keys have a TTL: it behaves like noeviction once those ${formatCount(s.ttlKeys)} keys (${formatBytes(s.ttlBytes)}) are evicted.`,
           round6(ttlShare),
           'fraction',
+          null,
+          s.noTtlBytes,
         );
       } else {
-        add('policy-volatile', 'info', `${p}: ${formatPercent(ttlShare)} of keys (${formatPercent(ttlBytesShare)} of memory) have a TTL and can be evicted.`, round6(ttlShare), 'fraction');
+        add('policy-volatile', 'info', `${p}: ${formatPercent(ttlShare)} of keys (${formatPercent(ttlBytesShare)} of memory) have a TTL and can be evicted.`, round6(ttlShare), 'fraction', null, s.noTtlBytes);
       }
     } else if (p.startsWith('allkeys-')) {
       add(
@@ -226,6 +294,8 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
         `${p} evicts any key, including the ${formatCount(s.noTtlKeys)} keys without TTL (${formatPercent(haveBytes ? s.noTtlShare : 1 - ttlShare)} of memory) that may be data rather than cache.`,
         haveBytes ? s.noTtlShare : round6(1 - ttlShare),
         'fraction',
+        null,
+        s.noTtlBytes,
       );
     } else {
       add(
@@ -234,6 +304,8 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
         `noeviction: once memory is full writes fail; ${formatPercent(haveBytes ? s.noTtlShare : 1 - ttlShare)} of memory has no TTL and never frees itself.`,
         haveBytes ? s.noTtlShare : round6(1 - ttlShare),
         'fraction',
+        null,
+        s.noTtlBytes,
       );
     }
   }
@@ -255,6 +327,8 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
       `${what} ${formatBytes(usage)} is ${formatPercent(share)} of maxmemory ${formatBytes(maxmemory)}${share > MAXMEMORY_WARN ? ` (above ${formatPercent(MAXMEMORY_WARN)})` : ''}.`,
       round6(share),
       'fraction',
+      null,
+      usage,
     );
   }
 
@@ -266,12 +340,14 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
       `The estimated instance memory (${formatBytes(s.estimatedUsedMemory ?? 0)}) is ${formatPercent(s.estimateToUsedMem)} of used-mem at save time (${formatBytes(s.usedMemAtSave ?? 0)}): fragmentation, client or replication buffers, or keys written after the snapshot.`,
       s.estimateToUsedMem,
       'fraction',
+      null,
+      Math.abs((s.estimatedUsedMemory ?? 0) - (s.usedMemAtSave ?? 0)),
     );
   }
 
   return out
     .map((f, i) => ({ f, i }))
-    .sort((a, b) => RANK[a.f.severity] - RANK[b.f.severity] || a.i - b.i)
+    .sort((a, b) => b.f.bytes - a.f.bytes || RANK[a.f.severity] - RANK[b.f.severity] || a.i - b.i)
     .map((x) => x.f);
 }
 

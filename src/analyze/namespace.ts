@@ -42,6 +42,14 @@
  *    the root), recursively merging their subtrees and adding up their counts, and every later
  *    key reaching that node goes to `s*` too. A collapsed node stays collapsed.
  *
+ * 5b. Identifier-like names fold on evidence. A label is identifier-like when its segment mixes
+ *    letters with digits (`user42`, `a1b2c3`, `aby_211` → `aby_*`) or holds an identifier part
+ *    (`aby_*`, `report-*`). One such label proves little (`v2`, `html5`, `item_*`), many siblings
+ *    of that shape are data: a node that would get more than ID_SIBLINGS (16) distinct
+ *    identifier-like child labels folds exactly those children into `s*` (merging subtrees and
+ *    counts as rule 5 does) and sends every later identifier-like label there too. Literal
+ *    siblings stay (`cache:eav:aby_211:de` → `cache:eav:*:de`, with `:de`, `:en` kept below).
+ *
  * 6. Hard cap on nodes (default 20000): when the trie would exceed it, the effective
  *    max-children is halved (1000 → 500 → 250 …) and every node with more children than that
  *    collapses as in rule 5, until the trie fits again.
@@ -50,7 +58,8 @@
  * and folding moves figures without dropping or duplicating any: the flat list of nodes that
  * hold keys always partitions the keys. Rules 1–5 do not depend on arrival order: the final
  * trie is a function of the set of keys (a node is collapsed iff the keys reaching it have
- * more than M distinct labels, and collapse only ever grows with more keys), so merging two
+ * more than M distinct labels, it folds identifier-like labels iff more than ID_SIBLINGS of them
+ * reach it, and both only ever grow with more keys), so merging two
  * tries with `mergeFrom` gives the trie of the union: shard reports merge exactly. Rule 6 is
  * a safety valve and may depend on order; reports say when it fired (`capped`).
  */
@@ -63,6 +72,7 @@ export const NAMESPACE_RULES = [
   'Other segments keep their text; a hash tag inside becomes {*}; parts between - _ . that are identifiers become * (item_123 → item_*).',
   'Keys without a separator that are one identifier land in <number>, <uuid>, <hex>, <token>, <binary>, <long> or {*}.',
   'Segments beyond --depth become one trailing *.',
+  'A level with more than 16 distinct identifier-like children (letters mixed with digits: user42, aby_211) folds those into *; literal siblings stay.',
   'A level with more than --max-children distinct children folds them all into * (counts included).',
   'When the trie exceeds its node cap, the effective max-children is halved until it fits.',
 ] as const;
@@ -78,7 +88,30 @@ export interface NamespaceOptions {
   maxNodes?: number;
 }
 
+/** The one set of namespace defaults: the library, `analyze`, `diff` and `merge` all use it (equal defaults let their reports merge). */
 export const NAMESPACE_DEFAULTS = { separators: ':', maxChildren: 1000, depth: 8, maxNodes: 20000 } as const;
+
+/** Rule 5b: identifier-like sibling labels a level holds before it folds them into `*`. */
+export const ID_SIBLINGS = 16;
+
+/**
+ * Rule 5b: the segment of a label (`lab[start, n)`, after any separator) is identifier-like:
+ * letters mixed with digits, or text around an identifier part `*`. `*` alone and hash tags
+ * (`{*}`) are not.
+ */
+export function idLikeLabel(lab: Uint8Array, start: number, n: number): boolean {
+  if (n - start <= 1) return false;
+  let letter = false;
+  let digit = false;
+  let star = false;
+  for (let i = start; i < n; i++) {
+    const c = lab[i];
+    if (c >= 48 && c <= 57) digit = true;
+    else if ((c | 0x20) >= 97 && (c | 0x20) <= 122) letter = true;
+    else if (c === STAR && !(i > start && lab[i - 1] === 123)) star = true;
+  }
+  return star || (letter && digit);
+}
 
 export interface ResolvedNamespaceOptions {
   separators: string;
@@ -485,8 +518,12 @@ export class NsNode<D> {
   label: string;
   hash: number;
   collapsed = false;
+  /** Rule 5b fired here: identifier-like child labels go to `*`. */
+  foldedIds = false;
   children: Map<number, NsNode<D>> | null = null;
   childCount = 0;
+  /** Children whose labels are identifier-like (rule 5b). */
+  idKids = 0;
   /** Next node with the same hash under the same parent. */
   nextSameHash: NsNode<D> | null = null;
   /** Cache of the `*` child for separator `starSep`, valid while the trie epoch is `starEpoch`. */
@@ -516,6 +553,8 @@ export class NsNode<D> {
 export interface TrieShape<T> {
   label: string;
   collapsed: boolean;
+  /** Rule 5b fired at this node (absent in shapes from older reports: false). */
+  foldedIds?: boolean;
   data: T | null;
   children: TrieShape<T>[];
 }
@@ -613,7 +652,7 @@ export class NamespaceTrie<D> {
 
   /** Finds or creates the child labelled `lab[0, n)`. */
   private child(node: NsNode<D>, lab: Uint8Array, n: number, sep: number): NsNode<D> {
-    if (node.collapsed) {
+    if (node.collapsed || (node.foldedIds && idLikeLabel(lab, sep >= 0 ? 1 : 0, n))) {
       n = this.seg.star(sep);
       lab = this.seg.out;
     }
@@ -621,18 +660,28 @@ export class NamespaceTrie<D> {
     if (found !== null) return found;
     const bytes = lab.slice(0, n);
     const c = new NsNode<D>(bytes, decodeUtf8(bytes, 0, n));
-    this.attach(node, c);
+    this.attach(node, c, sep >= 0 ? 2 : 1);
     this.nodeCount++;
     if (node.childCount > this.effectiveMaxChildren) this.collapse(node, sep >= 0 ? 2 : 1);
+    else if (!node.collapsed && !node.foldedIds && node.idKids > ID_SIBLINGS) this.foldIds(node, sep >= 0 ? 2 : 1);
     if (this.nodeCount > this.opts.maxNodes) this.enforceCap();
     return c;
   }
 
-  private attach(node: NsNode<D>, c: NsNode<D>): void {
+  /** `childDepth`: 1 under the root (labels without a separator), else 2. */
+  private attach(node: NsNode<D>, c: NsNode<D>, childDepth: number): void {
     if (node.children === null) node.children = new Map();
     c.nextSameHash = node.children.get(c.hash) ?? null;
     node.children.set(c.hash, c);
     node.childCount++;
+    if (idLikeLabel(c.labelBytes, childDepth > 1 ? 1 : 0, c.labelBytes.length)) node.idKids++;
+  }
+
+  /** Rule 5b: folds the identifier-like children of `node` into `*`. */
+  private foldIds(node: NsNode<D>, childDepth: number): void {
+    this.epoch++;
+    node.foldedIds = true;
+    this.refold(node, childDepth);
   }
 
   private static starOf(labelBytes: Uint8Array, childDepth: number): Uint8Array {
@@ -651,13 +700,14 @@ export class NamespaceTrie<D> {
     const old = node.childList();
     node.children = null;
     node.childCount = 0;
+    node.idKids = 0;
     for (const c of old) this.adopt(node, c, childDepth);
   }
 
   /** Attaches subtree `c` under `node` (relabelled to `*` when `node` is collapsed), merging with an existing child. */
   private adopt(node: NsNode<D>, c: NsNode<D>, childDepth: number): void {
     let lab = c.labelBytes;
-    if (node.collapsed) {
+    if (node.collapsed || (node.foldedIds && idLikeLabel(lab, childDepth > 1 ? 1 : 0, lab.length))) {
       const star = NamespaceTrie.starOf(lab, childDepth);
       if (!sameBytes(lab, star, star.length)) {
         lab = star;
@@ -669,8 +719,9 @@ export class NamespaceTrie<D> {
     const ex = this.lookupRange(node, lab, lab.length);
     if (ex === null) {
       c.nextSameHash = null;
-      this.attach(node, c);
+      this.attach(node, c, childDepth);
       if (!node.collapsed && node.childCount > this.effectiveMaxChildren) this.collapse(node, childDepth);
+      else if (!node.collapsed && !node.foldedIds && node.idKids > ID_SIBLINGS) this.foldIds(node, childDepth);
     } else {
       this.mergeNode(ex, c, childDepth);
     }
@@ -684,6 +735,7 @@ export class NamespaceTrie<D> {
       else this.mergeData(dst.data, src.data);
     }
     if (src.collapsed && !dst.collapsed) this.collapse(dst, depth + 1);
+    if (src.foldedIds && !dst.foldedIds && !dst.collapsed) this.foldIds(dst, depth + 1);
     for (const c of src.childList()) this.adopt(dst, c, depth + 1);
   }
 
@@ -776,6 +828,7 @@ export class NamespaceTrie<D> {
     const build = (node: NsNode<D>): TrieShape<T> => ({
       label: node.label,
       collapsed: node.collapsed,
+      foldedIds: node.foldedIds,
       data: node.data === null ? null : fn(node.data),
       children: sortedChildren(node).map(build),
     });
@@ -794,11 +847,12 @@ export class NamespaceTrie<D> {
     trie.effectiveMaxChildren = Math.min(trie.opts.maxChildren, effectiveMaxChildren);
     const fill = (node: NsNode<D>, s: TrieShape<T>): void => {
       node.collapsed = s.collapsed;
+      node.foldedIds = s.foldedIds === true;
       node.data = s.data === null ? null : fn(s.data);
       for (const cs of s.children) {
         const bytes = textEncoder.encode(cs.label);
         const c = new NsNode<D>(bytes, cs.label);
-        trie.attach(node, c);
+        trie.attach(node, c, node === trie.root ? 1 : 2);
         trie.nodeCount++;
         fill(c, cs);
       }

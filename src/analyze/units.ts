@@ -2,6 +2,9 @@
  * Sizes and counts, as text. Parsing follows redis.conf: `k`/`m`/`g`/`t` are powers of 1000,
  * `kb`/`mb`/`gb`/`tb` and `kib`/`mib`/`gib`/`tib` powers of 1024, `b` bytes; case-insensitive;
  * a decimal fraction is allowed (`1.5gb`). Formatting uses binary units (KiB, MiB, GiB).
+ *
+ * Browser-safe (no Node API): report.html's script bundles these formatters (report/page/),
+ * so the page and the text reports print the same figures the same way.
  */
 
 const UNITS: Record<string, number> = {
@@ -64,6 +67,27 @@ export function formatPercent(f: number): string {
   if (p > 0 && p < 0.1) return '<0.1%';
   if (p >= 10 || Number.isInteger(p)) return `${Math.round(p)}%`;
   return `${p.toFixed(1)}%`;
+}
+
+/** A ratio as a signed percentage: 0.25 → `+25%`; null → `new`. */
+export function formatGrowth(g: number | null): string {
+  if (g === null) return 'new';
+  const p = g * 100;
+  if (p === 0) return '0%';
+  const a = Math.abs(p);
+  const s = a >= 10 ? a.toFixed(0) : a >= 0.1 ? a.toFixed(1) : '<0.1';
+  return (p > 0 ? '+' : '-') + s + '%';
+}
+
+/** A difference with its sign: `+1.5 KiB`, `-3`, `0` (`f` formats the magnitude). */
+export function formatSigned(n: number, f: (n: number) => string): string {
+  return n > 0 ? '+' + f(n) : n < 0 ? '-' + f(-n) : '0';
+}
+
+/** ISO-8601 UTC without zero milliseconds; `fallback` for no or an impossible time. */
+export function isoTime(ms: number | null, fallback: string): string {
+  if (ms === null || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return fallback;
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
 /** Rounded to 6 decimals for reports (0 for what is not finite). */

@@ -7,7 +7,7 @@
 import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { runJob, type Progress, type RunOptions } from '../run/runner.ts';
 import { peek } from '../input/peek.ts';
 import type { Job, JobResult } from '../run/job.ts';
@@ -18,7 +18,8 @@ import { writeReports, plannedOutputs, REPORT_FILES } from '../report/write.ts';
 import { keysCsvHeader } from '../report/csv.ts';
 import type { Report } from '../report/schema.ts';
 import { redactWarning } from '../report/redact.ts';
-import { formatBytes, formatCount } from '../analyze/units.ts';
+import { formatBytes, formatCount, formatPercent } from '../analyze/units.ts';
+import { foldingNotes, partLabel, shortRanking } from '../analyze/ranking.ts';
 import { progressDisplay } from './progress.ts';
 import { UsageError, baseJob, budgetsOf, filesFailureCode, formatsOf, memoryOptions, openOut, refuseExisting, reportFailure, EXIT, VERSION } from './common.ts';
 
@@ -268,6 +269,24 @@ async function prependFile(src: string, dst: string, head: string): Promise<void
 
 /** Parser warnings shown in the terminal summary; the rest are in the reports. */
 const SUMMARY_WARNINGS = 5;
+/** Findings shown in the terminal summary; the rest are in the reports. */
+export const SUMMARY_FINDINGS = 5;
+
+/** The short ranked namespace list: the groups that explain most of the memory. */
+function rankingLines(r: Report): string[] {
+  const ranking = r.namespaceRanking ?? [];
+  if (ranking.length === 0) return [];
+  const { rows, share } = shortRanking(ranking);
+  const lines = [`Top namespaces (${formatPercent(share)} of the memory):`];
+  const width = Math.min(40, Math.max(...rows.map((g) => g.pattern.length)));
+  for (const g of rows) {
+    const parts = g.parts.slice(0, 4).map((p) => `${partLabel(g, p.pattern)} ${formatBytes(p.bytes)}`);
+    if (g.parts.length > 4) parts.push(`${g.parts.length - 4} more`);
+    lines.push(`  ${g.pattern.padEnd(width)}  ${formatBytes(g.bytes).padStart(10)}  ${formatPercent(g.share).padStart(4)}  ${formatCount(g.keys)} ${g.keys === 1 ? 'key' : 'keys'}${parts.length ? `  (${parts.join(', ')})` : ''}`);
+  }
+  for (const n of foldingNotes(r)) lines.push(`  note: ${n}`);
+  return lines;
+}
 
 function printSummary(r: Report, written: string[], incomplete: string | null, redact: boolean): void {
   const s = r.summary as unknown as Record<string, number | null>;
@@ -277,7 +296,14 @@ function printSummary(r: Report, written: string[], incomplete: string | null, r
   const warnings = r.files.flatMap((f) => f.warnings.map((w) => `${r.files.length > 1 ? `${f.name}: ` : ''}${redact ? redactWarning(w) : w}`));
   for (const w of warnings.slice(0, SUMMARY_WARNINGS)) lines.push(`[file warning] ${w}`);
   if (warnings.length > SUMMARY_WARNINGS) lines.push(`[file warning] … ${warnings.length - SUMMARY_WARNINGS} more in the reports`);
-  for (const f of r.findings.slice(0, 5)) lines.push(`[${f.severity}] ${f.message}`);
+  lines.push(...rankingLines(r));
+  // Findings come ranked by bytes at stake: the first few are the ones to act on.
+  for (const f of r.findings.slice(0, SUMMARY_FINDINGS)) lines.push(`[${f.severity}] ${f.message}`);
+  const more = r.findings.length - SUMMARY_FINDINGS;
+  if (more > 0) {
+    const where = written.find((p) => p.endsWith('.md')) ?? written.find((p) => p.endsWith('.html')) ?? written.find((p) => p.endsWith('.json'));
+    lines.push(`… ${formatCount(more)} more ${more === 1 ? 'finding' : 'findings'}${where ? ` in ${basename(where)}` : ''}`);
+  }
   lines.push(`reports: ${written.join(', ')}`);
   process.stdout.write(lines.join('\n') + '\n');
 }

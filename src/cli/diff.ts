@@ -15,10 +15,9 @@ import type { Report, ReportOptions } from '../report/schema.ts';
 import { diffReports, diffFigures, diffToJson, diffToMarkdown, diffToText } from '../report/diff.ts';
 import { diffToHtml } from '../report/html.ts';
 import { runFiles, jobsOption, intOption } from './analyze.ts';
+import { NAMESPACE_DEFAULTS } from '../analyze/namespace.ts';
 import { EXIT, UsageError, VERSION, baseJob, budgetsOf, filesFailureCode, memoryOptions, openOut, refuseExisting, reportFailure, writeText } from './common.ts';
 
-/** The analysis options the `analyze` command uses when none are given (depth 0 = all levels). */
-const CLI_NAMESPACE_DEFAULTS = { separators: ':', maxChildren: 1000, depth: 0 } as const;
 
 /** Bad input (unreadable report, reports that cannot be combined): exit 2. */
 export class InputError extends Error {}
@@ -111,9 +110,9 @@ export async function loadReports(files: string[], o: ModelCliOptions, quiet: bo
   if (rdb.length > 0) {
     const like = reports.find((r): r is Report => r !== null)?.options;
     const analyze: AnalyzeOptions = {
-      separators: given.separators ?? like?.separators ?? CLI_NAMESPACE_DEFAULTS.separators,
-      maxChildren: given.maxChildren ?? like?.maxChildren ?? CLI_NAMESPACE_DEFAULTS.maxChildren,
-      depth: given.depth ?? like?.depth ?? CLI_NAMESPACE_DEFAULTS.depth,
+      separators: given.separators ?? like?.separators ?? NAMESPACE_DEFAULTS.separators,
+      maxChildren: given.maxChildren ?? like?.maxChildren ?? NAMESPACE_DEFAULTS.maxChildren,
+      depth: given.depth ?? like?.depth ?? NAMESPACE_DEFAULTS.depth,
       maxNodes: like?.maxNodes,
       top: like?.top,
       bigElement: like?.bigElement,

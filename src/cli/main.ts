@@ -10,6 +10,7 @@ import { EXIT, UsageError, VERSION, baseJob, failureCode, flags, openOut, report
 import { analyzeCommand, keysCommand } from './analyze.ts';
 import { diffCommand } from './diff.ts';
 import { mergeCommand } from './merge.ts';
+import { NAMESPACE_DEFAULTS } from '../analyze/namespace.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -46,9 +47,9 @@ export function buildProgram(): Command {
     .option('--format <list>', 'all, or a comma list of json, csv, md, html', 'all')
     .option('--no-keys', 'do not write keys.csv')
     .option('--force', 'overwrite existing report files')
-    .option('--separators <chars>', 'namespace separators', ':')
-    .option('--max-children <n>', 'a namespace level with more distinct children collapses to *', '1000')
-    .option('--depth <n>', 'namespace levels kept (0 = all)', '0')
+    .option('--separators <chars>', 'namespace separators', NAMESPACE_DEFAULTS.separators)
+    .option('--max-children <n>', 'a namespace level with more distinct children collapses to *', String(NAMESPACE_DEFAULTS.maxChildren))
+    .option('--depth <n>', 'namespace levels kept (0 = all)', String(NAMESPACE_DEFAULTS.depth))
     .option('--top <n>', 'length of the big-key lists', '100')
     .option('--big-element <size>', 'an element bigger than this is reported', '1mb')
     .option('--queue-threshold <n>', 'lists, zsets and streams longer than this (or streams with more pending) are queues', '10000')
@@ -92,8 +93,8 @@ export function buildProgram(): Command {
     .option('--fail-on <budget>', "exit 3 when exceeded: growth>20%, growth>1gb, no-ttl-growth>10000, or any analyze budget on the new side (repeatable)", collect)
     .addOption(redactOption())
     .option('--separators <chars>', 'namespace separators for RDB inputs (default: a report input\'s, else :)')
-    .option('--max-children <n>', 'namespace max-children for RDB inputs (default: a report input\'s, else 1000)')
-    .option('--depth <n>', 'namespace levels for RDB inputs (default: a report input\'s, else 0 = all)')
+    .option('--max-children <n>', `namespace max-children for RDB inputs (default: a report input's, else ${NAMESPACE_DEFAULTS.maxChildren})`)
+    .option('--depth <n>', `namespace levels for RDB inputs (default: a report input's, else ${NAMESPACE_DEFAULTS.depth}; 0 = all)`)
     .addOption(redisVersionOption())
     .addOption(allocatorOption())
     .action((oldFile: string, newFile: string, o) => diffCommand(oldFile, newFile, o, quiet()));

@@ -11,7 +11,8 @@
  */
 
 import type { KeyEntry, NamespaceEntry, QueueEntry, Report, Severity } from './schema.ts';
-import { formatBytes, formatCount, formatPercent } from '../analyze/units.ts';
+import { formatBytes, formatCount, formatPercent, isoTime } from '../analyze/units.ts';
+import { foldingNotes, partLabel, shortRanking } from '../analyze/ranking.ts';
 
 /** Longest key text shown; longer ones are cut with `…`. */
 export const MD_KEY_MAX = 120;
@@ -56,12 +57,6 @@ export function table(header: string[], rows: string[][], align?: ('l' | 'r')[])
   return [header, sep, ...rows].map((r) => '| ' + r.join(' | ') + ' |').join('\n') + '\n';
 }
 
-/** ISO-8601 UTC without zero milliseconds; `fallback` for no or an impossible time. */
-export function isoTime(ms: number | null, fallback: string): string {
-  if (ms === null || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return fallback;
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
-}
-
 const iso = (ms: number | null): string => isoTime(ms, '—');
 
 const SEV: Record<Severity, string> = { critical: '**CRITICAL**', warn: '**WARN**', info: 'info' };
@@ -104,9 +99,36 @@ export function reportToMarkdown(r: Report, opts: MarkdownOptions = {}): string 
   out.push(table(['', ''], head, ['l', 'r']));
 
   out.push('## Findings\n');
+  if (r.findings.length > 0) out.push('Most memory at stake first.\n');
   if (r.findings.length === 0) out.push('Nothing stands out.\n');
   // Findings are generated sentences; the key names in them are already safe code spans.
   else out.push(r.findings.map((f) => `- ${SEV[f.severity]} ${visibleControls(f.message)}`).join('\n') + '\n');
+
+  const ranking = r.namespaceRanking ?? [];
+  if (ranking.length > 0) {
+    // Groups (a level and its leaf children) ranked by rolled-up bytes: a consumer split over
+    // a few store views still ranks as one.
+    const { rows: groups, share } = shortRanking(ranking);
+    out.push(`## Where the memory is\n`);
+    out.push(`${groups.length === 1 ? 'This namespace holds' : `These ${groups.length} namespaces hold`} ${formatPercent(share)} of the estimated memory.\n`);
+    out.push(
+      table(
+        ['#', 'Namespace', 'Memory', 'Share', 'Keys', 'No TTL keys', 'Inside'],
+        groups.map((g, i) => [
+          String(i + 1),
+          mdCode(g.pattern),
+          formatBytes(g.bytes),
+          formatPercent(g.share),
+          formatCount(g.keys),
+          formatCount(g.noTtlKeys),
+          g.parts.length === 0 ? '—' : g.parts.slice(0, 6).map((p) => `${mdCode(partLabel(g, p.pattern))} ${formatBytes(p.bytes)}`).join(', ') + (g.parts.length > 6 ? `, ${formatCount(g.parts.length - 6)} more` : ''),
+        ]),
+        ['r', 'l', 'r', 'r', 'r', 'r', 'l'],
+      ),
+    );
+    const notes = foldingNotes(r);
+    if (notes.length > 0) out.push(notes.map((n) => `- ${escapeMarkdown(n)}`).join('\n') + '\n');
+  }
 
   out.push(`## Top namespaces\n`);
   out.push(
@@ -156,9 +178,9 @@ export function reportToMarkdown(r: Report, opts: MarkdownOptions = {}): string 
   out.push('## Queues\n');
   const qs = r.queueStats;
   if (qs.count === 0) {
-    out.push(`No list, zset or stream holds more than ${formatCount(qs.threshold)} elements or pending entries` + (qs.longest !== null ? ` (longest: ${keyCell(qs.longest)}, ${formatCount(qs.longest.length)}).` : '.') + '\n');
+    out.push(`No queue (list, stream, job-schedule zset) holds more than ${formatCount(qs.threshold)} elements or pending entries` + (qs.longest !== null ? ` (longest: ${keyCell(qs.longest)}, ${formatCount(qs.longest.length)}).` : '.') + '\n');
   } else {
-    out.push(`${formatCount(qs.count)} over ${formatCount(qs.threshold)} elements or pending entries (${formatBytes(qs.bytes)}).\n`);
+    out.push(`${formatCount(qs.count)} ${qs.count === 1 ? 'queue' : 'queues'} (lists, streams, job-schedule zsets) over ${formatCount(qs.threshold)} elements or pending entries (${formatBytes(qs.bytes)}).\n`);
     out.push(
       table(
         ['Key', 'DB', 'Type', 'Length', 'Pending', 'Memory'],
@@ -166,6 +188,12 @@ export function reportToMarkdown(r: Report, opts: MarkdownOptions = {}): string 
         ['l', 'r', 'l', 'r', 'r', 'r'],
       ),
     );
+  }
+
+  const bc = r.bigCollections;
+  if (bc !== undefined && bc.count > 0) {
+    out.push(`${formatCount(bc.count)} ${bc.count === 1 ? 'zset' : 'zsets'} over ${formatCount(bc.threshold)} members ${bc.count === 1 ? 'does' : 'do'} not look like job queues (big collections such as leaderboards, ${formatBytes(bc.bytes)}):\n`);
+    out.push(keyTable(bc.keys.slice(0, Math.min(rows, 10))));
   }
 
   out.push('## Big keys\n');

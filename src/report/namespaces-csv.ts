@@ -1,11 +1,11 @@
 /**
  * `namespaces.csv`: the flat namespace list (one row per namespace, all of them, same order as
- * report.json), written with papaparse. Sizes are raw bytes; shares are fractions.
- * Text cells starting with `=` `+` `-` `@` TAB or CR get a leading `'` (formula injection).
+ * report.json). Sizes are raw bytes; shares are fractions. Text cells go through csvField,
+ * the same quoting and formula guard as keys.csv.
  */
 
-import Papa from 'papaparse';
 import type { Report } from './schema.ts';
+import { csvField } from './csv.ts';
 
 export const NAMESPACES_CSV_COLUMNS = [
   'pattern',
@@ -24,27 +24,29 @@ export const NAMESPACES_CSV_COLUMNS = [
   'largest_key_bytes',
 ] as const;
 
-/** Papa's own `escapeFormulae: true` misses values with a newline after the first character. */
-const FORMULA = /^[=+\-@\t\r]/;
-
 export function namespacesCsv(report: Report): string {
-  const data = report.namespaces.map((n) => [
-    n.pattern,
-    n.keys,
-    n.bytes,
-    n.share,
-    n.keyShare,
-    n.avgBytes,
-    n.ttlKeys,
-    n.noTtlKeys,
-    n.noTtlBytes,
-    Object.entries(n.types)
+  let s = NAMESPACES_CSV_COLUMNS.join(',') + '\n';
+  for (const n of report.namespaces) {
+    const types = Object.entries(n.types)
       .map(([t, c]) => `${t}:${c}`)
-      .join(' '),
-    n.dbs.join(' '),
-    n.largest?.key ?? '',
-    n.largest?.keyB64 ?? '',
-    n.largest?.bytes ?? '',
-  ]);
-  return Papa.unparse({ fields: [...NAMESPACES_CSV_COLUMNS], data }, { escapeFormulae: FORMULA, newline: '\n' }) + '\n';
+      .join(' ');
+    const row = [
+      csvField(n.pattern),
+      n.keys,
+      n.bytes,
+      n.share,
+      n.keyShare,
+      n.avgBytes,
+      n.ttlKeys,
+      n.noTtlKeys,
+      n.noTtlBytes,
+      csvField(types),
+      csvField(n.dbs.join(' ')),
+      csvField(n.largest?.key ?? ''),
+      csvField(n.largest?.keyB64 ?? ''),
+      n.largest?.bytes ?? '',
+    ];
+    s += row.join(',') + '\n';
+  }
+  return s;
 }

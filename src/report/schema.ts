@@ -53,6 +53,13 @@ export interface Report {
   namespaceTree: NamespaceTreeNode;
   /** How the namespace trie was bounded. */
   namespaceInfo: NamespaceInfo;
+  /**
+   * Namespace groups ranked by rolled-up bytes (see `RankedNamespace`): what to read first.
+   * The groups partition the keys like `namespaces` does, but a level whose children are all
+   * leaves (`fpc:category:*:store:de`, `:en` …) is one group with them as `parts`, so a
+   * consumer split over a few literal children still ranks as one. Absent in older reports.
+   */
+  namespaceRanking?: RankedNamespace[];
   /** Top `options.top` keys by estimated bytes, over all types. */
   bigKeys: KeyEntry[];
   /** Top `options.top` keys by estimated bytes per type (types without keys are absent). */
@@ -60,13 +67,21 @@ export interface Report {
   /** Keys holding one element bigger than `options.bigElement` bytes. */
   bigElements: BigElementsSection;
   /**
-   * Lists, zsets and streams with more than `options.queueThreshold` elements, and streams
-   * whose consumer groups hold more pending entries than that. Top `options.queueLimit` by
+   * Queues with more than `options.queueThreshold` elements, and streams whose consumer groups
+   * hold more pending entries than that. Queues are lists, streams, and zsets named like job
+   * schedules (last segment `schedule`, `retry`, `dead`, `delayed`, `wait`, `active`,
+   * `completed`, `failed` …; src/analyze/queue-kind.ts). Top `options.queueLimit` by
    * max(length, pending); `queueStats.count` is the exact number.
    */
   queues: QueueEntry[];
   queueStats: QueueStats;
-  /** Plain-sentence findings, most severe first. */
+  /**
+   * Zsets over `options.queueThreshold` members that are not job schedules (leaderboards,
+   * indexes): big collections, not queues. Top `options.queueLimit` by length. Absent in
+   * older reports.
+   */
+  bigCollections?: BigCollectionsSection;
+  /** Plain-sentence findings, most bytes at stake first, then most severe. */
   findings: Finding[];
 }
 
@@ -275,6 +290,11 @@ export interface NamespaceTreeNode {
   pattern: string;
   /** True when this level overflowed max-children: all its children were folded into `*`. */
   collapsed: boolean;
+  /**
+   * True when this level had more than 16 identifier-like children (`aby_211`, `user42`) and
+   * folded those into `*` (namespace rule 5b); absent in older reports (= false).
+   */
+  foldedIds?: boolean;
   /** Roll-up over the subtree (this node's own keys included). */
   keys: number;
   bytes: number;
@@ -295,6 +315,33 @@ export interface NamespaceInfo {
   capped: boolean;
   /** Patterns of the levels that collapsed. */
   collapsed: string[];
+  /** Patterns of the levels that folded identifier-like children (rule 5b); absent in older reports. */
+  foldedIds?: string[];
+}
+
+/**
+ * One group of `namespaceRanking`. Groups: every tree node whose children all end there
+ * (leaves), taken with its own keys and those children (`parts`, biggest first); a node with
+ * keys that is not inside such a group is a group on its own. A chain of levels without keys
+ * and with one child each is named by its last `*` level (`fpc:category:*`, not
+ * `fpc:category:*:store`), else by where it branches. Sorted by bytes, then keys, then pattern;
+ * at most 100 groups (`namespaceInfo` and `namespaces` have the rest).
+ */
+export interface RankedNamespace {
+  /** The name shown (the group node's pattern, or its chain's last `*` level). */
+  pattern: string;
+  /** The group node's pattern in `namespaceTree` (where its figures are rolled up). */
+  node: string;
+  keys: number;
+  bytes: number;
+  noTtlKeys: number;
+  noTtlBytes: number;
+  /** Fraction of all bytes. */
+  share: number;
+  /** The leaf namespaces inside (pattern and figures), biggest first; empty when the group is one namespace. */
+  parts: { pattern: string; keys: number; bytes: number; noTtlKeys: number; noTtlBytes: number }[];
+  /** The level folded children into `*` (max-children or identifier-like names). */
+  collapsed: boolean;
 }
 
 export interface KeyEntry {
@@ -330,10 +377,19 @@ export interface QueueStats {
   count: number;
   bytes: number;
   byType: { list: number; zset: number; stream: number };
-  /** The longest list/zset/stream whatever the threshold (null when there are none). */
+  /** The longest queue (list, stream, job-schedule zset) whatever the threshold (null when there are none). */
   longest: QueueEntry | null;
   /** The stream with the most pending entries (null when no group has any). */
   mostPending: QueueEntry | null;
+}
+
+export interface BigCollectionsSection {
+  threshold: number;
+  /** Zsets over the threshold that are not queues (exact). */
+  count: number;
+  bytes: number;
+  /** The longest of them, top `options.queueLimit`. */
+  keys: KeyEntry[];
 }
 
 export interface BigElementsSection {
@@ -356,6 +412,12 @@ export interface Finding {
   message: string;
   /** The number that triggered it (bytes, keys, elements or a fraction; see `unit`). */
   figure: number;
+  /**
+   * Estimated bytes at stake: the memory the finding is about (the keys without TTL, the
+   * queue, the instance against maxmemory …); 0 when it is about no memory in particular.
+   * Findings are sorted by it, then by severity.
+   */
+  bytes: number;
   unit: 'bytes' | 'keys' | 'elements' | 'fraction' | 'count';
   /** The namespace pattern or key it is about, or null. */
   subject: string | null;

@@ -16,21 +16,22 @@
  * A record starts 8-aligned with a contiguous header (a header that would not fit before
  * the end of the region is preceded by a WRAP word and starts at 0):
  *
- * | Int32 [0] | kind: ≥ 0 a key record (the key's length), WRAP, JSON, STRING, END  |
- * | Int32 [1] | key: db; JSON/STRING/END: payload bytes                            |
- * | Int32 [2] | key: type code, encoding code << 8, RDB type << 16                 |
- * | Int32 [3] | key: flags (which optional fields follow), module name code << 8    |
- * | Float64 × 6 | expireAtMs, length, largestElement, offset, valueFileBytes, memoryBytes |
- * | Float64 × n | the optional fields present (flags bits 0-4, in OPTIONAL order)    |
+ * | Int32 [0] | kind: ≥ 0 a key record, WRAP, JSON, STRING, END                     |
+ * | Int32 [1] | key: record-layout.ts's words 1-3 follow word 0 (the kind: the key's |
+ * |           | length); JSON/STRING/END: payload bytes                             |
+ * | Float64 × n | key: record-layout.ts's numbers                                    |
  *
  * The payload (key bytes, or UTF-8 JSON/string text) follows as a byte stream that may wrap
  * and may be larger than the ring (it is copied in pieces as room appears), padded to 8.
- * Strings (type, encoding, module names) travel once as STRING records and then by code.
+ * A key record's extra object (recordExtra) follows its key as a length word and its
+ * v8-serialized bytes. Names travel once as STRING records and then by code.
  */
-import type { FileInfo, KeyRecord, RedisType } from '../types.ts';
+import { deserialize, serialize } from 'node:v8';
+import type { FileInfo, KeyRecord, VectorSetSummary } from '../types.ts';
 import type { InstanceEstimate } from '../memory/instance.ts';
 import type { JobError } from './job.ts';
 import { KeyCopier, keyBuffer } from '../format/keycopy.ts';
+import { RECORD_NAME_CODES, RECORD_NUMBERS_MAX, RECORD_WORDS, getRecord, putNames, putRecord, recordExtra, recordNumbers, setRecordExtra } from './record-layout.ts';
 
 export const CONTROL_BYTES = 16;
 const HEAD = 0;
@@ -43,10 +44,9 @@ const JSON_REC = -2;
 const STRING_REC = -3;
 const END = -4;
 
-const CORE = 6;
-/** idleS, lfuFreq (absent: -1), streamGroups, streamMaxPending, fieldsWithTtl (absent: 0). */
-const OPTIONAL = 5;
-const MAX_HEADER = 16 + 8 * (CORE + OPTIONAL);
+/** A key record: the layout's words (padded to 8), then its numbers. */
+const NUMS_AT = (4 * RECORD_WORDS + 7) & ~7;
+const MAX_HEADER = NUMS_AT + 8 * RECORD_NUMBERS_MAX;
 /** Publish progress (and wake the other side) after this many bytes. */
 const PUBLISH_BYTES = 256 << 10;
 /** A wait re-checks STATE this often (ms), so a side that died without a word is noticed. */
@@ -182,7 +182,9 @@ abstract class RingSide {
 
 /** Parse-worker side. */
 export class RingWriter extends RingSide {
-  private readonly codes: string[] = [];
+  private readonly names: string[] = [];
+  private readonly codeOf = (s: string) => this.code(s);
+  private readonly scratch = new Int32Array(RECORD_WORDS);
 
   constructor(sab: SharedArrayBuffer) {
     super(sab, HEAD, TAIL);
@@ -225,8 +227,9 @@ export class RingWriter extends RingSide {
   }
 
   private code(s: string): number {
-    const c = this.codes;
+    const c = this.names;
     for (let i = 0; i < c.length; i++) if (c[i] === s) return i;
+    if (c.length === RECORD_NAME_CODES) throw new Error('record ring: too many distinct type, encoding and module names');
     c.push(s);
     this.payloadRecord(STRING_REC, utf8.encode(s));
     return c.length - 1;
@@ -241,33 +244,15 @@ export class RingWriter extends RingSide {
   }
 
   key(rec: KeyRecord): void {
-    // Codes first: they may send STRING records of their own.
-    const type = this.code(rec.type);
-    const enc = this.code(rec.encoding);
-    const mod = rec.module === '' ? 0 : this.code(rec.module) << 8;
-    const flags = (rec.idleS !== -1 ? 1 : 0) | (rec.lfuFreq !== -1 ? 2 : 0) | (rec.streamGroups !== 0 ? 4 : 0) |
-      (rec.streamMaxPending !== 0 ? 8 : 0) | (rec.fieldsWithTtl !== 0 ? 16 : 0);
+    // Names first: a new one sends a STRING record of its own ahead of this one.
+    const scratch = this.scratch;
+    putNames(rec, scratch, 0, this.codeOf);
     const at = this.reserve(MAX_HEADER);
-    const i = at >> 2;
     const i32 = this.i32;
-    i32[i] = rec.keyLength;
-    i32[i + 1] = rec.db;
-    i32[i + 2] = type | (enc << 8) | (rec.rdbType << 16);
-    i32[i + 3] = flags | mod;
-    const f64 = this.f64;
-    let f = (at >> 3) + 2;
-    f64[f++] = rec.expireAtMs;
-    f64[f++] = rec.length;
-    f64[f++] = rec.largestElement;
-    f64[f++] = rec.offset;
-    f64[f++] = rec.valueFileBytes;
-    f64[f++] = rec.memoryBytes;
-    if (flags & 1) f64[f++] = rec.idleS;
-    if (flags & 2) f64[f++] = rec.lfuFreq;
-    if (flags & 4) f64[f++] = rec.streamGroups;
-    if (flags & 8) f64[f++] = rec.streamMaxPending;
-    if (flags & 16) f64[f++] = rec.fieldsWithTtl;
-    let p = f << 3;
+    const q = at >> 2;
+    i32[q + 2] = scratch[2]!;
+    i32[q + 3] = scratch[3]!;
+    const p = at + NUMS_AT + 8 * putRecord(rec, i32, q, this.f64, (at + NUMS_AT) >> 3);
     const n = rec.keyLength;
     const padded = (n + 7) & ~7;
     if (p + padded < this.cap && this.span() >= padded + (p - at)) {
@@ -277,6 +262,14 @@ export class RingWriter extends RingSide {
     } else {
       this.moveTo(p);
       this.bytes(rec.key, 0, n);
+    }
+    const extra = recordExtra(rec);
+    if (extra !== null) {
+      const bytes = serialize(extra);
+      const w = this.reserve(8);
+      this.i32[w >> 2] = bytes.length;
+      this.moveTo(w + 8);
+      this.bytes(bytes, 0, bytes.length);
     }
     this.maybePublish();
   }
@@ -365,33 +358,12 @@ export class RingReader extends RingSide {
         this.publish();
         return 'end';
       }
-      this.wait(16 + 8 * CORE);
-      const codes = i32[(at >> 2) + 2]!;
-      const flags = i32[(at >> 2) + 3]!;
-      const s = this.strings;
-      rec.keyLength = kind;
-      rec.db = i32[(at >> 2) + 1]!;
-      rec.type = s[codes & 0xff] as RedisType;
-      rec.encoding = s[(codes >> 8) & 0xff]!;
-      rec.rdbType = codes >>> 16;
-      rec.module = flags >>> 8 ? s[flags >>> 8]! : '';
-      const f64 = this.f64;
-      let f = (at >> 3) + 2;
-      rec.expireAtMs = f64[f++]!;
-      rec.length = f64[f++]!;
-      rec.largestElement = f64[f++]!;
-      rec.offset = f64[f++]!;
-      rec.valueFileBytes = f64[f++]!;
-      rec.memoryBytes = f64[f++]!;
-      const extra = flags & 0xff;
-      if (extra) this.wait(16 + 8 * (CORE + popcount(extra)));
-      rec.idleS = extra & 1 ? f64[f++]! : -1;
-      rec.lfuFreq = extra & 2 ? f64[f++]! : -1;
-      rec.streamGroups = extra & 4 ? f64[f++]! : 0;
-      rec.streamMaxPending = extra & 8 ? f64[f++]! : 0;
-      rec.fieldsWithTtl = extra & 16 ? f64[f++]! : 0;
+      this.wait(NUMS_AT + 8 * 6);
+      const q = at >> 2;
+      const p = at + NUMS_AT + 8 * recordNumbers(i32, q);
+      this.wait(p - at);
+      const hasExtra = getRecord(rec, i32, q, this.f64, (at + NUMS_AT) >> 3, this.strings);
       if (rec.key.length < kind) rec.key = keyBuffer(Math.max(kind, rec.key.length * 2));
-      const p = f << 3;
       const padded = (kind + 7) & ~7;
       if (p + padded < this.cap && this.span() >= padded + (p - at)) {
         this.copier.copy(rec.key, 0, this.u8, p, kind);
@@ -400,14 +372,21 @@ export class RingReader extends RingSide {
         this.moveTo(p);
         this.bytes(rec.key, kind);
       }
+      if (hasExtra) setRecordExtra(rec, this.extra());
       this.maybePublish();
       return 'key';
     }
   }
-}
 
-function popcount(x: number): number {
-  let n = 0;
-  for (; x; x &= x - 1) n++;
-  return n;
+  /** The extra object after a key: its length word, then its serialized bytes. */
+  private extra(): VectorSetSummary {
+    // 8-aligned and never at the region's end: the word needs no wrap.
+    this.wait(8);
+    const at = this.pos;
+    const n = this.i32[at >> 2]!;
+    this.moveTo(at + 8);
+    if (this.text.length < n) this.text = new Uint8Array(Math.max(n, this.text.length * 2));
+    this.bytes(this.text, n);
+    return deserialize(this.text.subarray(0, n)) as VectorSetSummary;
+  }
 }

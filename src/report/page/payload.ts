@@ -1,0 +1,12 @@
+/**
+ * What report.html embeds as JSON for its script (type-only: shared by report/html.ts, which
+ * writes it, and the page code, which reads it).
+ */
+
+import type { Report } from '../schema.ts';
+import type { DiffReport } from '../diff-schema.ts';
+
+/** A report, plus the line `analyze` adds when some input file could not be read to the end. */
+export type PageReport = Report & { incomplete?: string };
+
+export type PagePayload = { kind: 'report'; report: PageReport } | { kind: 'diff'; diff: DiffReport };
