@@ -85,7 +85,7 @@ export class Scan {
       onHeader: (info) => {
         if (model) {
           model.useVersion(this.parser.version);
-          this.instance = new InstanceAccumulator(model.v, this.allocator!, model.valkey);
+          this.instance = new InstanceAccumulator(model.release, this.allocator!, model.valkey);
         }
         opts.onHeader?.(info);
       },
@@ -93,7 +93,7 @@ export class Scan {
       onVersion: model
         ? () => {
             model.useVersion(this.parser.version);
-            this.instance!.version = model.v;
+            this.instance!.version = model.release;
             this.instance!.valkey = model.valkey;
           }
         : undefined,
@@ -116,7 +116,7 @@ export class Scan {
     return {
       info,
       keys: this.parser.keys,
-      modelVersion: this.model?.v ?? 0,
+      modelVersion: this.model?.release ?? 0,
       allocator: this.allocator,
       instance: this.instanceSoFar(),
     };

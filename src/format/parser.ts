@@ -86,6 +86,17 @@ const IDMP_MAX_ENTRIES = 10000;
  */
 const HASH_LISTPACK_ENTRIES = 512;
 
+/** How a packed value's entries group into elements (see packed). */
+const SHAPE = { SINGLE: 1, PAIRS: 2, SCORED: 3, TRIPLETS: 4 } as const;
+type Shape = (typeof SHAPE)[keyof typeof SHAPE];
+/**
+ * Where a plain hash keeps its field TTLs (see plainHash): none; Redis 7.4 pre-GA (absolute,
+ * before each pair); Redis 7.4+ (relative to a minimum, before each pair); Valkey 9 (i64 after
+ * each pair, -1 for none).
+ */
+const HASH_TTL = { NONE: 0, ABSOLUTE_BEFORE: 1, RELATIVE_BEFORE: 2, AFTER: 3 } as const;
+type HashTtl = (typeof HASH_TTL)[keyof typeof HASH_TTL];
+
 /** Packed blobs up to this size may be skipped unread in analysis mode (see skipPacked). */
 const LITE_MAX_BYTES = 1 << 16;
 /** skipPacked results. */
@@ -233,11 +244,11 @@ export class RdbParser {
         }
         case OP.FUNCTION2:
           r.str('a function library', true);
-          this.info.functions.push(libraryName(r.sb!.subarray(r.ss, r.se)));
+          this.info.functions.push(libraryName(r.strBuf!.subarray(r.strStart, r.strEnd)));
           break;
         case OP.FUNCTION_PRE_GA: {
           r.str('a function name', true);
-          const name = utf8.decode(r.sb!.subarray(r.ss, r.se));
+          const name = utf8.decode(r.strBuf!.subarray(r.strStart, r.strEnd));
           r.str('a function engine', false);
           if (r.len('a function description flag') !== 0) r.str('a function description', false);
           r.str('a function body', false);
@@ -329,8 +340,8 @@ export class RdbParser {
     const r = this.r;
     const at = r.offset;
     r.str('a SLOT_IMPORT job name', true);
-    if (r.se - r.ss !== SLOT_IMPORT_NAME_LEN) r.fail(`a ${SLOT_IMPORT_NAME_LEN}-byte SLOT_IMPORT job name, found ${r.se - r.ss} bytes`, at);
-    const job = latin1.decode(r.sb!.subarray(r.ss, r.se));
+    if (r.strEnd - r.strStart !== SLOT_IMPORT_NAME_LEN) r.fail(`a ${SLOT_IMPORT_NAME_LEN}-byte SLOT_IMPORT job name, found ${r.strEnd - r.strStart} bytes`, at);
+    const job = latin1.decode(r.strBuf!.subarray(r.strStart, r.strEnd));
     const n = r.len('a SLOT_IMPORT range count');
     const ranges: [number, number][] = [];
     for (let i = 0; i < n; i++) {
@@ -396,9 +407,9 @@ export class RdbParser {
   private aux(): void {
     const r = this.r;
     r.str('an AUX field name', true);
-    const name = latin1.decode(r.sb!.subarray(r.ss, r.se));
+    const name = latin1.decode(r.strBuf!.subarray(r.strStart, r.strEnd));
     r.str(`the value of AUX field ${printableName(name)}`, true);
-    const value = utf8.decode(r.sb!.subarray(r.ss, r.se));
+    const value = utf8.decode(r.strBuf!.subarray(r.strStart, r.strEnd));
     if (name === 'slot-info') {
       const [slot, keys, expires] = value.split(',').map(Number);
       this.info.slots.push({ slot, keys, expires });
@@ -474,9 +485,9 @@ export class RdbParser {
     rec.streamMaxPending = 0;
     rec.fieldsWithTtl = 0;
     r.str('a key', true);
-    const n = r.se - r.ss;
+    const n = r.strEnd - r.strStart;
     if (rec.key.length < n) rec.key = keyBuffer(Math.max(n, rec.key.length * 2));
-    this.keyCopier.copy(rec.key, 0, r.sb!, r.ss, n);
+    this.keyCopier.copy(rec.key, 0, r.strBuf!, r.strStart, n);
     rec.keyLength = n;
     rec.encoding = '';
     const valueStart = r.offset;
@@ -529,35 +540,35 @@ export class RdbParser {
       case T.SET: rec.encoding = 'hashtable'; return this.plainList(true);
       case T.ZSET: rec.encoding = 'skiplist'; return this.plainZset(false);
       case T.ZSET_2: rec.encoding = 'skiplist'; return this.plainZset(true);
-      case T.HASH: rec.encoding = 'hashtable'; return this.plainHash(0);
+      case T.HASH: rec.encoding = 'hashtable'; return this.plainHash(HASH_TTL.NONE);
       case T.MODULE_2: return this.moduleValue();
-      case T.HASH_ZIPMAP: rec.encoding = 'zipmap'; return this.packed(this.zm, 'zipmap', 'a zipmap', 2);
-      case T.LIST_ZIPLIST: rec.encoding = 'ziplist'; return this.packed(this.zl, 'ziplist', 'a list ziplist', 1);
-      case T.SET_INTSET: rec.encoding = 'intset'; return this.packed(this.is, 'intset', 'an intset', 1);
-      case T.ZSET_ZIPLIST: rec.encoding = 'ziplist'; return this.packed(this.zl, 'ziplist', 'a zset ziplist', 3);
-      case T.HASH_ZIPLIST: rec.encoding = 'ziplist'; return this.packed(this.zl, 'ziplist', 'a hash ziplist', 2);
+      case T.HASH_ZIPMAP: rec.encoding = 'zipmap'; return this.packed(this.zm, 'zipmap', 'a zipmap', SHAPE.PAIRS);
+      case T.LIST_ZIPLIST: rec.encoding = 'ziplist'; return this.packed(this.zl, 'ziplist', 'a list ziplist', SHAPE.SINGLE);
+      case T.SET_INTSET: rec.encoding = 'intset'; return this.packed(this.is, 'intset', 'an intset', SHAPE.SINGLE);
+      case T.ZSET_ZIPLIST: rec.encoding = 'ziplist'; return this.packed(this.zl, 'ziplist', 'a zset ziplist', SHAPE.SCORED);
+      case T.HASH_ZIPLIST: rec.encoding = 'ziplist'; return this.packed(this.zl, 'ziplist', 'a hash ziplist', SHAPE.PAIRS);
       case T.LIST_QUICKLIST: rec.encoding = 'quicklist'; return this.quicklist(false);
       case T.LIST_QUICKLIST_2: return this.quicklist(true);
-      case T.HASH_LISTPACK: rec.encoding = 'listpack'; return this.packed(this.lp, 'listpack', 'a hash listpack', 2);
-      case T.ZSET_LISTPACK: rec.encoding = 'listpack'; return this.packed(this.lp, 'listpack', 'a zset listpack', 3);
-      case T.SET_LISTPACK: rec.encoding = 'listpack'; return this.packed(this.lp, 'listpack', 'a set listpack', 1);
+      case T.HASH_LISTPACK: rec.encoding = 'listpack'; return this.packed(this.lp, 'listpack', 'a hash listpack', SHAPE.PAIRS);
+      case T.ZSET_LISTPACK: rec.encoding = 'listpack'; return this.packed(this.lp, 'listpack', 'a zset listpack', SHAPE.SCORED);
+      case T.SET_LISTPACK: rec.encoding = 'listpack'; return this.packed(this.lp, 'listpack', 'a set listpack', SHAPE.SINGLE);
       case T.STREAM_LISTPACKS: return this.stream(1);
       case T.STREAM_LISTPACKS_2: return this.stream(2);
       case T.STREAM_LISTPACKS_3: return this.stream(3);
       case T.STREAM_LISTPACKS_4: return this.stream(4);
       case T.HASH_METADATA_PRE_GA:
         rec.encoding = 'hashtable';
-        return this.valkeyTypes ? this.plainHash(3) : this.plainHash(1);
+        return this.plainHash(this.valkeyTypes ? HASH_TTL.AFTER : HASH_TTL.ABSOLUTE_BEFORE);
       case T.HASH_METADATA: {
         rec.encoding = 'hashtable';
         const min = this.r.i64le('the hash minimum field expire time');
-        return this.plainHash(2, min);
+        return this.plainHash(HASH_TTL.RELATIVE_BEFORE, min);
       }
-      case T.HASH_LISTPACK_EX_PRE_GA: rec.encoding = 'listpackex'; return this.packed(this.lp, 'listpack', 'a hash listpack with TTLs', 4);
+      case T.HASH_LISTPACK_EX_PRE_GA: rec.encoding = 'listpackex'; return this.packed(this.lp, 'listpack', 'a hash listpack with TTLs', SHAPE.TRIPLETS);
       case T.HASH_LISTPACK_EX:
         rec.encoding = 'listpackex';
         this.r.i64le('the hash minimum field expire time');
-        return this.packed(this.lp, 'listpack', 'a hash listpack with TTLs', 4);
+        return this.packed(this.lp, 'listpack', 'a hash listpack with TTLs', SHAPE.TRIPLETS);
       default:
         this.r.fail(`a known value type, found ${t}`, at);
     }
@@ -566,10 +577,10 @@ export class RdbParser {
   /** Hand the last string read to the visitor; returns its length. */
   private emitStr(): number {
     const r = this.r;
-    if (r.sIsInt) this.v.int(r.sint);
-    else if (r.sb === null) this.v.bigStr(r.slen);
-    else this.v.str(r.sb, r.ss, r.se);
-    return r.slen;
+    if (r.strIsInt) this.v.int(r.strInt);
+    else if (r.strBuf === null) this.v.bigStr(r.strLength);
+    else this.v.str(r.strBuf, r.strStart, r.strEnd);
+    return r.strLength;
   }
 
   private stringValue(): void {
@@ -580,7 +591,7 @@ export class RdbParser {
     rec.length = n;
     rec.largestElement = n;
     const v = this.version;
-    if (r.sIsInt || (r.sb !== null && n <= 20 && isCanonicalInt(r.sb, r.ss, r.se))) rec.encoding = 'int';
+    if (r.strIsInt || (r.strBuf !== null && n <= 20 && isCanonicalInt(r.strBuf, r.strStart, r.strEnd))) rec.encoding = 'int';
     else rec.encoding = stringEncoding(v.num, v.valkey, n, rec.keyLength, rec.expireAtMs >= 0);
   }
 
@@ -614,7 +625,7 @@ export class RdbParser {
     for (let i = 0; i < n; i++) {
       const at = r.offset;
       r.str(what, this.validate, INLINE_LIMIT);
-      if (unique && this.dupSeen(r.sIsInt, r.sint, r.sb, r.ss, r.se)) r.fail('a set without duplicate members, found one twice', at);
+      if (unique && this.dupSeen(r.strIsInt, r.strInt, r.strBuf, r.strStart, r.strEnd)) r.fail('a set without duplicate members, found one twice', at);
       const len = this.emitStr();
       if (len > largest) largest = len;
     }
@@ -632,7 +643,7 @@ export class RdbParser {
     for (let i = 0; i < n; i++) {
       const at = r.offset;
       r.str('a zset member', this.validate, INLINE_LIMIT);
-      if (this.validate && this.dupSeen(r.sIsInt, r.sint, r.sb, r.ss, r.se)) r.fail('a zset without duplicate members, found one twice', at);
+      if (this.validate && this.dupSeen(r.strIsInt, r.strInt, r.strBuf, r.strStart, r.strEnd)) r.fail('a zset without duplicate members, found one twice', at);
       const len = this.emitStr();
       if (len > largest) largest = len;
       let score: number;
@@ -657,10 +668,10 @@ export class RdbParser {
   }
 
   /**
-   * Plain hashes. `ttlMode`: 0 none; 1 Redis 7.4 pre-GA (absolute TTL before each pair);
-   * 2 Redis 7.4 (relative TTL before each pair, `min` prefix); 3 Valkey 9 (i64 after each pair, -1 none).
+   * Plain hashes, with field TTLs where `ttlMode` (HASH_TTL) says; `min` is the 7.4 layout's
+   * minimum the relative TTLs count from.
    */
-  private plainHash(ttlMode: number, min = 0): void {
+  private plainHash(ttlMode: HashTtl, min = 0): void {
     const r = this.r;
     const rec = this.rec;
     const n = r.len('a hash size');
@@ -670,15 +681,15 @@ export class RdbParser {
     if (this.validate) this.dupReset();
     for (let i = 0; i < n; i++) {
       let ttl = 0;
-      if (ttlMode === 1 || ttlMode === 2) {
+      if (ttlMode === HASH_TTL.ABSOLUTE_BEFORE || ttlMode === HASH_TTL.RELATIVE_BEFORE) {
         ttl = r.len('a hash field TTL');
-        if (ttlMode === 2 && ttl !== 0) ttl = ttl + min - 1;
+        if (ttlMode === HASH_TTL.RELATIVE_BEFORE && ttl !== 0) ttl = ttl + min - 1;
       }
       const at = r.offset;
       r.str('a hash field', this.validate, INLINE_LIMIT);
-      if (this.validate && this.dupSeen(r.sIsInt, r.sint, r.sb, r.ss, r.se)) {
+      if (this.validate && this.dupSeen(r.strIsInt, r.strInt, r.strBuf, r.strStart, r.strEnd)) {
         // A small hash loads as a listpack, checked for duplicates only by deep sanitization.
-        if (ttlMode === 3 || n > HASH_LISTPACK_ENTRIES) r.fail('a hash without duplicate fields, found one twice', at);
+        if (ttlMode === HASH_TTL.AFTER || n > HASH_LISTPACK_ENTRIES) r.fail('a hash without duplicate fields, found one twice', at);
         dups++;
       }
       let len = this.emitStr();
@@ -686,11 +697,11 @@ export class RdbParser {
       r.str('a hash value', this.validate, INLINE_LIMIT);
       len = this.emitStr();
       if (len > largest) largest = len;
-      if (ttlMode === 3) {
+      if (ttlMode === HASH_TTL.AFTER) {
         ttl = r.i64le('a hash field expire time');
         if (ttl === -1) ttl = 0;
       }
-      if (ttlMode !== 0) {
+      if (ttlMode !== HASH_TTL.NONE) {
         this.v.fieldTtl(ttl);
         if (ttl !== 0) withTtl++;
       }
@@ -709,9 +720,9 @@ export class RdbParser {
   /** Decode the blob opened by `r.blobOpen` and point `c` at it. */
   private decodeBlob(c: BlobCursor, what: string): void {
     const r = this.r;
-    const fileAt = r.slzf ? r.blobStart : r.offset;
+    const fileAt = r.strLzf ? r.blobStart : r.offset;
     r.blobDecode(what);
-    c.reset(r.sb!, r.ss, r.se, fileAt, r.slzf, r.file, what);
+    c.reset(r.strBuf!, r.strStart, r.strEnd, fileAt, r.strLzf, r.file, what);
     this.lpDeclared = -1;
   }
 
@@ -776,14 +787,14 @@ export class RdbParser {
   private liteCount = 0;
 
   /**
-   * Walk one packed value. `shape`: 1 single elements; 2 pairs (hash); 3 member/score pairs;
-   * 4 field/value/ttl triplets.
+   * Walk one packed value whose entries form elements as `shape` says: single elements, hash
+   * field/value pairs, zset member/score pairs, or field/value/TTL triplets.
    */
-  private packed(c: BlobCursor & { open(): void; next(): boolean }, kind: BlobKind, what: string, shape: number): void {
+  private packed(c: BlobCursor & { open(): void; next(): boolean }, kind: BlobKind, what: string, shape: Shape): void {
     const rec = this.rec;
-    const per = shape === 1 ? 1 : shape === 4 ? 3 : 2;
+    const per = shape === SHAPE.SINGLE ? 1 : shape === SHAPE.TRIPLETS ? 3 : 2;
     const size = this.r.blobOpen(what);
-    const lite = shape === 4 || kind === 'zipmap' ? WALK : this.skipPacked(kind, size, per);
+    const lite = shape === SHAPE.TRIPLETS || kind === 'zipmap' ? WALK : this.skipPacked(kind, size, per);
     if (lite === SKIPPED) {
       rec.length = this.liteCount / per;
       rec.largestElement = -1;
@@ -805,19 +816,19 @@ export class RdbParser {
     if (unique) this.dupReset();
     let dups = 0;
     while (c.next()) {
-      const pos = shape === 1 ? 0 : shape === 4 ? i % 3 : i & 1;
+      const pos = shape === SHAPE.SINGLE ? 0 : shape === SHAPE.TRIPLETS ? i % 3 : i & 1;
       i++;
       if (unique && pos === 0 && this.dupSeen(c.isInt, c.iv, c.sb, c.s, c.e)) {
         // Redis converts ziplists and zipmaps with a full check; listpacks get it only from deep sanitization.
-        if (kind !== 'listpack') c.fail(`no duplicate ${shape === 2 || shape === 4 ? 'fields' : 'members'}, found one twice`, c.p);
+        if (kind !== 'listpack') c.fail(`no duplicate ${shape === SHAPE.PAIRS || shape === SHAPE.TRIPLETS ? 'fields' : 'members'}, found one twice`, c.p);
         dups++;
       }
-      if (pos === 0 || (shape === 2 && pos === 1) || (shape === 4 && pos === 1)) {
+      if (pos === 0 || ((shape === SHAPE.PAIRS || shape === SHAPE.TRIPLETS) && pos === 1)) {
         const len = c.textLength;
         if (len > largest) largest = len;
         if (c.isInt) v.int(c.iv);
         else v.str(c.sb, c.s, c.e);
-      } else if (shape === 3) {
+      } else if (shape === SHAPE.SCORED) {
         v.score(c.isInt ? c.iv : this.scoreText(c));
       } else {
         if (!c.isInt) c.fail('an integer field TTL in the listpack');
@@ -826,7 +837,7 @@ export class RdbParser {
       }
     }
     if (i % per !== 0) c.fail(`a multiple of ${per} entries, found ${i}`, c.start);
-    if (dups > 0) this.deepWarn(`${dups} duplicate ${shape === 2 || shape === 4 ? 'field' : 'member'}${dups === 1 ? '' : 's'} in a listpack`);
+    if (dups > 0) this.deepWarn(`${dups} duplicate ${shape === SHAPE.PAIRS || shape === SHAPE.TRIPLETS ? 'field' : 'member'}${dups === 1 ? '' : 's'} in a listpack`);
     if (kind === 'intset' && (c as IntsetCursor).unordered > 0) this.deepWarn('intset members not in strictly ascending order');
     // Redis counts a listpack by its header: with a wrong one, that is the length it reports.
     rec.length = this.lpDeclared >= 0 && c === this.lp ? Math.floor(this.lpDeclared / per) : i / per;
@@ -861,7 +872,7 @@ export class RdbParser {
       }
       if (container === 1) {
         r.str('a plain quicklist node', this.validate, INLINE_LIMIT);
-        v.blob('plain', r.slen, 1, 0);
+        v.blob('plain', r.strLength, 1, 0);
         const len = this.emitStr();
         if (len > largest) largest = len;
         count++;
@@ -971,10 +982,10 @@ export class RdbParser {
     for (let k = 0; k < nodes; k++) {
       const at = r.offset;
       r.str('a stream node master id', true);
-      if (r.se - r.ss !== 16) r.fail(`a 16-byte stream master id, found ${r.se - r.ss} bytes`, at);
+      if (r.strEnd - r.strStart !== 16) r.fail(`a 16-byte stream master id, found ${r.strEnd - r.strStart} bytes`, at);
       // Nodes are keyed by master id in a radix tree: Redis refuses one added twice.
-      if (k > 0 && compare16(r.sb!, r.ss, id) === 0) r.fail('no stream node master id twice in a row', at);
-      id.set(r.sb!.subarray(r.ss, r.se));
+      if (k > 0 && compare16(r.strBuf!, r.strStart, id) === 0) r.fail('no stream node master id twice in a row', at);
+      id.set(r.strBuf!.subarray(r.strStart, r.strEnd));
       this.openBlob(lp, 'a stream listpack');
       lp.open();
       v.streamNode(id, 0, lp.end - lp.start);
@@ -1061,9 +1072,9 @@ export class RdbParser {
     let maxPending = 0;
     for (let g = 0; g < meta.groups; g++) {
       r.str('a consumer group name', true);
-      const nameStart = r.ss;
-      const nameBuf = r.sb!;
-      const nameEnd = r.se;
+      const nameStart = r.strStart;
+      const nameBuf = r.strBuf!;
+      const nameEnd = r.strEnd;
       // Copy the name: the reads below may move the window.
       const name = nameBuf.slice(nameStart, nameEnd);
       const lastMs = r.lenBig('a group last-delivered id');
@@ -1077,7 +1088,7 @@ export class RdbParser {
       let owned = 0;
       for (let c = 0; c < consumers; c++) {
         r.str('a consumer name', true);
-        const cname = r.sb!.slice(r.ss, r.se);
+        const cname = r.strBuf!.slice(r.strStart, r.strEnd);
         const seen = r.i64le('a consumer seen time');
         const active = layout >= 3 ? r.i64le('a consumer active time') : seen;
         v.streamConsumer(cname, 0, cname.length, seen, active);
@@ -1150,16 +1161,16 @@ export class RdbParser {
       at = r.offset;
       r.str('a stream IDMP producer id', true);
       // Redis refuses a producer id that repeats; checked for the first DUP_CHECK_MAX producers.
-      if (check && pids.size < DUP_CHECK_MAX && pids.add(r.sb!, r.ss, r.se)) r.fail('no stream IDMP producer id twice', at);
-      const pid = r.sb!.slice(r.ss, r.se);
+      if (check && pids.size < DUP_CHECK_MAX && pids.add(r.strBuf!, r.strStart, r.strEnd)) r.fail('no stream IDMP producer id twice', at);
+      const pid = r.strBuf!.slice(r.strStart, r.strEnd);
       const n = r.len('a stream IDMP producer id count');
       v.streamIdmpProducer?.(pid, 0, pid.length, n);
       if (check) this.dupReset();
       let repeated = 0;
       for (let i = 0; i < n; i++) {
         r.str('a stream IDMP id', true);
-        if (check && this.dupSeen(false, 0, r.sb, r.ss, r.se)) repeated++;
-        v.streamIdmpEntry?.(r.sb!, r.ss, r.se);
+        if (check && this.dupSeen(false, 0, r.strBuf, r.strStart, r.strEnd)) repeated++;
+        v.streamIdmpEntry?.(r.strBuf!, r.strStart, r.strEnd);
         r.lenBig('a stream IDMP entry id');
         r.lenBig('a stream IDMP entry id');
       }

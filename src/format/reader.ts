@@ -34,17 +34,17 @@ export class Reader {
   /** `buf` index up to which the CRC has been fed; -1 once the CRC is final. */
   private crcFrom = 0;
 
-  /** Result of the last readString: bytes in `sb[ss, se)`, or `sb === null` when skipped. */
-  sb: Uint8Array | null = null;
-  ss = 0;
-  se = 0;
+  /** Result of the last readString: bytes in `strBuf[strStart, strEnd)`, or `strBuf === null` when skipped. */
+  strBuf: Uint8Array | null = null;
+  strStart = 0;
+  strEnd = 0;
   /** Decoded length of the last string. */
-  slen = 0;
+  strLength = 0;
   /** The last string was LZF-compressed in the file. */
-  slzf = false;
+  strLzf = false;
   /** The last string was integer-encoded in the file: its value (its text is its decimal form). */
-  sIsInt = false;
-  sint = 0;
+  strIsInt = false;
+  strInt = 0;
 
   private scratch = new Uint8Array(4096);
   private digits = new Uint8Array(24);
@@ -270,17 +270,17 @@ export class Reader {
   }
 
   /**
-   * Read an RDB string. With `wantBytes` the decoded bytes land in `sb[ss, se)` (a view into
+   * Read an RDB string. With `wantBytes` the decoded bytes land in `strBuf[strStart, strEnd)` (a view into
    * the window or a scratch buffer, valid until the next read). Without it, values longer than
-   * `inlineLimit` and LZF strings are skipped and only `slen` is set (`sb === null`).
+   * `inlineLimit` and LZF strings are skipped and only `strLength` is set (`strBuf === null`).
    */
   str(what: string, wantBytes: boolean, inlineLimit = 1 << 16): void {
     const at = this.offset;
     const b0 = this.u8(what);
     const kind = b0 >> 6;
     let n: number;
-    this.slzf = false;
-    this.sIsInt = false;
+    this.strLzf = false;
+    this.strIsInt = false;
     if (kind === 0) n = b0 & 0x3f;
     else if (kind === 1) n = ((b0 & 0x3f) << 8) | this.u8(what);
     else if (kind === 3) {
@@ -298,16 +298,16 @@ export class Reader {
       this.pos--;
       n = this.len(what);
     }
-    this.slen = n;
+    this.strLength = n;
     if (!wantBytes && n > inlineLimit) {
-      this.sb = null;
+      this.strBuf = null;
       this.skip(n, what);
       return;
     }
     this.need(n, what);
-    this.sb = this.buf;
-    this.ss = this.pos;
-    this.se = this.pos + n;
+    this.strBuf = this.buf;
+    this.strStart = this.pos;
+    this.strEnd = this.pos + n;
     this.pos += n;
   }
 
@@ -327,28 +327,28 @@ export class Reader {
       v = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
       this.pos += 4;
     }
-    this.sIsInt = true;
-    this.sint = v;
+    this.strIsInt = true;
+    this.strInt = v;
     if (!wantBytes) {
-      this.sb = null;
-      this.slen = decimalLength(v);
+      this.strBuf = null;
+      this.strLength = decimalLength(v);
       return;
     }
     const len = writeDecimal(v, this.digits);
-    this.sb = this.digits;
-    this.ss = 0;
-    this.se = len;
-    this.slen = len;
+    this.strBuf = this.digits;
+    this.strStart = 0;
+    this.strEnd = len;
+    this.strLength = len;
   }
 
   private lzfString(what: string, wantBytes: boolean): void {
     const at = this.offset - 1;
     const clen = this.len(`${what} (LZF compressed length)`);
     const ulen = this.len(`${what} (LZF uncompressed length)`);
-    this.slzf = true;
-    this.slen = ulen;
+    this.strLzf = true;
+    this.strLength = ulen;
     if (!wantBytes) {
-      this.sb = null;
+      this.strBuf = null;
       this.skip(clen, what);
       return;
     }
@@ -366,7 +366,7 @@ export class Reader {
 
   /**
    * Open a string holding a packed structure: its prefix is read and its content made
-   * available at `pos` (compressed or not, see `slzf`), without decoding it yet. Returns the
+   * available at `pos` (compressed or not, see `strLzf`), without decoding it yet. Returns the
    * decoded size. Follow with `blobHead`, then `blobDecode` or `blobSkip`.
    */
   blobOpen(what: string): number {
@@ -375,7 +375,7 @@ export class Reader {
     const b0 = this.u8(what);
     const kind = b0 >> 6;
     let n: number;
-    this.slzf = false;
+    this.strLzf = false;
     if (kind === 0) n = b0 & 0x3f;
     else if (kind === 1) n = ((b0 & 0x3f) << 8) | this.u8(what);
     else if (kind === 3) {
@@ -384,9 +384,9 @@ export class Reader {
       const ulen = this.len(`${what} (LZF uncompressed length)`);
       this.need(clen, what);
       if (ulen > clen * LZF_MAX_RATIO + 32) this.fail(`${what}: LZF data of ${clen} bytes cannot expand to the declared ${ulen} bytes`, at);
-      this.slzf = true;
+      this.strLzf = true;
       this.blobIn = clen;
-      this.slen = ulen;
+      this.strLength = ulen;
       return ulen;
     } else {
       this.pos--;
@@ -394,35 +394,35 @@ export class Reader {
     }
     this.need(n, what);
     this.blobIn = n;
-    this.slen = n;
+    this.strLength = n;
     return n;
   }
 
   /** The first `n` decoded bytes of the open blob into `dst`; returns how many there are (-1: malformed). */
   blobHead(n: number, dst: Uint8Array): number {
-    const want = Math.min(n, this.slen);
-    if (this.slzf) return lzfPrefix(this.buf, this.pos, this.pos + this.blobIn, dst, want);
+    const want = Math.min(n, this.strLength);
+    if (this.strLzf) return lzfPrefix(this.buf, this.pos, this.pos + this.blobIn, dst, want);
     for (let i = 0; i < want; i++) dst[i] = this.buf[this.pos + i];
     return want;
   }
 
-  /** Decode the open blob into `sb[ss, se)` (as `str` does) and move past it. */
+  /** Decode the open blob into `strBuf[strStart, strEnd)` (as `str` does) and move past it. */
   blobDecode(what: string): void {
-    if (!this.slzf) {
-      this.sb = this.buf;
-      this.ss = this.pos;
-      this.se = this.pos + this.slen;
-      this.pos += this.slen;
+    if (!this.strLzf) {
+      this.strBuf = this.buf;
+      this.strStart = this.pos;
+      this.strEnd = this.pos + this.strLength;
+      this.pos += this.strLength;
       return;
     }
-    const ulen = this.slen;
+    const ulen = this.strLength;
     if (this.scratch.length < ulen) this.scratch = new Uint8Array(Math.max(ulen, this.scratch.length * 2));
     const bad = lzfDecompress(this.buf, this.pos, this.pos + this.blobIn, this.scratch, ulen);
     if (bad) this.fail(`${what}: ${bad.what}`, this.base + bad.at);
     this.pos += this.blobIn;
-    this.sb = this.scratch;
-    this.ss = 0;
-    this.se = ulen;
+    this.strBuf = this.scratch;
+    this.strStart = 0;
+    this.strEnd = ulen;
   }
 
   /** Move past the open blob without decoding it. */

@@ -80,25 +80,25 @@ export class VectorSetDecoder {
     for (let i = 0; i < s.count; i++) {
       const at = s.sampleAt;
       this.str('a vectorset element');
-      s.elementBytes += r.slen;
-      if (r.slen > largest) largest = r.slen;
-      s.sampleItemLen[at] = r.slen;
+      s.elementBytes += r.strLength;
+      if (r.strLength > largest) largest = r.strLength;
+      s.sampleItemLen[at] = r.strLength;
       s.sampleItemRaw[at] = this.loadsRaw();
       s.sampleAttrLen[at] = -1;
       if (hasAttribs) {
         this.str('a vectorset attribute');
         // An empty attribute stands for none: the loader frees it.
-        if (r.slen > 0) {
+        if (r.strLength > 0) {
           s.attributes++;
-          s.attributeBytes += r.slen;
-          if (r.slen > largest) largest = r.slen;
-          s.sampleAttrLen[at] = r.slen;
+          s.attributeBytes += r.strLength;
+          if (r.strLength > largest) largest = r.strLength;
+          s.sampleAttrLen[at] = r.strLength;
           s.sampleAttrRaw[at] = this.loadsRaw();
         }
       }
       const vecAt = r.offset;
       this.str('a vectorset vector');
-      if (r.slen !== vbytes) r.fail(`a vector of ${vbytes} bytes (dimension ${s.dim}, ${QUANT_NAMES[s.quant]}), found ${r.slen} bytes`, vecAt);
+      if (r.strLength !== vbytes) r.fail(`a vector of ${vbytes} bytes (dimension ${s.dim}, ${QUANT_NAMES[s.quant]}), found ${r.strLength} bytes`, vecAt);
       this.node();
       s.sampleAt = at + 1 === SAMPLE_NODES ? 0 : at + 1;
       if (s.sampled < SAMPLE_NODES) s.sampled++;
@@ -160,7 +160,7 @@ export class VectorSetDecoder {
    */
   private loadsRaw(): number {
     const r = this.r;
-    return r.slzf || (!r.sIsInt && r.slen > EMBSTR_MAX) ? 1 : 0;
+    return r.strLzf || (!r.strIsInt && r.strLength > EMBSTR_MAX) ? 1 : 0;
   }
 
   private str(what: string): void {

@@ -68,8 +68,8 @@ export interface KeyOverhead {
 
 export class MemoryModel implements ValueVisitor {
   readonly sc: SizeClass;
-  /** Version of the modelled server, major*100+minor. */
-  v = 704;
+  /** Release of the modelled server on Redis' scale, major*100+minor (Valkey: the Redis release its encodings follow). */
+  release = 704;
   /** Valkey release of the modelled server (801, 901), 0 for Redis (see ServerVersion.valkey). */
   valkey = 0;
   readonly forced: boolean;
@@ -127,7 +127,7 @@ export class MemoryModel implements ValueVisitor {
     this.sc = sizeClassFor(opts.allocator);
     this.forced = !!opts.version;
     if (opts.version) {
-      this.v = modelledVersion(opts.version.num);
+      this.release = modelledVersion(opts.version.num);
       this.valkey = opts.version.valkey;
       this.vk = this.valkey >= 801;
     }
@@ -146,7 +146,7 @@ export class MemoryModel implements ValueVisitor {
   /** Model the file's own producer, unless a version was forced: for the keys that follow (a late aux field moves it mid-file). */
   useVersion(version: ServerVersion): void {
     if (this.forced) return;
-    this.v = modelledVersion(version.num);
+    this.release = modelledVersion(version.num);
     this.valkey = version.valkey;
     this.vk = this.valkey >= 801;
   }
@@ -154,8 +154,8 @@ export class MemoryModel implements ValueVisitor {
   /** sds allocation as MEMORY USAGE sees it: rounded from 6.0, the sds' own size before. */
   sds(len: number): number {
     const raw = sdsHeader(len) + len + 1;
-    if (this.v < 500) this.sdsRound += this.sc(raw) - raw;
-    return this.v >= 600 ? this.sc(raw) : raw;
+    if (this.release < 500) this.sdsRound += this.sc(raw) - raw;
+    return this.release >= 600 ? this.sc(raw) : raw;
   }
 
   /** 4.0: allocator rounding of the sds strings sized so far, which MEMORY USAGE leaves out. */
@@ -163,15 +163,15 @@ export class MemoryModel implements ValueVisitor {
 
   /** Listpack/ziplist/intset blob as MEMORY USAGE sees it: rounded from 7.0, raw before. */
   private blobSize(bytes: number): number {
-    if (this.v < 500) this.overhead.uncounted += this.sc(bytes) - bytes;
-    return this.v >= 700 ? this.sc(bytes) : bytes;
+    if (this.release < 500) this.overhead.uncounted += this.sc(bytes) - bytes;
+    return this.release >= 700 ? this.sc(bytes) : bytes;
   }
 
   /** The key string and its main-dict entry. */
   keyCost(keyLength: number): number {
     // 4.0 measures the key argument of the command, not the stored key: an argument of up to
     // 44 bytes is an embstr, whose sds always has the 3-byte header (docs/memory-model-redis8.md, 4.0).
-    if (this.v < 500) {
+    if (this.release < 500) {
       const raw = sdsHeader(keyLength) + keyLength + 1;
       const counted = keyLength <= 44 ? keyLength + 4 : raw;
       // The stored key is an exact-length sds in its size class.
@@ -248,7 +248,7 @@ export class MemoryModel implements ValueVisitor {
    * not known yet; 65535: unknown).
    */
   private needsElements(t: number, count: number): boolean {
-    const lp = this.v >= 700;
+    const lp = this.release >= 700;
     const known = count >= 0 && count !== 65535;
     switch (t) {
       case 18:
@@ -258,7 +258,7 @@ export class MemoryModel implements ValueVisitor {
       case 11:
         return count < 0 || !known || count > SET_MAX_INTSET;
       case 20:
-        return count < 0 || !known || count > SET_MAX_LISTPACK || this.v < 702;
+        return count < 0 || !known || count > SET_MAX_LISTPACK || this.release < 702;
       case 17:
         return count < 0 || !known || count > 2 * ZSET_MAX_ENTRIES || !lp;
       case 12:
@@ -358,7 +358,7 @@ export class MemoryModel implements ValueVisitor {
   /** Element `i` of a set, zset or hash (fields and values alternate) as a hashtable holds it. */
   private sizeElement(i: number, len: number): void {
     if (this.vk) return this.vkElement(i, len);
-    if (this.v >= 806) return this.r86Element(i, len);
+    if (this.release >= 806) return this.r86Element(i, len);
     if (this.type === 'hash') {
       if ((i & 1) === 0) {
         this.pendingField = len;
@@ -378,7 +378,7 @@ export class MemoryModel implements ValueVisitor {
 
   private addField(ttl: boolean): void {
     const len = this.pendingField;
-    if (this.v >= 704) this.fieldSum += this.sc((ttl ? 18 : 0) + mstrHeader(len) + len + 1);
+    if (this.release >= 704) this.fieldSum += this.sc((ttl ? 18 : 0) + mstrHeader(len) + len + 1);
     else this.fieldSum += this.sds(len);
     this.pendingField = -1;
   }
@@ -404,7 +404,7 @@ export class MemoryModel implements ValueVisitor {
 
   /** Listpack and ziplist bytes of the kept scores' entries. */
   private scoreSizes(): void {
-    const shortest = this.v >= 702;
+    const shortest = this.release >= 702;
     for (let i = 0; i < this.nScores; i++) {
       const v = this.scores[i];
       const enc = scoreEntryEncLen(v, shortest);
@@ -426,7 +426,7 @@ export class MemoryModel implements ValueVisitor {
       this.pendingField = -1;
       return;
     }
-    if (this.v >= 806 && this.pendingField >= 0) {
+    if (this.release >= 806 && this.pendingField >= 0) {
       this.r86Sum += hashEntry(this.sc, this.pendingField, this.pendingValue, ms !== 0);
       this.r86Round += hashEntryRounding(this.sc, this.pendingField, this.pendingValue, ms !== 0);
       this.pendingField = -1;
@@ -444,7 +444,7 @@ export class MemoryModel implements ValueVisitor {
       if (kind === 'plain') {
         this.plainNodes++;
         // 8.6 counts the node's allocation and the element's requested bytes.
-        this.nodeSum += this.v >= 806 ? 40 + this.r86Packed(bytes) : (this.v >= 700 ? 40 : 32) + this.sc(bytes);
+        this.nodeSum += this.release >= 806 ? 40 + this.r86Packed(bytes) : (this.release >= 700 ? 40 : 32) + this.sc(bytes);
         return this.need;
       }
       this.blobKind = kind;
@@ -464,7 +464,7 @@ export class MemoryModel implements ValueVisitor {
     if (!this.nodeOpen) return;
     this.nodeOpen = false;
     const stored = this.blobBytes;
-    const inMemoryListpack = this.v >= 700;
+    const inMemoryListpack = this.release >= 700;
     const storedListpack = this.blobKind === 'listpack';
     const bytes = inMemoryListpack === storedListpack ? stored : inMemoryListpack ? this.nodeLp : this.nodeZl;
     this.nodeSum += this.nodeCost(bytes, bytes);
@@ -474,9 +474,9 @@ export class MemoryModel implements ValueVisitor {
   private lastNodeBytes = 0;
 
   private nodeCost(lpBytes: number, zlBytes: number): number {
-    if (this.v >= 806) return 40 + this.r86Packed(lpBytes);
-    if (this.v < 500) this.overhead.uncounted += this.sc(zlBytes) - zlBytes;
-    return this.v >= 700 ? 40 + this.sc(lpBytes) : 32 + zlBytes;
+    if (this.release >= 806) return 40 + this.r86Packed(lpBytes);
+    if (this.release < 500) this.overhead.uncounted += this.sc(zlBytes) - zlBytes;
+    return this.release >= 700 ? 40 + this.sc(lpBytes) : 32 + zlBytes;
   }
 
   // ---- streams ------------------------------------------------------------------------------
@@ -484,7 +484,7 @@ export class MemoryModel implements ValueVisitor {
   streamNode(masterId: Uint8Array, idStart: number, lpBytes: number): void {
     this.mainRax.add(masterId, idStart);
     // 8.6 counts a listpack's requested bytes.
-    this.streamSum += this.v >= 806 ? this.r86Packed(lpBytes) : this.v >= 602 ? this.sc(lpBytes) : lpBytes;
+    this.streamSum += this.release >= 806 ? this.r86Packed(lpBytes) : this.release >= 602 ? this.sc(lpBytes) : lpBytes;
   }
 
   streamEntry(): void {}
@@ -493,13 +493,13 @@ export class MemoryModel implements ValueVisitor {
 
   streamGroup(b: Uint8Array, start: number, end: number): void {
     this.closeGroup();
-    if (this.v >= 800) {
+    if (this.release >= 800) {
       // The group in the groups rax, with its consumers rax (closeGroup sizes it); 8.6
       // counts them and a 56-byte group.
       this.groupNames.add(b, start, end);
       this.consumerNames.reset();
     }
-    this.groupSum += this.v >= 806 ? 56 : this.v >= 700 ? 40 : 32;
+    this.groupSum += this.release >= 806 ? 56 : this.release >= 700 ? 40 : 32;
     this.pelRax.reset();
     this.pelCount = 0;
     this.inConsumer = false;
@@ -508,7 +508,7 @@ export class MemoryModel implements ValueVisitor {
   streamPel(id: Uint8Array, idStart: number): void {
     this.pelRax.add(id, idStart);
     this.pelCount++;
-    if (this.v >= 806) {
+    if (this.release >= 806) {
       // Kept (up to a bound) to index the union of the groups' pending ids (streamSize).
       if (this.refN < REF_IDS) (this.refIds ??= new Uint8Array(16 * REF_IDS)).set(id.subarray(idStart, idStart + 16), 16 * this.refN);
       this.refN++;
@@ -519,15 +519,15 @@ export class MemoryModel implements ValueVisitor {
     this.closeConsumer();
     this.inConsumer = true;
     this.consumerRax.reset();
-    if (this.v >= 800) this.consumerNames.add(b, start, end);
-    if (this.v >= 806) {
+    if (this.release >= 800) this.consumerNames.add(b, start, end);
+    if (this.release >= 806) {
       // 8.6 tracks the consumer (32) and its name's sds allocation.
       this.groupSum += 32 + sdsAlloc(this.sc, end - start);
     } else {
-      this.groupSum += (this.v >= 702 ? 32 : 24) + (end - start);
+      this.groupSum += (this.release >= 702 ? 32 : 24) + (end - start);
       // 8.0 counts the name's length; the instance pays its sds.
       const len = end - start;
-      if (this.v >= 800) this.overhead.uncounted += this.sc(sdsHeader(len) + len + 1) - len;
+      if (this.release >= 800) this.overhead.uncounted += this.sc(sdsHeader(len) + len + 1) - len;
     }
   }
 
@@ -547,10 +547,10 @@ export class MemoryModel implements ValueVisitor {
     if (this.groupOpen) {
       this.closeConsumer();
       const pel = this.raxBytes(this.pelRax);
-      this.groupSum += pel + (this.v >= 806 ? 64 : 24) * this.pelCount;
+      this.groupSum += pel + (this.release >= 806 ? 64 : 24) * this.pelCount;
       // 8.0 leaves the consumers rax out of MEMORY USAGE.
-      if (this.v >= 800 && this.v < 806) this.overhead.uncounted += this.consumerNames.allocSize(24);
-      if (this.v >= 806) {
+      if (this.release >= 800 && this.release < 806) this.overhead.uncounted += this.consumerNames.allocSize(24);
+      if (this.release >= 806) {
         this.groupSum += this.consumerNames.allocSize();
         // The index of pending ids to their groups holds the union of the groups' PELs: the
         // one group's PEL, else the union (streamSize), else, past the bound, the largest.
@@ -570,7 +570,7 @@ export class MemoryModel implements ValueVisitor {
 
   end(rec: KeyRecord): void {
     if (this.vk) rec.memoryBytes = this.valkeySize(rec);
-    else if (this.v >= 806) rec.memoryBytes = this.redis86Size(rec);
+    else if (this.release >= 806) rec.memoryBytes = this.redis86Size(rec);
     else rec.memoryBytes = this.valueSize(rec) + this.keyCost(rec.keyLength);
   }
 
@@ -604,9 +604,9 @@ export class MemoryModel implements ValueVisitor {
       this.overhead.sharedInt = this.sharedCandidate;
       return ROBJ;
     }
-    if (stringEncoding(this.v, this.valkey, len, rec.keyLength, rec.expireAtMs >= 0) === 'embstr') {
-      if (this.v < 500) this.overhead.uncounted += this.sc(len + 20) - (len + 2 + ROBJ);
-      return this.v >= 700 ? this.sc(len + 20) : len + 2 + ROBJ;
+    if (stringEncoding(this.release, this.valkey, len, rec.keyLength, rec.expireAtMs >= 0) === 'embstr') {
+      if (this.release < 500) this.overhead.uncounted += this.sc(len + 20) - (len + 2 + ROBJ);
+      return this.release >= 700 ? this.sc(len + 20) : len + 2 + ROBJ;
     }
     const raw = ROBJ + this.sds(len);
     this.overhead.uncounted += this.sdsRound;
@@ -622,18 +622,18 @@ export class MemoryModel implements ValueVisitor {
       this.lastNodeBytes = this.listLp;
       this.listNodes = 0;
     }
-    return this.v >= 702 && this.nodes === 1 && this.plainNodes === 0 && this.lastNodeBytes <= LIST_NODE_BYTES;
+    return this.release >= 702 && this.nodes === 1 && this.plainNodes === 0 && this.lastNodeBytes <= LIST_NODE_BYTES;
   }
 
   /** `count`: the list's length, over which 8.0 averages (per element, not per node). */
   private listSize(count = 0): number {
     if (this.finishList()) return ROBJ + this.sc(this.lastNodeBytes);
-    const header = ROBJ + (this.v >= 400 ? 40 : 32);
-    return avg(header, this.nodeSum, this.v >= 800 && count > 0 ? count : this.nodes);
+    const header = ROBJ + (this.release >= 400 ? 40 : 32);
+    return avg(header, this.nodeSum, this.release >= 800 && count > 0 ? count : this.nodes);
   }
 
   private dictBase(buckets: number): number {
-    return ROBJ + (this.v >= 700 ? 56 : 96) + 8 * buckets;
+    return ROBJ + (this.release >= 700 ? 56 : 96) + 8 * buckets;
   }
 
   private setSize(n: number): number {
@@ -641,10 +641,10 @@ export class MemoryModel implements ValueVisitor {
     if (t === 11 && n <= SET_MAX_INTSET) {
       return ROBJ + this.blobSize(this.blobBytes);
     }
-    if (t === 20 && n <= SET_MAX_LISTPACK && this.v >= 702) return ROBJ + this.sc(this.blobBytes);
+    if (t === 20 && n <= SET_MAX_LISTPACK && this.release >= 702) return ROBJ + this.sc(this.blobBytes);
     if (t === 2 || t === 11 || t === 20) {
       if (this.allInt && n <= SET_MAX_INTSET) return ROBJ + this.blobSize(8 + this.intWidth * n);
-      if (this.v >= 702 && n <= SET_MAX_LISTPACK && this.maxLen <= SET_MAX_VALUE) return ROBJ + this.sc(7 + this.lpSum);
+      if (this.release >= 702 && n <= SET_MAX_LISTPACK && this.maxLen <= SET_MAX_VALUE) return ROBJ + this.sc(7 + this.lpSum);
     }
     const buckets = this.setBuckets(n);
     this.overhead.uncounted += this.sdsRound;
@@ -655,7 +655,7 @@ export class MemoryModel implements ValueVisitor {
   private setBuckets(n: number): number {
     const d = dictScratch;
     d.reset();
-    if (n > SET_MAX_INTSET || this.v >= 702 || this.rdbType !== 2) d.expand(n);
+    if (n > SET_MAX_INTSET || this.release >= 702 || this.rdbType !== 2) d.expand(n);
     else {
       // 7.0 and earlier: an intset converted on the first non-integer member (sized to the
       // members so far), then expanded to the full size, which may leave a rehash running.
@@ -664,7 +664,7 @@ export class MemoryModel implements ValueVisitor {
       d.expand(n);
       d.insert(n - this.firstNonInt);
     }
-    if (this.v >= 800) this.overhead.dictExcess = this.noValueExcess(n, d.size0);
+    if (this.release >= 800) this.overhead.dictExcess = this.noValueExcess(n, d.size0);
     else this.overhead.htElements = n;
     return d.buckets();
   }
@@ -682,7 +682,7 @@ export class MemoryModel implements ValueVisitor {
   private zsetSize(n: number): number {
     const t = this.rdbType;
     const packed = t === 12 || t === 17;
-    const inListpack = this.v >= 700;
+    const inListpack = this.release >= 700;
     if (packed && n <= ZSET_MAX_ENTRIES) {
       const storedMatches = (t === 17) === inListpack;
       if (!storedMatches) this.scoreSizes();
@@ -694,7 +694,7 @@ export class MemoryModel implements ValueVisitor {
       return ROBJ + this.blobSize(inListpack ? 7 + this.lpSum : 11 + this.zlSum);
     }
     let buckets = nextPow2(n);
-    if (this.v < 500) {
+    if (this.release < 500) {
       // 4.0 does not pre-size a loaded skiplist's dict: it grows insert by insert.
       dictScratch.reset();
       dictScratch.insert(n);
@@ -702,23 +702,23 @@ export class MemoryModel implements ValueVisitor {
     }
     this.overhead.htElements = n;
     const elements = this.sdsSum + n * DICT_ENTRY + n * this.skipNode;
-    if (this.v < 500) {
+    if (this.release < 500) {
       // Not counted by 4.0: the zskiplist (32), the dict (96), the 64-level header node.
       this.overhead.uncounted += this.sdsRound + 32 + 96 + this.sc(24 + 16 * 64);
       return avg(ROBJ + 16 + 8 * buckets, elements, n);
     }
     // The header node has every level: 64 of them before 6.0, 32 since.
-    const header = this.sc(24 + 16 * (this.v >= 600 ? 32 : 64));
-    return avg(ROBJ + 16 + 32 + (this.v >= 700 ? 56 : 96) + 8 * buckets + header, elements, n);
+    const header = this.sc(24 + 16 * (this.release >= 600 ? 32 : 64));
+    return avg(ROBJ + 16 + 32 + (this.release >= 700 ? 56 : 96) + 8 * buckets + header, elements, n);
   }
 
   private hashSize(n: number): number {
     const t = this.rdbType;
     const packed = t === 9 || t === 13 || t === 16 || t === 23 || t === 25;
-    const inListpack = this.v >= 700;
+    const inListpack = this.release >= 700;
     const withTtl = t === 23 || t === 25;
     if (packed && n <= HASH_MAX_ENTRIES && t !== 9) {
-      if (withTtl && this.v >= 704) return ROBJ + this.sc(32) + this.sc(this.blobBytes);
+      if (withTtl && this.release >= 704) return ROBJ + this.sc(32) + this.sc(this.blobBytes);
       const storedMatches = !withTtl && (t === 16) === inListpack;
       const bytes = storedMatches ? this.blobBytes : inListpack ? 7 + this.lpSum : 11 + this.zlSum;
       return ROBJ + this.blobSize(bytes);
@@ -726,8 +726,8 @@ export class MemoryModel implements ValueVisitor {
     const fitsPacked = n <= HASH_MAX_ENTRIES && this.maxLen <= HASH_MAX_VALUE;
     if (fitsPacked && (t === 9 || !packed)) {
       // 8.0 loads a hash saved with field-TTL metadata as listpackex even when no TTL is left.
-      const ex = this.ttlFields > 0 || (this.v >= 800 && (t === 22 || t === 24));
-      if (ex && this.v >= 704) return ROBJ + this.sc(32) + this.sc(7 + this.lpSum + this.ttlLpSum);
+      const ex = this.ttlFields > 0 || (this.release >= 800 && (t === 22 || t === 24));
+      if (ex && this.release >= 704) return ROBJ + this.sc(32) + this.sc(7 + this.lpSum + this.ttlLpSum);
       return ROBJ + this.blobSize(inListpack ? 7 + this.lpSum : 11 + this.zlSum);
     }
     const base = this.dictBase(this.hashBuckets(n, packed));
@@ -741,7 +741,7 @@ export class MemoryModel implements ValueVisitor {
     const t = this.rdbType;
     const d = dictScratch;
     d.reset();
-    if (this.v >= 806 && !packed && n <= HASH_MAX_ENTRIES && this.firstLong >= 0) {
+    if (this.release >= 806 && !packed && n <= HASH_MAX_ENTRIES && this.firstLong >= 0) {
       // 8.6 converts at the first long pair to a table sized for the pairs so far, adds that
       // pair (a type-4 hash before expanding), then, above 4 fields, expands for all of them.
       const k = this.firstLong;
@@ -752,7 +752,7 @@ export class MemoryModel implements ValueVisitor {
       d.insert(n - k - before);
       return d.buckets();
     }
-    if (t === 22 || t === 24 || this.v < 500) {
+    if (t === 22 || t === 24 || this.release < 500) {
       // Hashes with field TTLs are not pre-sized on load, nor is any hash dict in 4.0 (loaded
       // or converted from a ziplist): the dict grows insert by insert.
       d.insert(n);
@@ -811,7 +811,7 @@ export class MemoryModel implements ValueVisitor {
   private redis86Size(rec: KeyRecord): number {
     const k = rec.keyLength;
     const exp = rec.expireAtMs >= 0;
-    if (this.type === 'string' && !this.strInt && stringEncoding(this.v, 0, this.strLen, k, exp) === 'embstr') {
+    if (this.type === 'string' && !this.strInt && stringEncoding(this.release, 0, this.strLen, k, exp) === 'embstr') {
       return this.sc(kvBytes(k, exp, 4 + this.strLen));
     }
     const head = this.sc(kvBytes(k, exp, 0));
@@ -1029,7 +1029,7 @@ export class MemoryModel implements ValueVisitor {
   private streamSize(): number {
     this.closeGroup();
     this.groupOpen = false;
-    if (this.v >= 806) {
+    if (this.release >= 806) {
       // 8.6: the stream struct (160) and everything it tracks: the raxes of listpacks, groups,
       // pending ids to groups, and the idempotent producers' entries.
       const groups = this.groupSum > 0 ? this.groupNames.allocSize() : 0;
@@ -1037,8 +1037,8 @@ export class MemoryModel implements ValueVisitor {
       this.overhead.uncounted += this.sc(48) * this.refCount;
       return ROBJ + 160 + this.raxBytes(this.mainRax) + this.streamSum + this.groupSum + groups + this.refBytes + this.idmpSum;
     }
-    const header = this.v >= 700 ? 80 : this.v >= 602 ? 40 : 0;
-    if (this.v >= 800 && this.groupSum > 0) this.overhead.uncounted += this.groupNames.allocSize(24);
+    const header = this.release >= 700 ? 80 : this.release >= 602 ? 40 : 0;
+    if (this.release >= 800 && this.groupSum > 0) this.overhead.uncounted += this.groupNames.allocSize(24);
     return ROBJ + header + this.raxBytes(this.mainRax) + this.streamSum + this.groupSum;
   }
 
@@ -1083,9 +1083,9 @@ export class MemoryModel implements ValueVisitor {
 
   /** A radix tree as MEMORY USAGE counts it: Redis' per-node formula, Valkey's real allocation. */
   private raxBytes(r: RaxCounter): number {
-    if (this.vk || this.v >= 806) return r.allocSize(this.sc);
+    if (this.vk || this.release >= 806) return r.allocSize(this.sc);
     // 8.0: the real tree (a 24-byte rax struct and its nodes), measured; before, an estimate.
-    if (this.v >= 800) this.overhead.raxExcess += r.memory() - (r.allocSize(this.sc) - this.sc(32) + this.sc(24));
+    if (this.release >= 800) this.overhead.raxExcess += r.memory() - (r.allocSize(this.sc) - this.sc(32) + this.sc(24));
     else this.overhead.raxExcess += raxExcess(r);
     return r.memory();
   }

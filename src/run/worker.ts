@@ -39,7 +39,7 @@ function run({ job, port, control, ring }: WorkerInput): JobResult {
       if ((++n & 4095) === 0) setProgress(control, scan.parser.offset, n);
     },
   });
-  const base = () => ({ info: scan.parser.info, keys: scan.parser.keys, bytes: scan.parser.offset, complete: scan.parser.complete, modelVersion: scan.model?.v ?? 0, allocator: job.memory?.allocator ?? null });
+  const base = () => ({ info: scan.parser.info, keys: scan.parser.keys, bytes: scan.parser.offset, complete: scan.parser.complete, modelVersion: scan.model?.release ?? 0, allocator: job.memory?.allocator ?? null });
   try {
     const result = scan.run();
     setProgress(control, scan.parser.offset, n);
