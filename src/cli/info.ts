@@ -76,10 +76,10 @@ export function infoText(r: InfoReport): string {
   for (const [k, v] of Object.entries(r.aux)) lines.push(`  ${k} = ${JSON.stringify(v).slice(1, -1).slice(0, 200)}`);
   if (r.functions.length) lines.push('', `functions:  ${r.functions.join(', ')}`);
   const mods = Object.entries(r.modules);
-  if (mods.length) lines.push('', `modules:    ${mods.map(([m, n]) => `${m} (${n} keys)`).join(', ')}`);
+  if (mods.length) lines.push('', `modules:    ${mods.map(([m, n]) => `${m} (${n} key${n === 1 ? '' : 's'})`).join(', ')}`);
   if (r.slots) lines.push(`slot info:  ${r.slots} records`);
   const meta = Object.entries(r.keyMeta);
-  if (meta.length) lines.push(`key meta:   ${meta.map(([c, n]) => `${c} (${n} keys)`).join(', ')}`);
+  if (meta.length) lines.push(`key meta:   ${meta.map(([c, n]) => `${c} (${n} key${n === 1 ? '' : 's'})`).join(', ')}`);
   for (const s of r.slotImports) {
     lines.push(`slot import: job ${s.job}, slots ${s.ranges.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(', ') || 'none'}`);
   }
