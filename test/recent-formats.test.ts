@@ -288,7 +288,7 @@ test('CLI: info and dump show KEY_META classes, IDMP producers and SLOT_IMPORT o
   assert.deepEqual(info.keyMeta, { KMT1: 2, KMT2: 1 });
   assert.deepEqual(info.streamIdmp, { streams: 1, producers: 3, ids: 5 });
   const text = (await runCli(['info', r86])).out;
-  assert.match(text, /key meta: {3}KMT1 \(2 keys\), KMT2 \(1 keys\)/);
+  assert.match(text, /key meta: {3}KMT1 \(2 keys\), KMT2 \(1 key\)/);
   assert.match(text, /stream idmp: 3 producers tracking 5 ids in 1 stream/);
   const dump = await runCli(['dump', r86]);
   assert.equal(dump.code, 0, dump.stderr);

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import Papa from 'papaparse';
 import { Aggregator } from '../src/analyze/aggregate.ts';
 import { RecordFiller, makeFileInfo, makeRecord, type RecordSpec } from './helpers/record.ts';
-import { keysCsvHeader, keysCsvRow, KEYS_CSV_COLUMNS } from '../src/report/csv.ts';
+import { csvField, keysCsvHeader, keysCsvRow, KEYS_CSV_COLUMNS } from '../src/report/csv.ts';
+import { CsvRowStage } from '../src/report/csv-row.ts';
 import { keyJsonl } from '../src/report/jsonl.ts';
 import { escapeMarkdown, mdCode, reportToMarkdown } from '../src/report/markdown.ts';
 import { KeyRedactor, keyHash, redactReport } from '../src/report/redact.ts';
@@ -110,7 +111,7 @@ describe('keys.csv', () => {
     assert.equal(parsed.data[5]['key'], '\'=HYPERLINK("http://x","y")');
   });
 
-  test('streamed keys.csv rows: numbers and dates as String() and toISOString() write them, in order', () => {
+  test('streamed keys.csv rows (WebAssembly for the common row, JS for the rest): numbers and dates as String() and toISOString() write them, in order', () => {
     // Values on both sides of the writer's fast paths (digit counts, 2^31, 2^53, the fast
     // date range, field cache slots), keys that need quoting or a formula guard.
     const nums = [0, 7, 9, 10, 99, 100, 12345, 99999999, 1e8, 2 ** 32 - 1, 2 ** 32, 1e15 + 1, 2 ** 53 - 1, 2 ** 53, 1.5, -1, -7, NaN];
@@ -157,6 +158,19 @@ describe('keys.csv', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+    // The module takes the common row itself and declines the rest without staging anything.
+    const stage = new CsvRowStage(csvField);
+    const got: Uint8Array[] = [];
+    const sink = { put: (b: Uint8Array, lines: number) => got.push(b.slice(), new Uint8Array([lines])) };
+    const plain = makeRecord({ key: 'cache:item:42', memoryBytes: 72, length: 5, expireAtMs: 1_700_000_000_123 });
+    assert.equal(stage.add(plain, sink), true);
+    assert.equal(stage.add(makeRecord({ key: 'comma,key' }), sink), false);
+    assert.equal(stage.add(makeRecord({ key: '=formula' }), sink), false);
+    assert.equal(stage.add(makeRecord({ key: 'k', memoryBytes: 1.5 }), sink), false);
+    assert.equal(stage.staged, 1);
+    stage.drain(sink);
+    assert.equal(Buffer.from(got[0]!).toString(), keysCsvRow(plain));
+    assert.deepEqual([...got[1]!], [1]);
   });
 
   test('expiry out of Date range is left empty', () => {

@@ -19,7 +19,8 @@ import type { Report } from './schema.ts';
 import { reportToJson } from './json.ts';
 import { namespacesCsv } from './namespaces-csv.ts';
 import { reportToMarkdown, type MarkdownOptions } from './markdown.ts';
-import { keysCsvHeader, writeKeysCsvRow } from './csv.ts';
+import { csvField, keysCsvHeader, writeKeysCsvRow } from './csv.ts';
+import { CsvRowStage } from './csv-row.ts';
 import { writeKeyJsonl } from './jsonl.ts';
 import { ByteSink } from './sink.ts';
 import { redactReport, type KeyRedactor } from './redact.ts';
@@ -154,6 +155,13 @@ export class LineWriter {
     if (this.sink.pos >= CHUNK) this.flush();
   }
 
+  /** Writes `lines` complete lines encoded elsewhere (CsvRowStage's pieces) after what is buffered. */
+  put(bytes: Uint8Array, lines: number): void {
+    this.flush();
+    this.writeAll(bytes, bytes.length);
+    this.lines += lines;
+  }
+
   flush(): void {
     const s = this.sink;
     this.writeAll(s.buf, s.pos);
@@ -189,12 +197,15 @@ export interface KeysWriterOptions {
 /** keys.csv as the parse goes: `write(rec)` per key, `flush()` or `close()` at the end. */
 export class KeysCsvWriter {
   private readonly redactor: KeyRedactor | null;
+  /** Common rows in WebAssembly (redacted rows are all written in JS). */
+  private readonly stage: CsvRowStage | null;
 
   constructor(
     private readonly out: LineWriter,
     opts: KeysWriterOptions = {},
   ) {
     this.redactor = opts.redactor ?? null;
+    this.stage = this.redactor === null ? new CsvRowStage(csvField) : null;
     if (opts.header !== false) out.write(keysCsvHeader());
   }
 
@@ -203,20 +214,27 @@ export class KeysCsvWriter {
   }
 
   write(rec: KeyRecord): void {
+    const stage = this.stage;
+    if (stage !== null) {
+      if (stage.add(rec, this.out)) return;
+      stage.drain(this.out);
+    }
     writeKeysCsvRow(this.out.sink, rec, this.redactor);
     this.out.committed();
   }
 
   /** Rows written (the header excluded). */
   get rows(): number {
-    return this.out.lines - 1;
+    return this.out.lines - 1 + (this.stage?.staged ?? 0);
   }
 
   flush(): void {
+    this.stage?.drain(this.out);
     this.out.flush();
   }
 
   close(): void {
+    this.stage?.drain(this.out);
     this.out.close();
   }
 }
