@@ -42,6 +42,12 @@ export interface KeyRecord {
   valueFileBytes: number;
   /** `MEMORY USAGE key SAMPLES 0` as estimated by the memory model; 0 when no model ran. */
   memoryBytes: number;
+  /**
+   * Bytes the instance would get back by deleting the key (the drop of used_memory on DEL in a
+   * server that loaded the file: value, key, dict and expires entries), as estimated by the
+   * memory model and the instance estimate; 0 when no model ran (docs/memory-model.md, 6).
+   */
+  realBytes: number;
   /** Module name for module values (type 7), else ''. */
   module: string;
   /** Streams: consumer groups, and the largest pending-entries list among them. */

@@ -44,6 +44,7 @@ function sample(i: number, key: Uint8Array): KeyRecord {
   r.offset = 9 + i * 100;
   r.valueFileBytes = i + 1;
   r.memoryBytes = 56 + i * 8;
+  r.realBytes = 40 + i * 8 - (i % 3) * 16;
   r.module = r.type === 'module' ? `mod${i % 3}-type` : '';
   r.streamGroups = r.type === 'stream' ? i % 4 : 0;
   r.streamMaxPending = r.type === 'stream' ? i : 0;

@@ -192,7 +192,7 @@ describe('keys.csv', () => {
 describe('keys JSONL', () => {
   test('text, binary, null expiry', () => {
     const a = JSON.parse(keyJsonl(makeRecord({ key: 'a"b\n', memoryBytes: 72, length: 5, largestElement: 5 })));
-    assert.deepEqual(a, { db: 0, key: 'a"b\n', type: 'string', encoding: 'embstr', memory_bytes: 72, length: 5, largest_element_bytes: 5, expire_at_ms: null });
+    assert.deepEqual(a, { db: 0, key: 'a"b\n', type: 'string', encoding: 'embstr', memory_bytes: 72, real_bytes: 72, length: 5, largest_element_bytes: 5, expire_at_ms: null });
     const b = JSON.parse(keyJsonl(makeRecord({ key: new Uint8Array([0xff, 0x00]), expireAtMs: 5 })));
     assert.equal(b.key, undefined);
     assert.equal(b.key_b64, '/wA=');

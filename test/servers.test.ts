@@ -75,24 +75,25 @@ function memory(dump: Dump): void {
     console.log(`${dump.name}: estimated used_memory ${est}, server ${used} (${pct(est - used, used)})`);
     assert.ok(Math.abs(est - used) <= 0.05 * used, `${dump.name}: estimate ${est} vs ${used}`);
   });
-  // Not a target (MEMORY USAGE is), but the model's view of what a DEL would free is worth seeing.
+  // What a DEL frees per type/encoding: MEMORY USAGE beside the real bytes (test/real-bytes.test.ts holds the targets).
   test(`release del_drop vs model (report only): ${dump.name}`, () => {
     const { keys } = parseDump(dump.rdb, allocatorOf(dump));
-    const by = new Map<string, { n: number; drop: number; model: number; usage: number }>();
+    const by = new Map<string, { n: number; drop: number; model: number; real: number; usage: number }>();
     for (const k of dump.truth.keys) {
       const drop = k.extra?.del_drop;
       const g = keys.get(keyId(k.db, truthKeyBytes(k)));
       if (typeof drop !== 'number' || !g) continue;
       const e = `${k.type}/${k.encoding}`;
-      const t = by.get(e) ?? { n: 0, drop: 0, model: 0, usage: 0 };
+      const t = by.get(e) ?? { n: 0, drop: 0, model: 0, real: 0, usage: 0 };
       t.n++;
       t.drop += drop;
       t.model += g.rec.memoryBytes;
+      t.real += g.rec.realBytes;
       t.usage += k.extra?.memory_usage_after_reload ?? 0;
       by.set(e, t);
     }
     assert.ok(by.size > 0);
-    const lines = [...by].sort().map(([e, t]) => `  ${e.padEnd(20)} ${String(t.n).padStart(4)} keys  del_drop ${t.drop}  memory_usage ${t.usage} (${pct(t.usage - t.drop, t.drop)})  model ${t.model} (${pct(t.model - t.drop, t.drop)})`);
+    const lines = [...by].sort().map(([e, t]) => `  ${e.padEnd(20)} ${String(t.n).padStart(4)} keys  del_drop ${t.drop}  memory_usage ${t.usage} (${pct(t.usage - t.drop, t.drop)})  model ${t.model} (${pct(t.model - t.drop, t.drop)})  real ${t.real} (${pct(t.real - t.drop, t.drop)})`);
     console.log(`${dump.name}: DEL drop per type/encoding\n${lines.join('\n')}`);
   });
 }

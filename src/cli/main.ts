@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { runJob } from '../run/runner.ts';
 import type { JobResult } from '../run/job.ts';
 import { infoReport, infoText } from './info.ts';
-import { EXIT, UsageError, VERSION, baseJob, failureCode, flags, openOut, reportFailure, withProgress } from './common.ts';
+import { EXIT, UsageError, VERSION, baseJob, failureCode, flags, openOut, reportFailure, withProgress, memoryOptions } from './common.ts';
 import { analyzeCommand, keysCommand } from './analyze.ts';
 import { diffCommand } from './diff.ts';
 import { mergeCommand } from './merge.ts';
@@ -116,14 +116,17 @@ export function buildProgram(): Command {
 
   program
     .command('dump')
-    .description('one JSON object per key per line (db, key or key_b64, type, encoding, expire_at_ms, length, value)')
+    .description('one JSON object per key per line (db, key or key_b64, type, encoding, expire_at_ms, length, memory_bytes, real_bytes, value)')
     .argument('<file>', 'RDB file, optionally compressed; - for stdin')
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .option('--force', 'overwrite --out if it exists')
-    .action(async (file: string, o: { out?: string; force?: boolean }) => {
+    .addOption(redisVersionOption())
+    .addOption(allocatorOption())
+    .action(async (file: string, o: { out?: string; force?: boolean; allocator?: string; redisVersion?: string }) => {
+      const memory = memoryOptions(o);
       const out = openOut(o.out, !!o.force);
       try {
-        const r = await withProgress(true, (ro) => runJob(file, { ...baseJob('dump'), outFd: out.fd }, ro));
+        const r = await withProgress(true, (ro) => runJob(file, { ...baseJob('dump'), outFd: out.fd, memory }, ro));
         if (!r.ok) fail(r);
       } finally {
         out.close();

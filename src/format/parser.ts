@@ -123,7 +123,7 @@ export function newKeyRecord(): KeyRecord {
   return {
     db: 0, key: keyBuffer(256), keyLength: 0, type: 'string', encoding: '', rdbType: 0,
     expireAtMs: -1, idleS: -1, lfuFreq: -1, length: 0, largestElement: 0, offset: 0,
-    valueFileBytes: 0, memoryBytes: 0, module: '', streamGroups: 0, streamMaxPending: 0, fieldsWithTtl: 0,
+    valueFileBytes: 0, memoryBytes: 0, realBytes: 0, module: '', streamGroups: 0, streamMaxPending: 0, fieldsWithTtl: 0,
   };
 }
 
@@ -480,6 +480,7 @@ export class RdbParser {
     rec.length = 0;
     rec.largestElement = 0;
     rec.memoryBytes = 0;
+    rec.realBytes = 0;
     rec.module = '';
     rec.streamGroups = 0;
     rec.streamMaxPending = 0;

@@ -44,10 +44,14 @@ function chained(n: number): number {
 }
 
 export interface InstanceEstimate {
-  /** Estimated used_memory in bytes. */
+  /** Estimated used_memory in bytes: realBytes + tablesBytes + startupBytes. */
   usedMemory: number;
   /** Σ MEMORY USAGE of every key. */
   keysBytes: number;
+  /** Σ real bytes of every key (KeyRecord.realBytes: what a DEL of the key would free). */
+  realBytes: number;
+  /** The keyspace and expires tables themselves (bucket arrays, table structs): no key's own. */
+  tablesBytes: number;
   /** Everything else: dicts, expires, allocator rounding, baseline. */
   overheadBytes: number;
   /** The empty server's own memory with one client connected. */
@@ -56,7 +60,7 @@ export interface InstanceEstimate {
 
 export class InstanceAccumulator {
   private keysBytes = 0;
-  private extra = 0;
+  private realBytes = 0;
   private readonly perDb = new Map<number, { keys: number; expires: number }>();
   private lastDb = -1;
   private last: { keys: number; expires: number } = { keys: 0, expires: 0 };
@@ -74,24 +78,35 @@ export class InstanceAccumulator {
     this.entryRounding = sizeClassFor(allocator)(24) - 24;
   }
 
+  /**
+   * Counts the key and sets `rec.realBytes`: its MEMORY USAGE plus what the instance pays for
+   * it beyond that (or minus what that command over-counts). The same figure goes into the
+   * estimate, so Σ realBytes + tables + baseline is the estimate by construction.
+   */
   add(rec: KeyRecord, o: KeyOverhead): void {
     this.keysBytes += rec.memoryBytes;
+    const real = rec.memoryBytes + this.keyExtra(rec, o);
+    rec.realBytes = real;
+    this.realBytes += real;
+  }
+
+  /** What the key costs the instance beyond its MEMORY USAGE (may be negative). */
+  private keyExtra(rec: KeyRecord, o: KeyOverhead): number {
     if (this.valkey >= 801) {
       // The keyspace and expires tables point at the value object, which holds key and expire
       // time; hashtable values count their own buckets (docs/memory-model-valkey.md, instance).
-      this.extra += o.objectExtra - o.raxExcess;
       this.countKey(rec);
-      return;
+      return o.objectExtra - o.raxExcess + o.uncounted;
     }
     // The main dict's entry and the entries inside hashtable values may take a bigger slot
     // than the 24 bytes MEMORY USAGE counts. 8.6 keeps keys in the buckets (collisions are
     // added per table in finish) and counts no main dict entry.
     const kv = this.version >= 806;
-    this.extra += this.entryRounding * ((kv ? 0 : 1) + o.htElements) - o.dictExcess + o.uncounted;
-    if (o.sharedInt) this.extra -= 16;
-    this.extra -= o.raxExcess;
+    let extra = this.entryRounding * ((kv ? 0 : 1) + o.htElements) - o.dictExcess + o.uncounted - o.raxExcess;
+    if (o.sharedInt) extra -= 16;
     // An expires entry: 24 bytes in their size class (8.6: in the no-value table's collisions).
-    if (this.countKey(rec) && !kv) this.extra += 24 + this.entryRounding;
+    if (this.countKey(rec) && !kv) extra += 24 + this.entryRounding;
+    return extra;
   }
 
   /** Count the key in its database; true when it has an expire time. */
@@ -113,7 +128,7 @@ export class InstanceAccumulator {
   /** Fold another accumulator (another shard or worker) into this one. */
   merge(other: InstanceAccumulator): void {
     this.keysBytes += other.keysBytes;
-    this.extra += other.extra;
+    this.realBytes += other.realBytes;
     for (const [db, s] of other.perDb) {
       const mine = this.perDb.get(db);
       if (mine) {
@@ -142,7 +157,10 @@ export class InstanceAccumulator {
       if (this.version >= 806) dicts += chained(keys) + chained(expires);
     }
     const startup = baselineBytes(this.version, this.allocator, this.valkey);
-    const overhead = this.extra + dicts + startup;
-    return { usedMemory: this.keysBytes + overhead, keysBytes: this.keysBytes, overheadBytes: overhead, startupBytes: startup };
+    const usedMemory = this.realBytes + dicts + startup;
+    return {
+      usedMemory, keysBytes: this.keysBytes, realBytes: this.realBytes, tablesBytes: dicts,
+      overheadBytes: usedMemory - this.keysBytes, startupBytes: startup,
+    };
   }
 }

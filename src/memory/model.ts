@@ -54,8 +54,9 @@ export interface KeyOverhead {
    */
   dictExcess: number;
   /**
-   * Bytes of the value object the instance pays and MEMORY USAGE leaves out: Valkey 8.1 counts
-   * 16 bytes for an object that also holds its key and expire time (docs/memory-model-valkey.md).
+   * Bytes of the value the instance pays and MEMORY USAGE leaves out: Valkey 8.1 counts 16
+   * bytes for an object that also holds its key and expire time, and a hashtable struct at its
+   * size rather than its size class (docs/memory-model-valkey.md).
    */
   objectExtra: number;
   /**
@@ -493,12 +494,10 @@ export class MemoryModel implements ValueVisitor {
 
   streamGroup(b: Uint8Array, start: number, end: number): void {
     this.closeGroup();
-    if (this.release >= 800) {
-      // The group in the groups rax, with its consumers rax (closeGroup sizes it); 8.6
-      // counts them and a 56-byte group.
-      this.groupNames.add(b, start, end);
-      this.consumerNames.reset();
-    }
+    // The group in the groups rax, with its consumers rax (closeGroup sizes it): left out of
+    // MEMORY USAGE before 8.6, which counts them and a 56-byte group.
+    this.groupNames.add(b, start, end);
+    this.consumerNames.reset();
     this.groupSum += this.release >= 806 ? 56 : this.release >= 700 ? 40 : 32;
     this.pelRax.reset();
     this.pelCount = 0;
@@ -519,15 +518,15 @@ export class MemoryModel implements ValueVisitor {
     this.closeConsumer();
     this.inConsumer = true;
     this.consumerRax.reset();
-    if (this.release >= 800) this.consumerNames.add(b, start, end);
+    this.consumerNames.add(b, start, end);
     if (this.release >= 806) {
       // 8.6 tracks the consumer (32) and its name's sds allocation.
       this.groupSum += 32 + sdsAlloc(this.sc, end - start);
     } else {
       this.groupSum += (this.release >= 702 ? 32 : 24) + (end - start);
-      // 8.0 counts the name's length; the instance pays its sds.
+      // MEMORY USAGE counts the name's length; the instance pays its sds.
       const len = end - start;
-      if (this.release >= 800) this.overhead.uncounted += this.sc(sdsHeader(len) + len + 1) - len;
+      this.overhead.uncounted += this.sc(sdsHeader(len) + len + 1) - len;
     }
   }
 
@@ -548,8 +547,10 @@ export class MemoryModel implements ValueVisitor {
       this.closeConsumer();
       const pel = this.raxBytes(this.pelRax);
       this.groupSum += pel + (this.release >= 806 ? 64 : 24) * this.pelCount;
-      // 8.0 leaves the consumers rax out of MEMORY USAGE.
-      if (this.release >= 800 && this.release < 806) this.overhead.uncounted += this.consumerNames.allocSize(24);
+      // MEMORY USAGE leaves the consumers rax out (until 8.6).
+      if (this.release < 806) this.overhead.uncounted += this.consumerNames.allocSize(this.raxStruct());
+      // Each NACK is counted at its 24 bytes; a 16-byte-quantum allocator gives it 32.
+      if (this.release < 806) this.overhead.uncounted += (this.sc(24) - 24) * this.pelCount;
       if (this.release >= 806) {
         this.groupSum += this.consumerNames.allocSize();
         // The index of pending ids to their groups holds the union of the groups' PELs: the
@@ -703,8 +704,9 @@ export class MemoryModel implements ValueVisitor {
     this.overhead.htElements = n;
     const elements = this.sdsSum + n * DICT_ENTRY + n * this.skipNode;
     if (this.release < 500) {
-      // Not counted by 4.0: the zskiplist (32), the dict (96), the 64-level header node.
-      this.overhead.uncounted += this.sdsRound + 32 + 96 + this.sc(24 + 16 * 64);
+      // Not counted by 4.0: the zskiplist (32), the dict (96), the header node with all of
+      // 4.0's 32 levels (ZSKIPLIST_MAXLEVEL; 5.x has 64).
+      this.overhead.uncounted += this.sdsRound + 32 + 96 + this.sc(24 + 16 * 32);
       return avg(ROBJ + 16 + 8 * buckets, elements, n);
     }
     // The header node has every level: 64 of them before 6.0, 32 since.
@@ -798,7 +800,7 @@ export class MemoryModel implements ValueVisitor {
   /** Allocator rounding of the elements sized so far, which 8.6 counts as requested. */
   private r86Round = 0;
 
-  /** A packed value's requested bytes, its rounding noted for the instance. */
+  /** Bytes 8.6 counts as requested (a packed value, a short sds): their rounding noted for the instance. */
   private r86Packed(bytes: number): number {
     this.overhead.uncounted += this.sc(bytes) - bytes;
     return bytes;
@@ -818,7 +820,8 @@ export class MemoryModel implements ValueVisitor {
     switch (this.type) {
       case 'string':
         // An integer lives in the object's pointer: no shared integer objects any more.
-        return this.strInt ? head : head + sdsAlloc(this.sc, this.strLen);
+        if (this.strInt) return head;
+        return head + this.r86Packed(sdsAlloc(this.sc, this.strLen));
       case 'list':
         // One listpack (requested bytes), or the quicklist (48) and per node 40 + its bytes.
         return head + (this.finishList() ? this.lastNodeBytes : 48 + this.nodeSum);
@@ -948,9 +951,14 @@ export class MemoryModel implements ValueVisitor {
     }
   }
 
-  /** sizeof(hashtable) (8.1: 72; 9.x adds a safe-iterator list: 80) plus the type's metadata. */
+  /**
+   * sizeof(hashtable) (8.1: 72; 9.x adds a safe-iterator list: 80) plus the type's metadata,
+   * as MEMORY USAGE counts it; the instance pays its size class.
+   */
   private vkTableHeader(metadata: number): number {
-    return (this.valkey >= 900 ? 80 : 72) + metadata;
+    const bytes = (this.valkey >= 900 ? 80 : 72) + metadata;
+    this.overhead.objectExtra += this.sc(bytes) - bytes;
+    return bytes;
   }
 
   /** Top-level and (expected) child buckets of a table pre-sized for its `n` entries. */
@@ -991,8 +999,12 @@ export class MemoryModel implements ValueVisitor {
     // Node levels are random: a few nodes most likely all have one level (P >= 0.42 for
     // three), more are best sized by the expected level.
     const few = n <= 3;
-    // 9.x: zset struct (16) and the skiplist with its 32-level header node inline (528).
-    if (this.valkey >= 900) return Math.trunc(head + 16 + 528 + table + (few ? this.vkSingle : this.vkSum));
+    // 9.x: zset struct (16) and the skiplist with its 32-level header node inline (528),
+    // counted at its size; the instance pays its size class.
+    if (this.valkey >= 900) {
+      this.overhead.objectExtra += this.sc(528) - 528;
+      return Math.trunc(head + 16 + 528 + table + (few ? this.vkSingle : this.vkSum));
+    }
     // 8.1: zset (16), zskiplist (32), the header node's allocation, a node per member.
     const nodes = few ? n * this.sc(40) : n * this.skipNode;
     return Math.trunc(head + 16 + 32 + this.sc(24 + 16 * 32) + table + this.vkSum + nodes);
@@ -1038,7 +1050,8 @@ export class MemoryModel implements ValueVisitor {
       return ROBJ + 160 + this.raxBytes(this.mainRax) + this.streamSum + this.groupSum + groups + this.refBytes + this.idmpSum;
     }
     const header = this.release >= 700 ? 80 : this.release >= 602 ? 40 : 0;
-    if (this.release >= 800 && this.groupSum > 0) this.overhead.uncounted += this.groupNames.allocSize(24);
+    // The groups rax, which MEMORY USAGE leaves out too.
+    if (this.groupSum > 0) this.overhead.uncounted += this.groupNames.allocSize(this.raxStruct());
     return ROBJ + header + this.raxBytes(this.mainRax) + this.streamSum + this.groupSum;
   }
 
@@ -1081,12 +1094,16 @@ export class MemoryModel implements ValueVisitor {
     this.idmpSum += this.sc(32 + end - start);
   }
 
+  /** sizeof(rax): Valkey adds the allocation size it tracks. */
+  private raxStruct(): number {
+    return this.vk ? 32 : 24;
+  }
+
   /** A radix tree as MEMORY USAGE counts it: Redis' per-node formula, Valkey's real allocation. */
   private raxBytes(r: RaxCounter): number {
     if (this.vk || this.release >= 806) return r.allocSize(this.sc);
-    // 8.0: the real tree (a 24-byte rax struct and its nodes), measured; before, an estimate.
-    if (this.release >= 800) this.overhead.raxExcess += r.memory() - (r.allocSize(this.sc) - this.sc(32) + this.sc(24));
-    else this.overhead.raxExcess += raxExcess(r);
+    // What the instance pays is the real tree: a 24-byte rax struct and its nodes.
+    this.overhead.raxExcess += r.memory() - (r.allocSize(this.sc) - this.sc(32) + this.sc(24));
     return r.memory();
   }
 }
@@ -1107,10 +1124,6 @@ function compareIds(b: Uint8Array, x: number, y: number): number {
 /** 2.x/3.2 have no MEMORY USAGE: they are estimated with the 4.0 model (the nearest one). */
 export function modelledVersion(num: number): number {
   return Math.max(num, 400);
-}
-
-function raxExcess(r: RaxCounter): number {
-  return r.memory() - 40 * r.total();
 }
 
 /** MEMORY USAGE's averaging step: `asize += (double)elesize / samples * count`, truncated. */

@@ -2,7 +2,10 @@
  * The per-key JSONL layout (`rdbscope keys --format jsonl`), one object per line:
  *
  *   {"db":0,"key":"cache:1","type":"string","encoding":"embstr","memory_bytes":72,
- *    "length":5,"largest_element_bytes":5,"expire_at_ms":null}
+ *    "real_bytes":72,"length":5,"largest_element_bytes":5,"expire_at_ms":null}
+ *
+ * `memory_bytes` is MEMORY USAGE as estimated, `real_bytes` what a DEL of the key would free
+ * (KeyRecord.realBytes).
  *
  * `key` is the exact key text when the key is valid UTF-8; otherwise `key` is absent and
  * `key_b64` holds the bytes in base64. `expire_at_ms` is null without TTL. With a redactor,
@@ -26,6 +29,7 @@ const P_KEY_B64 = ascii(',"key_b64":"');
 const P_TYPE = ascii(',"type":');
 const P_ENCODING = ascii(',"encoding":');
 const P_MEMORY = ascii(',"memory_bytes":');
+const P_REAL = ascii(',"real_bytes":');
 const P_LENGTH = ascii(',"length":');
 const P_LARGEST = ascii(',"largest_element_bytes":');
 const P_EXPIRE = ascii(',"expire_at_ms":');
@@ -34,7 +38,7 @@ const P_END = ascii('}\n');
 
 const P_NULL = ascii('null');
 
-/** Room a line needs besides its key, type and encoding: the fixed text and five numbers. */
+/** Room a line needs besides its key, type and encoding: the fixed text and six numbers. */
 const LINE_FIXED = 256;
 
 /**
@@ -86,6 +90,8 @@ export function writeKeyJsonl(out: ByteSink, rec: KeyRecord, redactor?: KeyRedac
   p = putField(o, p, enc);
   p = putField(o, p, P_MEMORY);
   p = putNum(out, p, rec.memoryBytes);
+  p = putField(o, p, P_REAL);
+  p = putNum(out, p, rec.realBytes);
   p = putField(o, p, P_LENGTH);
   p = putNum(out, p, rec.length);
   p = putField(o, p, P_LARGEST);

@@ -60,6 +60,11 @@ function dumpHandler(out: LineWriter): Handler {
       o.encoding = rec.encoding;
       o.expire_at_ms = rec.expireAtMs < 0 ? null : rec.expireAtMs;
       o.length = rec.length;
+      // Both figures when the memory model ran: MEMORY USAGE, and what a DEL would free.
+      if (rec.memoryBytes > 0) {
+        o.memory_bytes = rec.memoryBytes;
+        o.real_bytes = rec.realBytes;
+      }
       if (rec.type === 'module') {
         o.module = rec.module;
         if (rec.module === 'vectorset' && rec.vectorset) o.value = vectorsetValue(rec.vectorset);

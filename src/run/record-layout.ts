@@ -3,7 +3,7 @@
  * (record-ring.ts) and the library's batches (api/batch.ts). A new KeyRecord field is added
  * here (and in the parser that fills it); the transports only move these slots.
  *
- * A record is RECORD_WORDS Int32 words, then 6 to RECORD_NUMBERS_MAX Float64 numbers (the
+ * A record is RECORD_WORDS Int32 words, then 7 to RECORD_NUMBERS_MAX Float64 numbers (the
  * optional ones only when they differ from their default: most keys have none, and the ring's
  * bytes cross between cores), then the key bytes, which each transport stores its own way.
  *
@@ -27,7 +27,7 @@ import type { KeyRecord, RedisType, VectorSetSummary } from '../types.ts';
  */
 export const RECORD_FIELDS: Record<keyof KeyRecord, 'word' | 'number' | 'optional number' | 'name' | 'bytes' | 'extra'> = {
   keyLength: 'word', db: 'word', rdbType: 'word',
-  expireAtMs: 'number', length: 'number', largestElement: 'number', offset: 'number', valueFileBytes: 'number', memoryBytes: 'number',
+  expireAtMs: 'number', length: 'number', largestElement: 'number', offset: 'number', valueFileBytes: 'number', memoryBytes: 'number', realBytes: 'number',
   idleS: 'optional number', lfuFreq: 'optional number', streamGroups: 'optional number', streamMaxPending: 'optional number',
   fieldsWithTtl: 'optional number',
   type: 'name', encoding: 'name', module: 'name',
@@ -36,7 +36,7 @@ export const RECORD_FIELDS: Record<keyof KeyRecord, 'word' | 'number' | 'optiona
 };
 
 export const RECORD_WORDS = 4;
-export const RECORD_NUMBERS_MAX = 6 + 5;
+export const RECORD_NUMBERS_MAX = 7 + 5;
 /** Name codes must fit in 16 bits. */
 export const RECORD_NAME_CODES = 0x10000;
 
@@ -71,7 +71,8 @@ export function putRecord(rec: KeyRecord, w: Int32Array, q: number, f: Float64Ar
   f[p + 3] = rec.offset;
   f[p + 4] = rec.valueFileBytes;
   f[p + 5] = rec.memoryBytes;
-  let n = p + 6;
+  f[p + 6] = rec.realBytes;
+  let n = p + 7;
   if (flags & 1) f[n++] = rec.idleS;
   if (flags & 2) f[n++] = rec.lfuFreq;
   if (flags & 4) f[n++] = rec.streamGroups;
@@ -83,7 +84,7 @@ export function putRecord(rec: KeyRecord, w: Int32Array, q: number, f: Float64Ar
 /** How many numbers follow the words at `w[q]`. */
 export function recordNumbers(w: Int32Array, q: number): number {
   let x = (w[q + 3]! >> 8) & 31;
-  let n = 6;
+  let n = 7;
   for (; x; x &= x - 1) n++;
   return n;
 }
@@ -114,7 +115,8 @@ export function getRecord(rec: KeyRecord, w: Int32Array, q: number, f: Float64Ar
   rec.offset = f[p + 3]!;
   rec.valueFileBytes = f[p + 4]!;
   rec.memoryBytes = f[p + 5]!;
-  let n = p + 6;
+  rec.realBytes = f[p + 6]!;
+  let n = p + 7;
   rec.idleS = flags & 1 ? f[n++]! : -1;
   rec.lfuFreq = flags & 2 ? f[n++]! : -1;
   rec.streamGroups = flags & 4 ? f[n++]! : 0;

@@ -15,6 +15,7 @@ export interface RecordSpec {
   length?: number;
   largestElement?: number;
   memoryBytes?: number;
+  realBytes?: number;
   valueFileBytes?: number;
   streamGroups?: number;
   streamMaxPending?: number;
@@ -46,6 +47,7 @@ export function blankRecord(): KeyRecord {
     offset: 0,
     valueFileBytes: 0,
     memoryBytes: 0,
+    realBytes: 0,
     module: '',
     streamGroups: 0,
     streamMaxPending: 0,
@@ -69,6 +71,7 @@ export function fillRecord(rec: KeyRecord, spec: RecordSpec): KeyRecord {
   rec.length = spec.length ?? (type === 'string' ? 8 : 1);
   rec.largestElement = spec.largestElement ?? (type === 'string' ? rec.length : 8);
   rec.memoryBytes = spec.memoryBytes ?? 64;
+  rec.realBytes = spec.realBytes ?? rec.memoryBytes;
   rec.valueFileBytes = spec.valueFileBytes ?? Math.min(rec.memoryBytes, 32);
   rec.streamGroups = spec.streamGroups ?? 0;
   rec.streamMaxPending = spec.streamMaxPending ?? 0;

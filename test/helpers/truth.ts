@@ -40,6 +40,8 @@ export interface TruthKey {
     memory_usage_after_reload?: number;
     /** used_memory freed by DEL of this key alone on a freshly loaded server (release fixtures). */
     del_drop?: number;
+    /** The drop of each independent load (fresh hash seed), when they differed. */
+    del_drop_runs?: number[];
     debug_object?: { serializedlength?: number };
   };
 }
