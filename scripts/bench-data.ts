@@ -16,8 +16,9 @@
  *   mixed-100m.rdb  ≈ 110 MB: the same mix with every count divided by 10 (one 10 MB string).
  *   list-10m.rdb    ≈ 1 GB: one key holding a 10-million-element list of ~100-byte elements.
  *
- * Each mixed dump also gets a gzip (level 6) and an LZ4 frame (`lz4` CLI) copy. The cache
- * is keyed by BENCH_DATA_VERSION: change it whenever the generator changes.
+ * Each mixed dump also gets a gzip (level 6), an LZ4 frame (`lz4` CLI) and a zstd (`zstd`
+ * CLI, level 3) copy; a cache from before the zstd copy gets it added. The cache is keyed by
+ * BENCH_DATA_VERSION: change it whenever the generator changes.
  */
 import { Sfc32 } from '../test/helpers/sfc32.ts';
 import { spawnSync } from 'node:child_process';
@@ -40,6 +41,7 @@ export interface BenchDump {
   /** Compressed copies (absolute paths), when built for this dump. */
   gz: string | null;
   lz4: string | null;
+  zst: string | null;
   /** What is in it, one line. */
   description: string;
   /** Seconds spent filling the server and saving (informational). */
@@ -521,6 +523,14 @@ function lz4File(src: string, dst: string): void {
   renameSync(tmp, dst);
 }
 
+function zstdFile(src: string, dst: string): void {
+  const zstd = findExecutable('zstd');
+  if (!zstd) throw new Error('the zstd CLI is missing: apt-get install -y zstd');
+  const tmp = `${dst}.tmp`;
+  run(zstd, ['-q', '-f', '-3', '-T1', src, '-o', tmp]);
+  renameSync(tmp, dst);
+}
+
 function readManifest(name: string): Manifest | null {
   const p = path.join(CACHE_DIR, `${name}.json`);
   if (!existsSync(p)) return null;
@@ -571,17 +581,26 @@ async function build(def: DumpDef, pool: Buffer): Promise<Manifest> {
   process.stderr.write(`  ${def.name}.rdb: ${(bytes / 1e6).toFixed(1)} MB in ${buildSeconds.toFixed(1)} s\n`);
   let gz: string | null = null;
   let lz4: string | null = null;
+  let zst: string | null = null;
   if (def.compressed) {
     const t1 = Date.now();
     gz = `${file}.gz`;
     await gzipFile(file, gz);
     lz4 = `${file}.lz4`;
     lz4File(file, lz4);
-    process.stderr.write(`  compressed: .gz ${(statSync(gz).size / 1e6).toFixed(1)} MB, .lz4 ${(statSync(lz4).size / 1e6).toFixed(1)} MB in ${((Date.now() - t1) / 1000).toFixed(1)} s\n`);
+    zst = `${file}.zst`;
+    zstdFile(file, zst);
+    process.stderr.write(
+      `  compressed: .gz ${(statSync(gz).size / 1e6).toFixed(1)} MB, .lz4 ${(statSync(lz4).size / 1e6).toFixed(1)} MB, .zst ${(statSync(zst).size / 1e6).toFixed(1)} MB in ${((Date.now() - t1) / 1000).toFixed(1)} s\n`,
+    );
   }
-  const m: Manifest = { version: BENCH_DATA_VERSION, name: def.name, path: file, bytes, keys, gz, lz4, description: def.description, buildSeconds, redisVersion };
-  writeFileSync(path.join(CACHE_DIR, `${def.name}.json`), JSON.stringify(m, null, 2) + '\n');
+  const m: Manifest = { version: BENCH_DATA_VERSION, name: def.name, path: file, bytes, keys, gz, lz4, zst, description: def.description, buildSeconds, redisVersion };
+  writeManifest(m);
   return m;
+}
+
+function writeManifest(m: Manifest): void {
+  writeFileSync(path.join(CACHE_DIR, `${m.name}.json`), JSON.stringify(m, null, 2) + '\n');
 }
 
 /** The benchmark dumps, building (once) whatever the cache lacks. */
@@ -599,6 +618,11 @@ export async function ensureBenchData(opts: { skip1g?: boolean; only?: string[] 
     if (!m) {
       pool ??= textPool(0xbe7c4);
       m = await build(def, pool);
+    } else if (def.compressed && (!m.zst || !existsSync(m.zst))) {
+      m.zst = `${m.path}.zst`;
+      process.stderr.write(`bench-data: adding ${path.basename(m.zst)}\n`);
+      zstdFile(m.path, m.zst);
+      writeManifest(m);
     }
     const { version: _v, ...dump } = m;
     void _v;

@@ -28,6 +28,9 @@ import { ensureBenchData, ROOT, BENCH_DATA_VERSION, type BenchDump } from './ben
 import { findExecutable } from '../test/helpers/redis.ts';
 
 const CLI = path.join(ROOT, 'bin', 'rdbscope.js');
+/** node's own gunzip over a file, output dropped: what rdbscope's .gz input is measured against. */
+const INFLATE_ALONE = `const z = require('node:zlib'), fs = require('node:fs');
+fs.createReadStream(process.argv[1], { highWaterMark: 1 << 20 }).pipe(z.createGunzip({ chunkSize: 1 << 20 })).resume();`;
 const TIME = '/usr/bin/time';
 
 // ---------------------------------------------------------------------------------------
@@ -106,14 +109,14 @@ function median(xs: number[]): number {
 const loadSamples: number[] = [];
 
 /** Run `cmd args` under /usr/bin/time; stdout goes to /dev/null. */
-function measure(cmd: string, args: string[], before?: () => void): Sample | Failure {
+function measure(cmd: string, args: string[], before?: () => void, env?: Record<string, string>): Sample | Failure {
   before?.();
   // Write back what earlier runs wrote (their reports) now, not while this run is timed.
   spawnSync('sync');
   loadSamples.push(os.loadavg()[0]!);
   const tfile = path.join(os.tmpdir(), `rdbscope-bench-time-${process.pid}`);
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(TIME, ['-f', '%M %U %S', '-o', tfile, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 16 << 20 });
+  const r = spawnSync(TIME, ['-f', '%M %U %S', '-o', tfile, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 16 << 20, env: env ? { ...process.env, ...env } : process.env });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) return { status: r.status, stderr: `${r.stderr?.toString() ?? ''}${r.error ? String(r.error) : ''}` };
   const [kib, user, sys] = readFileSync(tfile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
@@ -128,10 +131,12 @@ interface Tool {
   /** Row label. */
   name: string;
   /** Input variant. */
-  input: 'rdb' | 'gz' | 'lz4';
+  input: 'rdb' | 'gz' | 'lz4' | 'zst';
   cmd: string;
   args(file: string): string[];
   before?: () => void;
+  /** Added to the environment. */
+  env?: Record<string, string>;
 }
 
 interface Row {
@@ -164,10 +169,15 @@ function tools(tmp: string, dumpName: string): Tool[] {
     { name: 'rdbscope keys --format csv', input: 'rdb', cmd: node, args: (f) => [CLI, 'keys', f, '--format', 'csv', '--out', csv, '--quiet'], before: rmCsv },
   ];
   if (mixed) {
-    for (const input of ['gz', 'lz4'] as const) {
+    // The decoders alone, as the yardsticks for compressed input.
+    t.push({ name: 'node zlib inflate alone', input: 'gz', cmd: node, args: (f) => ['-e', INFLATE_ALONE, f] });
+    if (findExecutable('zstd')) t.push({ name: 'zstd -dc alone', input: 'zst', cmd: 'zstd', args: (f) => ['-dcq', f] });
+    for (const input of ['gz', 'lz4', 'zst'] as const) {
       t.push({ name: `rdbscope analyze (.${input})`, input, cmd: node, args: (f) => [CLI, 'analyze', f, '--out', outDir, '--quiet'], before: rmOut });
       t.push({ name: `rdbscope check (.${input})`, input, cmd: node, args: (f) => [CLI, 'check', f, '--quiet'] });
     }
+    // zstd without the zstd tool: fzstd, the fallback.
+    t.push({ name: 'rdbscope analyze (.zst, fzstd)', input: 'zst', cmd: node, args: (f) => [CLI, 'analyze', f, '--out', outDir, '--quiet'], before: rmOut, env: { RDBSCOPE_ZSTD_TOOL: 'none' } });
   }
   return t;
 }
@@ -228,6 +238,7 @@ function machine(loadStart: number[]): Record<string, string> {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     redis: redis.replace(/^Redis server /, ''),
+    zstd: findExecutable('zstd') ? (/v\d[\d.]*/.exec(spawnSync('zstd', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[0] ?? '?') : 'not installed (no .zst rows through the tool)',
     commit: `${git}${dirty ? ' + uncommitted changes under src/' : ''}`,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     load: `${loadStart.map((x) => x.toFixed(2)).join(' ')} at the start, ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end (1/5/15 min)` +
@@ -261,7 +272,7 @@ function evaluate(rows: Row[], startup: { median: number } | null, cost: ModelCo
   };
   ratioTarget('rdbscope analyze', 0.5);
   ratioTarget('rdbscope keys --format csv', 0.75);
-  for (const input of ['gz', 'lz4']) {
+  for (const input of ['gz', 'lz4', 'zst']) {
     // Throughput in RDB bytes per second relative to the plain file: plain wall / compressed wall.
     const tool = 'rdbscope analyze';
     const plain = get(tool, big);
@@ -273,6 +284,17 @@ function evaluate(rows: Row[], startup: { median: number } | null, cost: ModelCo
       out.push({ name, measured: x.toFixed(3), limit: '≥ 0.7', pass: x >= 0.7 });
     }
   }
+  // .gz against the time node's own inflate needs for the file: the most the two cores allow.
+  {
+    const gz = get('rdbscope analyze (.gz)', big);
+    const inflate = get('node zlib inflate alone', big);
+    const name = `gz input: analyze (.gz) / node zlib inflate alone wall (${big})`;
+    if (!gz || !inflate) out.push({ name, measured: '—', limit: '≤ 1.3', pass: null, note: 'not run' });
+    else {
+      const x = gz.wall! / inflate.wall!;
+      out.push({ name, measured: x.toFixed(3), limit: '≤ 1.3', pass: x <= 1.3 });
+    }
+  }
   const rssTools = rows.filter((r) => /^rdbscope (analyze|keys)/.test(r.tool) && r.dump.startsWith('mixed'));
   if (rssTools.length) {
     for (const compressed of [false, true]) {
@@ -281,7 +303,7 @@ function evaluate(rows: Row[], startup: { median: number } | null, cost: ModelCo
       const worst = these.reduce((a, b) => ((b.rss ?? 0) > (a.rss ?? 0) ? b : a));
       const failed = these.some((r) => r.rss === null);
       out.push({
-        name: `peak RSS of analyze and keys, every mixed dump, ${compressed ? '.gz and .lz4 input' : 'plain .rdb'}`,
+        name: `peak RSS of analyze and keys, every mixed dump, ${compressed ? '.gz, .lz4 and .zst input' : 'plain .rdb'}`,
         measured: `${mb(worst.rss)} MB (${worst.tool}, ${worst.dump})`,
         limit: '< 150 MB',
         pass: failed ? false : (worst.rss ?? Infinity) < 150e6,
@@ -367,20 +389,22 @@ function markdown(m: Record<string, string>, o: Options, dumps: BenchDump[], row
     ['load average', m.load!],
     ['node', m.node!],
     ['redis-check-rdb / redis-server', m.redis!],
+    ['zstd', m.zstd!],
     ['rdbscope commit', `${m.commit} (dist/ built from the working tree)`],
     ['bench data', BENCH_DATA_VERSION],
     ['options', [`--runs ${o.runs}`, ...o.only.map((x) => `--only ${x}`), ...(o.skip1g ? ['--skip-1g'] : [])].join(' ')],
   ], 9);
-  s += '\n## Dumps\n\nWritten by a real redis-server filled through its protocol (pipelined commands from a fixed-seed PRNG), then SAVEd; gzip -6 and lz4 -1 copies.\n\n';
-  s += mdTable(['dump', 'content', 'RDB MB', 'keys', '.gz MB', '.lz4 MB'], dumps.map((d) => [
+  s += '\n## Dumps\n\nWritten by a real redis-server filled through its protocol (pipelined commands from a fixed-seed PRNG), then SAVEd; gzip -6, lz4 -1 and zstd -3 copies.\n\n';
+  s += mdTable(['dump', 'content', 'RDB MB', 'keys', '.gz MB', '.lz4 MB', '.zst MB'], dumps.map((d) => [
     d.name,
     d.description,
     mb(d.bytes),
     d.keys.toLocaleString('en-US'),
     d.gz ? mb(statSync(d.gz).size) : '',
     d.lz4 ? mb(statSync(d.lz4).size) : '',
+    d.zst ? mb(statSync(d.zst).size) : '',
   ]), 2);
-  s += '\n## Results\n\nwall: median seconds; CPU: median user+system seconds of the process (all threads; less sensitive than wall to other load on the machine); MB/s of the input file as given (compressed bytes for .gz/.lz4) and of the RDB it holds; keys/s over the dump\'s keys; peak RSS from `/usr/bin/time -f %M` (whole process, worker threads included). MB = 10^6 bytes.\n\n';
+  s += '\n## Results\n\nwall: median seconds; CPU: median user+system seconds of the process (all threads; less sensitive than wall to other load on the machine); MB/s of the input file as given (compressed bytes for .gz/.lz4/.zst) and of the RDB it holds; keys/s over the dump\'s keys; peak RSS from `/usr/bin/time -f %M` (whole process, worker threads included). MB = 10^6 bytes.\n\n';
   s += mdTable(HEAD, rows.map(rowCells));
   s += '\n## Targets\n\n';
   s += 'Ratios are of median wall times measured in this run. Compressed-input throughput is RDB bytes per second relative to the plain file (plain wall / compressed wall). "Bounded" is read as: peak RSS on the 1 GB dump at most 15% above the 100 MB dump\'s.\n\n';
@@ -438,7 +462,7 @@ async function main(): Promise<void> {
   try {
     for (const d of dumps) {
       const list = tools(tmp, d.name).filter((t) => !toolFilter.length || toolFilter.some((x) => t.name.includes(x)));
-      const fileOf = (t: Tool) => (t.input === 'gz' ? d.gz : t.input === 'lz4' ? d.lz4 : d.path);
+      const fileOf = (t: Tool) => (t.input === 'gz' ? d.gz : t.input === 'lz4' ? d.lz4 : t.input === 'zst' ? d.zst : d.path);
       // Warm the page cache.
       for (const f of new Set(list.map(fileOf))) if (f) spawnSync('cat', [f], { stdio: 'ignore' });
       const samples = new Map<Tool, Sample[]>();
@@ -448,7 +472,7 @@ async function main(): Promise<void> {
           const f = fileOf(t);
           if (!f || errors.has(t)) continue;
           process.stderr.write(`bench: ${d.name} run ${run + 1}/${o.runs}: ${t.name} ... `);
-          const s = measure(t.cmd, t.args(f), t.before);
+          const s = measure(t.cmd, t.args(f), t.before, t.env);
           if ('status' in s) {
             errors.set(t, `exit ${s.status}: ${s.stderr.trim().split('\n').slice(-3).join(' / ')}`);
             process.stderr.write(`FAILED (${errors.get(t)})\n`);

@@ -246,7 +246,7 @@ describe('rdbscope CLI', { concurrency: Math.max(2, availableParallelism()), tim
     assert.deepEqual(ids.sort(), truthIds(matrixTruth.keys));
   });
 
-  type Variant = { name: string; path: string; stdin?: Buffer };
+  type Variant = { name: string; path: string; stdin?: Buffer; env?: Record<string, string> };
   /** Every variant gives the plain file's check line (and, for files, its keys output). */
   async function sameAsPlain(variants: Variant[]): Promise<void> {
     const [check, keys] = await Promise.all([rdbscope(['check', MATRIX]), rdbscope(['keys', MATRIX])]);
@@ -257,7 +257,7 @@ describe('rdbscope CLI', { concurrency: Math.max(2, availableParallelism()), tim
     await Promise.all(
       variants.map(async (v) => {
         // keys for the file forms, check for all (each spawn costs ~0.3 s).
-        const [c, k] = await Promise.all([rdbscope(['check', v.path], { input: v.stdin }), v.path === '-' && v.name !== 'stdin' ? null : rdbscope(['keys', v.path], { input: v.stdin })]);
+        const [c, k] = await Promise.all([rdbscope(['check', v.path], { input: v.stdin, env: v.env }), v.path === '-' && v.name !== 'stdin' ? null : rdbscope(['keys', v.path], { input: v.stdin, env: v.env })]);
         assert.equal(c.code, 0, `${v.name}: ${show(c)}`);
         assert.equal(c.out, `${v.path === '-' ? '<stdin>' : v.path}${checkTail}`, v.name);
         if (k) {
@@ -287,6 +287,36 @@ describe('rdbscope CLI', { concurrency: Math.max(2, availableParallelism()), tim
     const p = file('matrix.rdb.zst');
     execFileSync('zstd', ['-q', '-f', MATRIX, '-o', p]);
     await sameAsPlain([{ name: 'zstd', path: p }, { name: 'zstd on stdin', path: '-', stdin: readFileSync(p) }]);
+    // And through fzstd, the fallback when the zstd tool is absent.
+    await sameAsPlain([{ name: 'zstd via fzstd', path: p, env: { RDBSCOPE_ZSTD_TOOL: 'none' } }]);
+  });
+
+  test('damaged zstd input: exit 2 and the same one line with and without the zstd tool', { skip: !findExecutable('zstd') && 'zstd CLI not installed' }, async () => {
+    const z = Buffer.from(execFileSync('zstd', ['-q', '-c', MATRIX]));
+    const flipped = Buffer.from(z);
+    for (let i = 200; i < 240; i++) flipped[i] = flipped[i]! ^ 0x5a;
+    // Flipped bytes may decode to wrong bytes that the parser rejects first: any line will do, as
+    // long as it does not depend on the tool. A cut one always fails in the zstd layer.
+    for (const [name, data, what] of [
+      ['flipped.rdb.zst', flipped, /^: offset \d+: \S/],
+      ['cut.rdb.zst', z.subarray(0, z.length >> 1), /^: offset \d+: zstd data ends unexpectedly/],
+    ] as const) {
+      const p = file(name, data);
+      const envs: Record<string, string>[] = [{}, { RDBSCOPE_ZSTD_TOOL: 'none' }];
+      const runs = await Promise.all(envs.map((env) => rdbscope(['check', p], { env })));
+      for (const r of runs) {
+        assert.equal(r.code, 2, show(r));
+        assert.equal(lines(r.stderr).length, 1, show(r));
+        assert.ok(r.stderr.startsWith(`${p}: offset `), show(r));
+        assert.match(r.stderr.slice(p.length), what, show(r));
+      }
+      assert.equal(runs[0]!.stderr, runs[1]!.stderr, name);
+      // On stdin the tool's verdict (or the parser's, on what came out first) stands: still one line.
+      const s = await rdbscope(['check', '-'], { input: data });
+      assert.equal(s.code, 2, show(s));
+      assert.equal(lines(s.stderr).length, 1, show(s));
+      assert.match(s.stderr.slice('<stdin>'.length), what, show(s));
+    }
   });
 
   describe('bad input: exit 2, one line `<file>: offset N: …`, no stack trace', () => {

@@ -2,17 +2,18 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import lz4js from 'lz4js';
 import { RdbError } from '../src/types.ts';
 import { bufferSource, fileSource, type ChunkSource } from '../src/input/source.ts';
 import { detectFormat } from '../src/input/detect.ts';
-import { openInput, type Input } from '../src/input/decompress.ts';
+import { openInput, openStream, zstdContentSize, type Input } from '../src/input/decompress.ts';
 import { Xxh32, xxh32 } from '../src/input/xxh32.ts';
 import { Lz4Block, LZ4_BAD_OFFSET, LZ4_OVERFLOW, LZ4_TRUNCATED } from '../src/input/lz4-block.ts';
 import { createControl, pumpToRing, readProgress, type PumpResult } from '../src/input/channel.ts';
@@ -564,6 +565,97 @@ describe('openInput', () => {
       assert.deepEqual(redirected, { format: 'gzip', size: gzSize, read: gzSize, n: payload.length, hash: sha(payload) });
     } finally {
       closeSync(fd);
+    }
+  });
+});
+
+describe('zstd through the zstd tool (RDBSCOPE_ZSTD_TOOL), fzstd as the fallback', { skip: !hasCli('zstd') && 'zstd CLI not installed' }, () => {
+  let zst: Uint8Array;
+  let want: string;
+  let log: string;
+  /** A shell script standing in for zstd; every run appends a line to `log` first. */
+  const fakeZstd = (name: string, body: string) => {
+    const p = file(name, new TextEncoder().encode(`#!/bin/sh\necho "$0" >> '${log}'\n${body}\n`));
+    chmodSync(p, 0o755);
+    return p;
+  };
+  const runs = () => readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+  async function withTool<T>(tool: string, fn: () => Promise<T>): Promise<T> {
+    const old = process.env.RDBSCOPE_ZSTD_TOOL;
+    process.env.RDBSCOPE_ZSTD_TOOL = tool;
+    try {
+      return await fn();
+    } finally {
+      if (old === undefined) delete process.env.RDBSCOPE_ZSTD_TOOL;
+      else process.env.RDBSCOPE_ZSTD_TOOL = old;
+    }
+  }
+  const fromStream = async () => drain(await openStream(Readable.from([Buffer.from(zst)]), 'piped'));
+
+  before(() => {
+    zst = spawnSync('zstd', ['-q', '-c', '-3', file('plain.rdb')], { maxBuffer: 64 << 20 }).stdout;
+    file('tool.rdb.zst', zst);
+    want = sha(payload);
+    log = file('tool.log', new Uint8Array(0));
+  });
+
+  test('the same bytes through the tool and through fzstd, from a file and from a stream', async () => {
+    const real = fakeZstd('logging-zstd', 'exec zstd "$@"');
+    const before = runs();
+    assert.equal(sha((await withTool(real, () => readAll(file('tool.rdb.zst')))).bytes), want);
+    assert.equal(sha(await withTool(real, fromStream)), want);
+    assert.equal(runs(), before + 2, 'the tool ran for both');
+    assert.equal(sha((await withTool('none', () => readAll(file('tool.rdb.zst')))).bytes), want);
+    assert.equal(sha(await withTool('none', fromStream)), want);
+    assert.equal(runs(), before + 2, 'and not with RDBSCOPE_ZSTD_TOOL=none');
+  });
+
+  test('a missing tool, or one that quits without reading: fzstd for a file, never a hang', async () => {
+    assert.equal(sha((await withTool(join(dir, 'no-such-zstd'), () => readAll(file('tool.rdb.zst')))).bytes), want);
+    assert.equal(sha(await withTool(join(dir, 'no-such-zstd'), fromStream)), want);
+    const quits = fakeZstd('quitting-zstd', 'echo "zstd: gave up" >&2; exit 3');
+    assert.equal(sha((await withTool(quits, () => readAll(file('tool.rdb.zst')))).bytes), want);
+    // A stream cannot be read again: one clean error (the input is larger than the pipe).
+    await assert.rejects(withTool(quits, fromStream), isRdbError(/^piped: offset \d+: corrupt zstd data at or before this offset \(zstd: gave up\)$/));
+  });
+
+  test('a tool that fails mid-stream: a file continues through fzstd from where it stopped', async () => {
+    const fails = fakeZstd('failing-zstd', 'zstd "$@" | head -c 1000000; echo "zstd: simulated failure" >&2; exit 1');
+    const before = runs();
+    const { bytes } = await withTool(fails, () => readAll(file('tool.rdb.zst')));
+    assert.equal(runs(), before + 1);
+    assert.equal(bytes.length, payload.length);
+    assert.equal(sha(bytes), want);
+    await assert.rejects(withTool(fails, fromStream), isRdbError(/^piped: offset \d+: corrupt zstd data at or before this offset \(zstd: simulated failure\)$/));
+  });
+
+  test('the content size in a zstd frame header (progress through the tool)', () => {
+    assert.equal(zstdContentSize(zst), payload.length);
+    for (const n of [1, 300, 70_000]) {
+      const z = spawnSync('zstd', ['-q', '-c', file(`cs-${n}.rdb`, payload.subarray(0, n))]).stdout;
+      assert.equal(zstdContentSize(z), n);
+    }
+    // Compressed from a pipe, the tool does not know the size and leaves it out.
+    assert.equal(zstdContentSize(spawnSync('zstd', ['-q', '-c'], { input: payload.subarray(0, 1000) }).stdout), -1);
+  });
+
+  test('damaged data: the same error from a file with and without the tool', async () => {
+    const real = fakeZstd('logging-zstd', 'exec zstd "$@"');
+    const cut = file('tool-cut.rdb.zst', zst.subarray(0, zst.length >> 1));
+    const bad = Buffer.from(zst);
+    for (let i = 20; i < 60; i++) bad[i] = 0xff;
+    const flipped = file('tool-bad.rdb.zst', bad);
+    for (const p of [cut, flipped]) {
+      const errors: string[] = [];
+      for (const tool of [real, 'none']) {
+        await assert.rejects(withTool(tool, () => readAll(p)), (e: unknown) => {
+          assert.ok(e instanceof RdbError, String(e));
+          errors.push(e.message);
+          return true;
+        });
+      }
+      assert.equal(errors[0], errors[1], p);
+      assert.match(errors[0]!, /: offset \d+: (corrupt zstd data|zstd data ends unexpectedly)/);
     }
   });
 });

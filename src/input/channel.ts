@@ -42,8 +42,11 @@ const CANCELLED = 1;
 const ENDED = 2;
 const FAILED = 3;
 
-/** The input ring's size: more did not speed up a gzip run, and it counts in the peak RSS. */
-export const INPUT_RING_BYTES = 2 << 20;
+/**
+ * The input ring's size: room for the decompressor to run ahead while the parser is slow, and
+ * the other way round (BENCHMARKS.md has what 4 MiB bought over 2); it counts in the peak RSS.
+ */
+export const INPUT_RING_BYTES = 4 << 20;
 
 /** Allocates a zeroed control block with a ring of `capacity` bytes (layout in the module comment). */
 export function createControl(capacity = INPUT_RING_BYTES): SharedArrayBuffer {

@@ -3,6 +3,7 @@
  * recognised by its magic bytes and streamed as decompressed chunks with bounded memory
  * (everything is pulled by the consumer of `Input.chunks`).
  */
+import { spawn } from 'node:child_process';
 import { fstatSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
@@ -64,7 +65,8 @@ export async function openInput(path: string): Promise<Input> {
     }
     raw = fileReader(fh, READ_SIZE);
   }
-  return openRaw(raw, name, compressedSize);
+  // Only a regular file can be opened again from its start (not a FIFO or a device).
+  return openRaw(raw, name, compressedSize, path !== '-' && compressedSize !== null ? path : null);
 }
 
 /**
@@ -75,7 +77,8 @@ export function openStream(source: AsyncIterable<Uint8Array | string>, name = '<
   return openRaw(streamReader(source), name, null);
 }
 
-async function openRaw(raw: RawReader, name: string, compressedSize: number | null): Promise<Input> {
+/** `file`: the input's path when it is a regular file. */
+async function openRaw(raw: RawReader, name: string, compressedSize: number | null, file: string | null = null): Promise<Input> {
   const counted = new CountingReader(raw);
 
   // Peek: gather at least MAGIC_BYTES (or whatever there is) without losing any chunk.
@@ -97,7 +100,8 @@ async function openRaw(raw: RawReader, name: string, compressedSize: number | nu
     await counted.close();
     throw new RdbError(0, 'expected an RDB header, found an empty file', name);
   }
-  const format = detectFormat(head.length === 1 ? head[0]! : concat(head, headLen));
+  const headBytes = head.length === 1 ? head[0]! : concat(head, headLen);
+  const format = detectFormat(headBytes);
   if (format === 'unknown') {
     await counted.close();
     throw new RdbError(0, 'expected an RDB file (REDIS/VALKEY magic) or a gzip, LZ4 or zstd compressed one', name);
@@ -117,9 +121,12 @@ async function openRaw(raw: RawReader, name: string, compressedSize: number | nu
       raw.reuseBuffers?.();
       chunks = lz4Chunks(reader, name);
       break;
-    case 'zstd':
-      chunks = zstdChunks(reader, name, counted);
+    case 'zstd': {
+      const tool = zstdTool();
+      const onDisk = file && compressedSize !== null ? { path: file, size: compressedSize, contentSize: zstdContentSize(headBytes) } : null;
+      chunks = tool ? zstdToolChunks(tool, reader, name, counted, onDisk) : zstdChunks(reader, name, counted);
       break;
+    }
   }
   let started = false;
   const iterable: AsyncIterable<Uint8Array> = {
@@ -259,21 +266,19 @@ async function* plainChunks(r: RawReader): AsyncGenerator<Uint8Array> {
 // ---------------------------------------------------------------------------------------
 // gzip (node zlib; Gunzip decodes concatenated members on its own)
 
-const GZIP_SLICE = 64 << 10;
-
 async function* gunzipChunks(r: RawReader, name: string, counted: CountingReader): AsyncGenerator<Uint8Array> {
-  // zlib inflates a whole written chunk before it looks at backpressure, so feed it
-  // bounded slices: at gzip's maximum ratio (~1032:1) one slice expands to at most ~64 MiB.
+  // Whole reads go in: zlib (node >= 20) stops between output chunks while its reader is
+  // behind, so a highly compressed chunk does not balloon; smaller writes only add round trips
+  // to zlib's thread.
   async function* rawGen() {
     for (;;) {
       const c = await r.read();
       if (c === null) return;
-      for (let p = 0; p < c.length; p += GZIP_SLICE) yield c.subarray(p, Math.min(c.length, p + GZIP_SLICE));
+      yield c;
     }
   }
   const src = Readable.from(rawGen(), { objectMode: true, highWaterMark: 1 });
-  // 1 MiB outputs: fewer round trips between zlib's thread and this one (mixed-1g.gz analyze
-  // 7.7-8.0 → 7.4-7.7 s against 256 KiB).
+  // 1 MiB outputs: fewer round trips between zlib's thread and this one.
   const gz = createGunzip({ chunkSize: 1 << 20 });
   pipeline(src, gz, () => {
     /* errors surface through the iteration of gz below */
@@ -295,6 +300,143 @@ async function* gunzipChunks(r: RawReader, name: string, counted: CountingReader
     gz.destroy();
     await r.close();
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// zstd through the zstd CLI in a child process (fzstd, in JS, is several times slower): a file
+// is read by the tool itself, anything else is fed through its stdin
+
+/** The zstd command: `zstd` from PATH unless RDBSCOPE_ZSTD_TOOL names another (`none` or empty: always fzstd). */
+function zstdTool(): string | null {
+  const v = process.env.RDBSCOPE_ZSTD_TOOL;
+  if (v === undefined) return 'zstd';
+  return v === '' || v === 'none' ? null : v;
+}
+
+/** Resolves once `w` can take more (or is closed, e.g. the tool quit). */
+function drained(w: import('node:stream').Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      w.off('drain', done);
+      w.off('close', done);
+      resolve();
+    };
+    w.on('drain', done);
+    w.on('close', done);
+  });
+}
+
+/** A zstd frame header's content size (RFC 8878, 3.1.1.1), or -1 when it does not say. */
+export function zstdContentSize(h: Uint8Array): number {
+  if (h.length < 5) return -1;
+  const fhd = h[4]!;
+  const single = (fhd >> 5) & 1;
+  const size = [single, 2, 4, 8][fhd >> 6]!;
+  const at = 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3]!;
+  if (size === 0 || h.length < at + size) return -1;
+  let v = 0;
+  for (let i = size - 1; i >= 0; i--) v = v * 256 + h[at + i]!;
+  return size === 2 ? v + 256 : v;
+}
+
+/** The gist of the tool's complaint, on one line. */
+function toolMessage(stderr: string, code: number | null, signal: string | null): string {
+  const line = stderr.split('\n').map((l) => l.replace(/^zstd:\s*/, '').replace(/^\/\*stdin\*\\\s*:\s*/, '').trim()).filter(Boolean).pop();
+  return line ?? (signal ? `killed by ${signal}` : `exit status ${code}`);
+}
+
+/**
+ * `file`: the input's path when it is a regular file, read by the tool itself; then `counted`
+ * is advanced by an estimate (output so far × size / content size, when the frame header
+ * gives the content size), for progress.
+ */
+async function* zstdToolChunks(
+  tool: string,
+  r: RawReader,
+  name: string,
+  counted: CountingReader,
+  file: { path: string; size: number; contentSize: number } | null,
+): AsyncGenerator<Uint8Array> {
+  const args = file ? ['-d', '-c', '-q', '--', file.path] : ['-d', '-c', '-q'];
+  const child = spawn(tool, args, { stdio: [file ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  child.on('error', () => {
+    /* spawn failures show as pid undefined below; later ones as the exit status */
+  });
+  if (child.pid === undefined) {
+    // Missing or not runnable: nothing was read yet.
+    yield* zstdChunks(r, name, counted);
+    return;
+  }
+  const stdout = child.stdout!;
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    if (stderr.length < 4096) stderr += d;
+  });
+  const exited = new Promise<[number | null, string | null]>((resolve) => child.once('close', (code, signal) => resolve([code, signal])));
+  let readError: unknown = null;
+  let fed = 0;
+  const stdin = child.stdin;
+  // EPIPE once the tool has quit: its exit status says why.
+  stdin?.on('error', () => {});
+  const feed = stdin
+    ? (async () => {
+        try {
+          for (;;) {
+            const c = await r.read();
+            if (c === null || stdin.destroyed) break;
+            fed += c.length;
+            if (!stdin.write(c)) await drained(stdin);
+          }
+          stdin.end();
+        } catch (e) {
+          readError = e;
+          stdin.destroy();
+        }
+      })()
+    : r.close();
+
+  const ratio = file && file.contentSize > 0 ? file.size / file.contentSize : 0;
+  let delivered = 0;
+  let failure: [number | null, string | null] | null = null;
+  try {
+    for await (const c of stdout as AsyncIterable<Buffer>) {
+      delivered += c.length;
+      if (ratio) counted.count = Math.min(file!.size, Math.round(delivered * ratio));
+      yield c;
+    }
+    const status = await exited;
+    await feed;
+    if (readError !== null) throw readError;
+    if (status[0] === 0) {
+      if (file) counted.count = file.size;
+      return;
+    }
+    failure = status;
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+    stdin?.destroy();
+    stdout.destroy();
+    await r.close();
+  }
+  if (file) {
+    // A file is decoded again by fzstd, whose verdict (and offset) then stands: results never
+    // depend on the tool. What the tool delivered already is skipped.
+    const again = new CountingReader(fileReader(await open(file.path, 'r'), READ_SIZE));
+    let skip = delivered;
+    for await (const c of zstdChunks(again, name, again)) {
+      if (skip >= c.length) {
+        skip -= c.length;
+        continue;
+      }
+      yield skip ? c.subarray(skip) : c;
+      skip = 0;
+    }
+    return;
+  }
+  const why = toolMessage(stderr, failure[0], failure[1]);
+  if (/premature end|truncated/i.test(why)) throw new RdbError(counted.count, 'zstd data ends unexpectedly (truncated file?)', name);
+  // The tool names no position: it had been handed this many bytes.
+  throw new RdbError(fed, `corrupt zstd data at or before this offset (zstd: ${why})`, name);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -56,10 +56,11 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the CLI with `args` (asynchronously, so tests overlap); `input` is piped to stdin. */
-export function runCli(args: string[], opts: { cwd?: string; input?: Buffer } = {}): Promise<CliRun> {
+/** Runs the CLI with `args` (asynchronously, so tests overlap); `input` is piped to stdin; `env` is added to the environment. */
+export function runCli(args: string[], opts: { cwd?: string; input?: Buffer; env?: Record<string, string> } = {}): Promise<CliRun> {
   return new Promise((done, fail) => {
-    const cp = spawn(process.execPath, [cliPath, ...args], { cwd: opts.cwd ?? repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+    const cp = spawn(process.execPath, [cliPath, ...args], { cwd: opts.cwd ?? repoRoot, stdio: ['pipe', 'pipe', 'pipe'], env });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     cp.stdout.on('data', (d: Buffer) => out.push(d));
