@@ -22,6 +22,7 @@ import type { KeyEntry, Report } from '../src/report/schema.ts';
 import type { DiffReport } from '../src/report/diff.ts';
 import { ensureBuilt, fixture, repoRoot, runCli, showRun } from './helpers/run-cli.ts';
 import { bundlePage, pageModule, PAGE_MODULE } from '../scripts/build-page.ts';
+import { shortRanking } from '../src/analyze/ranking.ts';
 
 const CHROMIUM = process.env.RDBSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(repoRoot, 'test-artifacts');
@@ -124,6 +125,11 @@ describe('report.html in headless Chromium', { skip }, () => {
       assert.equal(await p.textContent('#total-bytes-note'), `${formatCount(plain.summary.bytes)} bytes`);
       assert.equal(await p.textContent('#queue-count'), formatCount(plain.queueStats.count));
       assert.equal(await p.locator('#findings li').count(), plain.findings.length);
+      // The short ranked list: the groups that hold most of the memory, biggest first.
+      const ranked = shortRanking(plain.namespaceRanking ?? []).rows;
+      assert.ok(ranked.length > 0);
+      assert.equal(await p.locator('#ranking-table tbody tr').count(), ranked.length);
+      assert.equal(await p.locator('#ranking-table tbody tr td:nth-child(2)').first().textContent(), ranked[0].pattern);
 
       // Treemap: one cell per top-level namespace (up to the cell cap), then drill down.
       const crumbs = () => p.locator('#crumbs button').allTextContents();

@@ -4,7 +4,8 @@
  */
 
 import { formatBytes, formatCount, formatPercent } from '../../analyze/units.ts';
-import type { KeyEntry, NamespaceEntry, NamespaceTreeNode, QueueEntry, Report } from '../schema.ts';
+import type { KeyEntry, NamespaceEntry, NamespaceTreeNode, QueueEntry, RankedNamespace, Report } from '../schema.ts';
+import { foldingNotes, partLabel, shortRanking } from '../../analyze/ranking.ts';
 import type { PageReport } from './payload.ts';
 import { add, h } from './dom.ts';
 import { iso, keyText, patText, share, vis } from './text.ts';
@@ -52,6 +53,7 @@ export function reportPage(app: HTMLElement, r: PageReport): void {
     ),
   );
 
+  addRanking(app, r);
   addTreemap(app, r, byPattern);
 
   // TTL coverage and type mix.
@@ -131,6 +133,44 @@ export function reportPage(app: HTMLElement, r: PageReport): void {
   for (const f of r.files) for (const w of f.warnings ?? []) fileWarnings.push((r.files.length > 1 ? f.name + ': ' : '') + w);
   if (fileWarnings.length) add(app, section('File warnings', 'file-warnings', h('ul', { class: 'findings' }, fileWarnings.map((w) => h('li', { text: vis(w) })))));
   add(app, h('footer', { text: 'rdbscope ' + (r.tool.version || '') + ' · ' + r.schema + ' v' + r.schemaVersion + ' · sizes estimate MEMORY USAGE from the snapshot · this page loads nothing from the network' }));
+}
+
+/**
+ * The few namespace groups that hold most of the memory (report.namespaceRanking): a consumer
+ * split over a few literal children (`fpc:category:*` and its store views) is one row.
+ */
+function addRanking(app: HTMLElement, r: Report): void {
+  const ranking = r.namespaceRanking ?? [];
+  if (ranking.length === 0) return;
+  const { rows, share: covered } = shortRanking(ranking);
+  const notes = foldingNotes(r);
+  const inside = (g: RankedNamespace): string =>
+    g.parts.length === 0
+      ? '—'
+      : g.parts.slice(0, 6).map((p) => patText(partLabel(g, p.pattern)) + ' ' + formatBytes(p.bytes)).join(', ') + (g.parts.length > 6 ? ', ' + formatCount(g.parts.length - 6) + ' more' : '');
+  add(
+    app,
+    section(
+      'Where the memory is',
+      'ranking',
+      h('p', { class: 'tiny', text: (rows.length === 1 ? 'This namespace holds ' : 'These ' + rows.length + ' namespaces hold ') + formatPercent(covered) + ' of the estimated memory.' }),
+      table<RankedNamespace>(
+        [
+          ['#', true, (_g, i) => String(i + 1)],
+          ['namespace', false, (g) => patText(g.pattern), 'key'],
+          ['memory', true, (g) => formatBytes(g.bytes)],
+          ['share', true, (g) => formatPercent(g.share)],
+          ['keys', true, (g) => formatCount(g.keys)],
+          ['without TTL', true, (g) => formatCount(g.noTtlKeys)],
+          ['inside', false, inside],
+        ],
+        rows,
+        undefined,
+        'ranking-table',
+      ),
+      notes.length ? h('ul', { class: 'tiny' }, notes.map((n) => h('li', { text: n }))) : null,
+    ),
+  );
 }
 
 /** The treemap of memory (or keys, with a selector) by namespace, coloured by TTL coverage. */
@@ -231,10 +271,23 @@ function addKeyTables(app: HTMLElement, r: Report): void {
     section(
       'Queues',
       'queues',
-      h('p', { class: 'tiny', text: formatCount(qs.count) + ' lists, zsets or streams over ' + formatCount(qs.threshold) + ' elements or pending entries (' + formatBytes(qs.bytes) + ')' + longest + '.' }),
+      h('p', { class: 'tiny', text: formatCount(qs.count) + ' queues (lists, streams, job-schedule zsets) over ' + formatCount(qs.threshold) + ' elements or pending entries (' + formatBytes(qs.bytes) + ')' + longest + '.' }),
       r.queues.length === 0 ? null : table(queueCols, r.queues, 20, 'queues-table'),
     ),
   );
+  // Long zsets that hold no jobs (leaderboards, indexes): big, but not a backlog.
+  const bc = r.bigCollections;
+  if (bc && bc.count > 0) {
+    add(
+      app,
+      section(
+        'Big collections',
+        'collections',
+        h('p', { class: 'tiny', text: formatCount(bc.count) + ' zsets over ' + formatCount(bc.threshold) + ' members that do not look like job queues (' + formatBytes(bc.bytes) + ').' }),
+        table(keyCols, bc.keys, 20, 'collections-table'),
+      ),
+    );
+  }
 
   const nt = r.noTtl;
   add(
