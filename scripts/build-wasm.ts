@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 
 export const WASM_MODULES = [
-  { wat: 'src/format/crc64.wat', ts: 'src/format/crc64-wasm.ts', name: 'CRC64_WASM' },
+  { wat: 'src/input/crc64.wat', ts: 'src/input/crc64-wasm.ts', name: 'CRC64_WASM' },
   { wat: 'src/input/xxh32.wat', ts: 'src/input/xxh32-wasm.ts', name: 'XXH32_WASM' },
   { wat: 'src/input/lz4-block.wat', ts: 'src/input/lz4-block-wasm.ts', name: 'LZ4_BLOCK_WASM' },
   { wat: 'src/report/csv-row.wat', ts: 'src/report/csv-row-wasm.ts', name: 'CSV_ROW_WASM' },

@@ -14,8 +14,8 @@ export { scanFile, scanStream, type AsyncScanOptions } from './api/scan-async.ts
 export { scan, type ScanOptions, type ScanBaseOptions, type MemoryOptions, type ScanResult } from './scan.ts';
 export type { PartialVisitor as Visitor } from './format/partial-visitor.ts';
 export type { ChunkSource } from './input/source.ts';
-export { RdbError } from './types.ts';
-export type { KeyRecord, FileInfo, RedisType, ValueVisitor, BlobKind, StreamMeta, StreamIdmpMeta } from './types.ts';
+export { RdbError } from './core/types.ts';
+export type { KeyRecord, FileInfo, RedisType, ValueVisitor, BlobKind, StreamMeta, StreamIdmpMeta } from './core/types.ts';
 export { ALLOCATORS, type AllocatorProfile } from './memory/allocator.ts';
 export type { InstanceEstimate } from './memory/instance.ts';
 export type { ServerVersion } from './format/version.ts';

@@ -4,7 +4,7 @@
  * and InternalScanOptions serve the CLI's workers and the tests.
  */
 import { bufferSource, type ChunkSource } from './input/source.ts';
-import type { FileInfo, KeyRecord, ValueVisitor } from './types.ts';
+import type { FileInfo, KeyRecord, ValueVisitor } from './core/types.ts';
 import { RdbParser } from './format/parser.ts';
 import { TeeVisitor } from './format/tee.ts';
 import { fillVisitor, type PartialVisitor } from './format/partial-visitor.ts';

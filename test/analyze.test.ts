@@ -5,10 +5,10 @@ import { Aggregator, alignNamespaces, mergeReports, trieOfReport, ttlBucket } fr
 import { TopN } from '../src/analyze/topn.ts';
 import { computeFindings } from '../src/analyze/findings.ts';
 import { parseBudget, parseBudgets, evaluateBudgets, parseSize } from '../src/analyze/budget.ts';
-import { isValidUtf8, keyName, keyText, keyBytes } from '../src/analyze/keyname.ts';
+import { isValidUtf8, keyName, keyText, keyBytes } from '../src/core/keyname.ts';
 import { RecordFiller, makeFileInfo, type RecordSpec } from './helpers/record.ts';
-import { formatBytes, formatPercent } from '../src/analyze/units.ts';
-import type { Report } from '../src/report/schema.ts';
+import { formatBytes, formatPercent } from '../src/core/units.ts';
+import type { Report } from '../src/analyze/schema.ts';
 
 const enc = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
 

@@ -18,7 +18,7 @@ import { dumpsIn, fixturesDir, truthKeyBytes, type Truth, type TruthKey } from '
 import { findExecutable } from './helpers/redis.ts';
 import { buildRdb, type KeyDesc } from './helpers/rdb-writer.ts';
 import { ensureBuilt, runCli, type CliRun } from './helpers/run-cli.ts';
-import type { Report } from '../src/report/schema.ts';
+import type { Report } from '../src/analyze/schema.ts';
 
 const SHOP = join(fixturesDir, 'shop-7.0.rdb');
 const MATRIX = join(fixturesDir, 'matrix-7.0.rdb');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { corpusDir, dumpsIn, fixturesDir, keyId, parseDump, releaseDumps, truthKeyBytes, allocatorOf, type Dump, type ParsedKey } from './helpers/truth.ts';
 import { compare } from './helpers/compare.ts';
 import { ensureBuilt, runCli } from './helpers/run-cli.ts';
-import type { KeyRecord } from '../src/types.ts';
+import type { KeyRecord } from '../src/core/types.ts';
 
 function conformance(dump: Dump): void {
   test(`conformance: ${dump.name}`, () => {

@@ -8,11 +8,11 @@ import { describe, test } from 'node:test';
 import { RdbParser } from '../src/format/parser.ts';
 import { bufferSource } from '../src/input/source.ts';
 import { CanonicalCollector, canonicalBytes, type CanonicalValue } from '../src/dump/canonical.ts';
-import { decodeUtf8 } from '../src/analyze/keyname.ts';
+import { decodeUtf8 } from '../src/core/keyname.ts';
 import { lzfDecompress } from '../src/format/lzf.ts';
-import { Crc64 } from '../src/format/crc64.ts';
-import { isCanonicalInt, isValidUtf8 } from '../src/format/text.ts';
-import { RdbError, type FileInfo, type KeyRecord, type ValueVisitor } from '../src/types.ts';
+import { Crc64 } from '../src/input/crc64.ts';
+import { isCanonicalInt, isValidUtf8 } from '../src/core/text.ts';
+import { RdbError, type FileInfo, type KeyRecord, type ValueVisitor } from '../src/core/types.ts';
 import {
   buildRdb, intset, listpack, lzfCompress, moduleId, rdbLen, rdbValue, RdbWriter, streamIdBytes, ziplist,
   type KeyDesc, type KeyMeta, type RdbDesc, type Value, type WriterOptions,

@@ -13,8 +13,8 @@ import { RecordFiller, makeFileInfo, type RecordSpec } from './helpers/record.ts
 import { evaluateBudgets, parseBudgets } from '../src/analyze/budget.ts';
 import { diffReports, diffFigures, diffIsEmpty, diffToMarkdown, diffToText, keyIdentity, type DiffReport } from '../src/report/diff.ts';
 import { diffToHtml } from '../src/report/html.ts';
-import { redactReport } from '../src/report/redact.ts';
-import type { Report } from '../src/report/schema.ts';
+import { redactReport } from '../src/analyze/redact.ts';
+import type { Report } from '../src/analyze/schema.ts';
 import { hasRedis, startRedis, type RespArg } from './helpers/redis.ts';
 import { ensureBuilt, runCli, showRun } from './helpers/run-cli.ts';
 

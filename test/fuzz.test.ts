@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Scan } from '../src/scan.ts';
 import { bufferSource } from '../src/input/source.ts';
-import { RdbError } from '../src/types.ts';
+import { RdbError } from '../src/core/types.ts';
 import { classifyError, loadSeed, recordAt, Rng, runFuzz, type Anatomy } from './helpers/fuzz.ts';
 import { corpusDir, fixturesDir, repoRoot } from './helpers/truth.ts';
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixturesDir, repoRoot } from './helpers/truth.ts';
 import { ensureBuilt } from './helpers/run-cli.ts';
-import type { Report } from '../src/report/schema.ts';
+import type { Report } from '../src/analyze/schema.ts';
 import { Aggregator, mergeReports } from '../src/analyze/aggregate.ts';
 import { NAMESPACE_DEFAULTS } from '../src/analyze/namespace.ts';
 

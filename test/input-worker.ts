@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { RingSource, setProgress } from '../src/input/channel.ts';
-import { RdbError } from '../src/types.ts';
+import { RdbError } from '../src/core/types.ts';
 
 const { port, control, stopAfter, delayEvery } = workerData as {
   port: MessagePort;

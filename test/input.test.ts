@@ -10,7 +10,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import lz4js from 'lz4js';
-import { RdbError } from '../src/types.ts';
+import { RdbError } from '../src/core/types.ts';
 import { bufferSource, fileSource, type ChunkSource } from '../src/input/source.ts';
 import { detectFormat } from '../src/input/detect.ts';
 import { openInput, openStream, zstdContentSize, type Input } from '../src/input/decompress.ts';
@@ -19,7 +19,7 @@ import { Lz4Block, LZ4_BAD_OFFSET, LZ4_OVERFLOW, LZ4_TRUNCATED } from '../src/in
 import { createControl, pumpToRing, readProgress, type PumpResult } from '../src/input/channel.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DATA = fileURLToPath(new URL('./data/', import.meta.url));
+const DATA = fileURLToPath(new URL('./data', import.meta.url));
 /**
  * Node 20 does not apply `--import tsx` from a Worker's execArgv to the worker's entry
  * module, so the worker boots from a small eval script that registers tsx first.

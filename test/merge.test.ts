@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { Aggregator, mergeReports, type AnalyzeOptions } from '../src/analyze/aggregate.ts';
 import { fileSource } from '../src/input/source.ts';
 import { scan } from '../src/scan.ts';
-import type { FileInfo, KeyRecord } from '../src/types.ts';
+import type { FileInfo, KeyRecord } from '../src/core/types.ts';
 import { reportToJson } from '../src/report/json.ts';
-import type { KeyEntry, Report } from '../src/report/schema.ts';
+import type { KeyEntry, Report } from '../src/analyze/schema.ts';
 import { ensureBuilt, fixture, runCli, showRun } from './helpers/run-cli.ts';
 
 const SHOP = fixture('shop-7.0.rdb');
@@ -185,7 +185,7 @@ describe('rdbscope merge', () => {
     for (const k of twoFiles.bigKeys) if (/\d{2,}/.test(k.key)) assert.ok(!r.out.includes(JSON.stringify(k.key)), k.key);
     // A redacted input redacts the others too (keys are ranked together by their names).
     const red = join(dir, 'a-red.json');
-    writeFileSync(red, reportToJson((await import('../src/report/redact.ts')).redactReport(a)));
+    writeFileSync(red, reportToJson((await import('../src/analyze/redact.ts')).redactReport(a)));
     const mixed = await runCli(['merge', red, jb]);
     assert.equal(mixed.code, 0, showRun(mixed));
     const mm = JSON.parse(mixed.out) as Report;

@@ -12,11 +12,11 @@ import { CONTROL_BYTES, RingReader, RingWriter, abortRing, RingAborted } from '.
 import { RECORD_FIELDS } from '../src/run/record-layout.ts';
 import { BatchReader, BatchWriter, type RecordBatch } from '../src/api/batch.ts';
 import { newKeyRecord } from '../src/format/parser.ts';
-import { KeyCopier, keyBuffer } from '../src/format/keycopy.ts';
-import { Crc64 } from '../src/format/crc64.ts';
+import { KeyCopier, keyBuffer } from '../src/core/keycopy.ts';
+import { Crc64 } from '../src/input/crc64.ts';
 import { DupSet } from '../src/format/dupset.ts';
 import { keysCsvRow } from '../src/report/csv.ts';
-import type { KeyRecord, VectorSetSummary } from '../src/types.ts';
+import type { KeyRecord, VectorSetSummary } from '../src/core/types.ts';
 import { buildRdb, type KeyDesc } from './helpers/rdb-writer.ts';
 import { ensureBuilt, runCli, showRun } from './helpers/run-cli.ts';
 import { Sfc32 } from './helpers/sfc32.ts';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { RdbParser } from '../src/format/parser.ts';
 import { bufferSource } from '../src/input/source.ts';
 import { CanonicalCollector } from '../src/dump/canonical.ts';
-import { RdbError, type FileInfo, type StreamIdmpMeta } from '../src/types.ts';
+import { RdbError, type FileInfo, type StreamIdmpMeta } from '../src/core/types.ts';
 import { buildRdb, RdbWriter, ziplist, type KeyDesc, type StreamValue } from './helpers/rdb-writer.ts';
 import { ensureBuilt, runCli } from './helpers/run-cli.ts';
 

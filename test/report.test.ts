@@ -11,11 +11,11 @@ import { csvField, keysCsvHeader, keysCsvRow, KEYS_CSV_COLUMNS } from '../src/re
 import { CsvRowStage } from '../src/report/csv-row.ts';
 import { keyJsonl } from '../src/report/jsonl.ts';
 import { escapeMarkdown, mdCode, reportToMarkdown } from '../src/report/markdown.ts';
-import { KeyRedactor, keyHash, redactReport } from '../src/report/redact.ts';
+import { KeyRedactor, keyHash, redactReport } from '../src/analyze/redact.ts';
 import { namespacesCsv } from '../src/report/namespaces-csv.ts';
 import { parseReport, reportToJson } from '../src/report/json.ts';
 import { KeysCsvWriter, LineWriter, OutputExistsError, checkOutputs, parseFormats, plannedOutputs, writeReports } from '../src/report/write.ts';
-import type { Report } from '../src/report/schema.ts';
+import type { Report } from '../src/analyze/schema.ts';
 
 const HOSTILE: (string | Uint8Array)[] = [
   'plain:key',

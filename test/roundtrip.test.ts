@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { RdbParser } from '../src/format/parser.ts';
 import { bufferSource, fileSource, type ChunkSource } from '../src/input/source.ts';
 import { CanonicalCollector, canonicalBytes, type Canonical, type CanonicalValue } from '../src/dump/canonical.ts';
-import { Crc64 } from '../src/format/crc64.ts';
+import { Crc64 } from '../src/input/crc64.ts';
 import { hasRedis, startRedis, type RedisHandle, type RespArg, type RespValue } from './helpers/redis.ts';
 import { buildRdb, rdbValue, valueType, type KeyDesc, type Value } from './helpers/rdb-writer.ts';
 

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { hasRedis, startRedis, type RedisHandle, type RespValue } from './helpers/redis.ts';
 import { fixturesDir, repoRoot, truthKeyBytes, type Truth } from './helpers/truth.ts';
 import { Filler, Rng, fillShop } from '../scripts/make-fixtures.ts';
-import type { Report } from '../src/report/schema.ts';
+import type { Report } from '../src/analyze/schema.ts';
 import { ensureBuilt } from './helpers/run-cli.ts';
 
 const cli = join(repoRoot, 'bin', 'rdbscope.js');

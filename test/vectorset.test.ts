@@ -13,7 +13,7 @@ import { scan } from '../src/scan.ts';
 import { fileSource } from '../src/input/source.ts';
 import { QUANT_NAMES } from '../src/format/vectorset.ts';
 import { vectorsetValue } from '../src/dump/vectorset.ts';
-import { RdbError, type KeyRecord } from '../src/types.ts';
+import { RdbError, type KeyRecord } from '../src/core/types.ts';
 import { Aggregator } from '../src/analyze/aggregate.ts';
 import { computeFindings } from '../src/analyze/findings.ts';
 import { buildRdb, moduleId, type ModuleOp } from './helpers/rdb-writer.ts';

@@ -30,7 +30,7 @@
  * exactly the report of analysing A then B.
  */
 
-import type { FileInfo, KeyRecord, RedisType } from '../types.ts';
+import type { FileInfo, KeyRecord, RedisType } from '../core/types.ts';
 import type {
   DatabaseStats,
   EncodingStats,
@@ -45,8 +45,8 @@ import type {
   TtlBucket,
   TtlBucketId,
   TypeStats,
-} from '../report/schema.ts';
-import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from '../report/schema.ts';
+} from './schema.ts';
+import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from './schema.ts';
 import {
   type Entry,
   entryFromRecord,
@@ -66,7 +66,7 @@ import { TopN } from './topn.ts';
 import { rankNamespaces } from './ranking.ts';
 import { isScheduleName, separatorTable } from './queue-kind.ts';
 import { computeFindings } from './findings.ts';
-import { cmpStr, round6 } from './units.ts';
+import { cmpStr, round6 } from '../core/units.ts';
 
 export interface AnalyzeOptions extends NamespaceOptions {
   /** Top-list length. Default 100. */

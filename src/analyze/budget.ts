@@ -16,8 +16,8 @@
  *   old total), no-ttl-growth (keys, or bytes with a byte unit, or percent).
  */
 
-import type { Report } from '../report/schema.ts';
-import { formatBytes, formatCount, parseSize } from './units.ts';
+import type { Report } from './schema.ts';
+import { formatBytes, formatCount, parseSize } from '../core/units.ts';
 
 export { parseSize };
 

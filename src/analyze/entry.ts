@@ -8,9 +8,9 @@
  * exactly as one analysis would.
  */
 
-import type { KeyRecord, RedisType } from '../types.ts';
-import type { KeyEntry, QueueEntry } from '../report/schema.ts';
-import { compareBytes, compareBytesRange, keyBytes, keyName } from './keyname.ts';
+import type { KeyRecord, RedisType } from '../core/types.ts';
+import type { KeyEntry, QueueEntry } from './schema.ts';
+import { compareBytes, compareBytesRange, keyBytes, keyName } from '../core/keyname.ts';
 
 export interface Entry {
   db: number;

@@ -5,8 +5,8 @@
  * merged report gets the findings one analysis would have produced.
  */
 
-import type { Finding, NamespaceEntry, QueueEntry, Report, Severity } from '../report/schema.ts';
-import { formatBytes, formatCount, formatPercent, round6 } from './units.ts';
+import type { Finding, NamespaceEntry, QueueEntry, Report, Severity } from './schema.ts';
+import { formatBytes, formatCount, formatPercent, round6 } from '../core/units.ts';
 
 export interface FindingOptions {
   /** `maxmemory-policy` (not stored in RDB files). */

@@ -64,7 +64,7 @@
  * a safety valve and may depend on order; reports say when it fired (`capped`).
  */
 
-import { compareBytes, decodeUtf8, isValidUtf8 } from './keyname.ts';
+import { compareBytes, decodeUtf8, isValidUtf8 } from '../core/keyname.ts';
 
 export const NAMESPACE_RULES = [
   'Keys are split on the separators; a {hash tag} is never split.',

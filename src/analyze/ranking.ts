@@ -9,8 +9,8 @@
  * partition the keys (their shares add up to the whole).
  */
 
-import type { NamespaceTreeNode, RankedNamespace } from '../report/schema.ts';
-import { cmpStr, round6 } from './units.ts';
+import type { NamespaceTreeNode, RankedNamespace } from './schema.ts';
+import { cmpStr, round6 } from '../core/units.ts';
 
 /** Groups kept in report.json. */
 export const RANKING_MAX = 100;

@@ -3,8 +3,8 @@
  * are transferred (not copied) with postMessage: a record costs a few stores, not a
  * structured clone. The slots are record-layout.ts's, shared with the CLI's record ring.
  */
-import type { KeyRecord, VectorSetSummary } from '../types.ts';
-import { keyBuffer } from '../format/keycopy.ts';
+import type { KeyRecord, VectorSetSummary } from '../core/types.ts';
+import { keyBuffer } from '../core/keycopy.ts';
 import { RECORD_NAME_CODES, RECORD_NUMBERS_MAX, RECORD_WORDS, getRecord, putNames, putRecord, recordExtra, recordNumbers, setRecordExtra } from '../run/record-layout.ts';
 
 export interface RecordBatch {

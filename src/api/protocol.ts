@@ -1,5 +1,5 @@
 /** What scanFile / scanStream and their parse worker say to each other. */
-import type { FileInfo } from '../types.ts';
+import type { FileInfo } from '../core/types.ts';
 import type { MessagePort } from 'node:worker_threads';
 import type { MemoryOptions, ScanResult } from '../scan.ts';
 import type { RecordBatch } from './batch.ts';

@@ -13,7 +13,7 @@ import { newKeyRecord } from '../format/parser.ts';
 import { versionFromOption } from '../format/version.ts';
 import { peek } from '../input/peek.ts';
 import { spawnWorker } from '../run/spawn.ts';
-import { RdbError, type KeyRecord } from '../types.ts';
+import { RdbError, type KeyRecord } from '../core/types.ts';
 import type { ScanBaseOptions, ScanResult } from '../scan.ts';
 import { BatchReader } from './batch.ts';
 import { CREDIT_DONE, CREDIT_STOP, type ScanWorkerData, type WireError, type WorkerMessage } from './protocol.ts';

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { fileSource, type ChunkSource } from '../input/source.ts';
 import { RingSource } from '../input/channel.ts';
 import { Scan } from '../scan.ts';
-import { RdbError } from '../types.ts';
+import { RdbError } from '../core/types.ts';
 import { BatchWriter } from './batch.ts';
 import { CREDIT_DONE, CREDIT_SENT, CREDIT_STOP, MAX_BATCHES_IN_FLIGHT, type ScanWorkerData, type WireError, type WorkerMessage } from './protocol.ts';
 

@@ -10,8 +10,8 @@ import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node
 import type { AnalyzeOptions } from '../analyze/aggregate.ts';
 import { evaluateBudgets, describeBreaches } from '../analyze/budget.ts';
 import { parseReport } from '../report/json.ts';
-import { redactReport } from '../report/redact.ts';
-import type { Report, ReportOptions } from '../report/schema.ts';
+import { redactReport } from '../analyze/redact.ts';
+import type { Report, ReportOptions } from '../analyze/schema.ts';
 import { diffReports, diffFigures, diffToJson, diffToMarkdown, diffToText } from '../report/diff.ts';
 import { diffToHtml } from '../report/html.ts';
 import { runFiles, jobsOption, intOption } from './analyze.ts';

@@ -1,5 +1,5 @@
 /** `rdbscope info`: the file's header, producer, aux fields, databases, functions, modules, checksum. */
-import type { FileInfo } from '../types.ts';
+import type { FileInfo } from '../core/types.ts';
 
 export interface InfoReport {
   file: string;

@@ -13,13 +13,13 @@
  */
 import { extname } from 'node:path';
 import { mergeReports } from '../analyze/aggregate.ts';
-import { formatBytes, formatCount } from '../analyze/units.ts';
+import { formatBytes, formatCount } from '../core/units.ts';
 import { reportToJson } from '../report/json.ts';
 import { reportToMarkdown } from '../report/markdown.ts';
 import { namespacesCsv } from '../report/namespaces-csv.ts';
 import { reportToHtml } from '../report/html.ts';
-import { redactReport } from '../report/redact.ts';
-import type { Report } from '../report/schema.ts';
+import { redactReport } from '../analyze/redact.ts';
+import type { Report } from '../analyze/schema.ts';
 import { plannedOutputs, writeReports, type ReportFormat } from '../report/write.ts';
 import { EXIT, UsageError, formatsOf, openOut, refuseExisting, writeText } from './common.ts';
 import { InputError, loadReports, type ModelCliOptions } from './diff.ts';

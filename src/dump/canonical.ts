@@ -5,9 +5,9 @@
  * in file order (a set's file order is the server's iteration order; a zset's is by score for
  * listpacks and by descending score for skiplists, so zsets are sorted by score here).
  */
-import type { KeyRecord, StreamIdmpMeta, StreamMeta, ValueVisitor } from '../types.ts';
-import { isValidUtf8 } from '../format/text.ts';
-import { decodeUtf8, toBase64 } from '../analyze/keyname.ts';
+import type { KeyRecord, StreamIdmpMeta, StreamMeta, ValueVisitor } from '../core/types.ts';
+import { isValidUtf8 } from '../core/text.ts';
+import { decodeUtf8, toBase64 } from '../core/keyname.ts';
 
 export type Canonical = string | { b64: string };
 export type CanonicalValue =

@@ -2,7 +2,7 @@
  * `dump`'s value for a vector set: its shape, not its elements (names, vectors and links are
  * only streamed past, docs/memory-vectorset.md, section 1).
  */
-import type { VectorSetSummary } from '../types.ts';
+import type { VectorSetSummary } from '../core/types.ts';
 import { QUANT_NAMES } from '../format/vectorset.ts';
 
 export function vectorsetValue(s: VectorSetSummary): Record<string, number | string> {

@@ -3,7 +3,7 @@
  * blob sits in the file, for error offsets, and the current entry as a register set so that
  * walking a blob allocates nothing.
  */
-import { RdbError } from '../types.ts';
+import { RdbError } from '../core/types.ts';
 
 const TWO32 = 4294967296;
 

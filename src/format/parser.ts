@@ -7,19 +7,19 @@
  * a warning (FileInfo.warnings); what it refuses is an RdbError. Layouts newer than Redis 7.4
  * (RDB 13, VALKEY080, Redis Enterprise opcodes): docs/rdb-format-recent.md.
  */
-import { KeyCopier, keyBuffer } from './keycopy.ts';
+import { KeyCopier, keyBuffer } from '../core/keycopy.ts';
 import { DupSet } from './dupset.ts';
 import type { ChunkSource } from '../input/source.ts';
-import type { FileInfo, KeyRecord, RedisType, ValueVisitor, BlobKind, StreamMeta, StreamIdmpMeta } from '../types.ts';
-import { RdbError } from '../types.ts';
+import type { FileInfo, KeyRecord, RedisType, ValueVisitor, BlobKind, StreamMeta, StreamIdmpMeta } from '../core/types.ts';
+import { RdbError } from '../core/types.ts';
 import { Reader } from './reader.ts';
-import { trailerHex } from './crc64.ts';
+import { trailerHex } from '../input/crc64.ts';
 import { ListpackCursor } from './listpack.ts';
 import { ZiplistCursor } from './ziplist.ts';
 import { IntsetCursor } from './intset.ts';
 import { ZipmapCursor } from './zipmap.ts';
 import { u32le, type BlobCursor } from './blob.ts';
-import { isCanonicalInt, parseScore } from './text.ts';
+import { isCanonicalInt, parseScore } from '../core/text.ts';
 import { moduleName } from './module.ts';
 import { VectorSetDecoder } from './vectorset.ts';
 import { parseVersion, type ServerVersion } from './version.ts';

@@ -3,7 +3,7 @@
  * methods unconditionally, so the missing ones are filled in with no-ops here (as TeeVisitor
  * fans out, this fills in: one concrete object, no optional-call checks per element).
  */
-import type { ValueVisitor } from '../types.ts';
+import type { ValueVisitor } from '../core/types.ts';
 
 /** The visitor callers write: every event optional. */
 export type PartialVisitor = Partial<ValueVisitor>;

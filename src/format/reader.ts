@@ -4,8 +4,8 @@
  * length read out of the file: buffers only grow by bytes that actually arrived.
  */
 import type { ChunkSource } from '../input/source.ts';
-import { RdbError } from '../types.ts';
-import { Crc64 } from './crc64.ts';
+import { RdbError } from '../core/types.ts';
+import { Crc64 } from '../input/crc64.ts';
 import { lzfDecompress, lzfPrefix } from './lzf.ts';
 import { decimalLength } from './blob.ts';
 

@@ -1,5 +1,5 @@
 /** Sends the parser's element events to two visitors (e.g. the memory model and a value collector). */
-import type { KeyRecord, ValueVisitor, BlobKind, StreamIdmpMeta, StreamMeta } from '../types.ts';
+import type { KeyRecord, ValueVisitor, BlobKind, StreamIdmpMeta, StreamMeta } from '../core/types.ts';
 
 export class TeeVisitor implements ValueVisitor {
   constructor(

@@ -3,7 +3,7 @@
  * read item by item into a fixed-size VectorSetSummary, never held (a set may have millions
  * of elements). Layout and the loader's own checks: docs/memory-vectorset.md, section 1.
  */
-import type { VectorSetSummary } from '../types.ts';
+import type { VectorSetSummary } from '../core/types.ts';
 import type { Reader } from './reader.ts';
 
 /** Nodes whose strings MEMORY USAGE samples (the module's scan effort). */

@@ -25,7 +25,7 @@
  * message before STATE turns to error, so the worker finds it there.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { RdbError } from '../types.ts';
+import { RdbError } from '../core/types.ts';
 import type { ChunkSource } from './source.ts';
 
 const HEADER_BYTES = 32;

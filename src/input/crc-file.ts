@@ -1,6 +1,6 @@
 /** CRC-64 of a file's first `end` bytes, read asynchronously (runs beside a parse worker). */
 import { open } from 'node:fs/promises';
-import { Crc64 } from '../format/crc64.ts';
+import { Crc64 } from './crc64.ts';
 
 export async function crcOfFile(path: string, end: number): Promise<string> {
   const fh = await open(path, 'r');

@@ -9,7 +9,7 @@ import { open } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
-import { RdbError } from '../types.ts';
+import { RdbError } from '../core/types.ts';
 import { MAGIC_BYTES, detectFormat, type DetectedFormat } from './detect.ts';
 import { Xxh32, xxh32 } from './xxh32.ts';
 import { Lz4Block, LZ4_BAD_OFFSET, LZ4_OVERFLOW, LZ4_WINDOW } from './lz4-block.ts';

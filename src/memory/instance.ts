@@ -5,7 +5,7 @@
  * and expires dict bucket arrays, expires entries, inner dict entries, shared integers, what a
  * release counts at requested size, and the empty server's own baseline.
  */
-import type { KeyRecord } from '../types.ts';
+import type { KeyRecord } from '../core/types.ts';
 import type { KeyOverhead } from './model.ts';
 import { nextPow2 } from './sizes.ts';
 import { BUCKET, presizedBuckets } from './valkey.ts';

@@ -4,7 +4,7 @@
  * events and keeps O(1) state per key: the in-memory encoding is decided the way the loading
  * server decides it, and only the sums that decision needs are accumulated.
  */
-import type { BlobKind, KeyRecord, StreamMeta, ValueVisitor } from '../types.ts';
+import type { BlobKind, KeyRecord, StreamMeta, ValueVisitor } from '../core/types.ts';
 import type { ServerVersion } from '../format/version.ts';
 import { decimalLength } from '../format/blob.ts';
 import { sizeClassFor, type AllocatorProfile, type SizeClass } from './allocator.ts';

@@ -2,7 +2,7 @@
  * Byte sizes of Redis' building blocks (docs/memory-model.md, sections 3 and 5): sds headers,
  * listpack and ziplist entries, zset score text, and the dict growth a load replays.
  */
-import { isCanonicalInt } from '../format/text.ts';
+import { isCanonicalInt } from '../core/text.ts';
 import { backlenSize } from '../format/listpack.ts';
 
 export function sdsHeader(len: number): number {

@@ -3,7 +3,7 @@
  * the set's shape rather than a walk of its allocations (docs/memory-vectorset.md, section 2).
  * Sizes are those of the 64-bit build.
  */
-import type { VectorSetSummary } from '../types.ts';
+import type { VectorSetSummary } from '../core/types.ts';
 import { vectorBytes } from '../format/vectorset.ts';
 import { sdsHeader } from './sizes.ts';
 import type { SizeClass } from './allocator.ts';

@@ -7,8 +7,8 @@
  * in order and byte for byte what writeKeysCsvRow writes.
  */
 import { CSV_ROW_WASM } from './csv-row-wasm.ts';
-import { KeyCopier } from '../format/keycopy.ts';
-import type { KeyRecord } from '../types.ts';
+import { KeyCopier } from '../core/keycopy.ts';
+import type { KeyRecord } from '../core/types.ts';
 import { FieldCache } from './sink.ts';
 
 /** What the stage hands its rows to (LineWriter.put). */

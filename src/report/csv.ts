@@ -19,10 +19,10 @@
  * `keysCsvRow` when a string is wanted); papaparse reads it back (see the tests).
  */
 
-import type { KeyRecord } from '../types.ts';
-import { escapeInvalidUtf8, isValidUtf8, toBase64 } from '../analyze/keyname.ts';
+import type { KeyRecord } from '../core/types.ts';
+import { escapeInvalidUtf8, isValidUtf8, toBase64 } from '../core/keyname.ts';
 import { ByteSink, FieldCache, KEY_ESCAPE, KEY_NON_ASCII, copyKey, escapeTable, isDateMs, putField, putIso, putNum } from './sink.ts';
-import type { KeyRedactor } from './redact.ts';
+import type { KeyRedactor } from '../analyze/redact.ts';
 
 export const KEYS_CSV_COLUMNS = [
   'database',

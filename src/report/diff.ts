@@ -20,14 +20,14 @@
  * times in ms since the epoch, absent values null, ratios as fractions rounded to 6 decimals.
  */
 
-import type { KeyEntry, QueueEntry, Report } from './schema.ts';
+import type { KeyEntry, QueueEntry, Report } from '../analyze/schema.ts';
 import type { DiffFigures } from '../analyze/budget.ts';
 import { alignNamespaces, mergeReports, type NamespaceFigures } from '../analyze/aggregate.ts';
-import { redactReport } from './redact.ts';
+import { redactReport } from '../analyze/redact.ts';
 import { escapeMarkdown, mdCode, table } from './markdown.ts';
-import { cmpStr, formatBytes, formatCount, formatGrowth, formatSigned as signed, isoTime, round6 } from '../analyze/units.ts';
+import { cmpStr, formatBytes, formatCount, formatGrowth, formatSigned as signed, isoTime, round6 } from '../core/units.ts';
 
-export * from './diff-schema.ts';
+export * from '../analyze/diff-schema.ts';
 import {
   DIFF_SCHEMA,
   DIFF_SCHEMA_VERSION,
@@ -42,7 +42,7 @@ import {
   type NewBigKey,
   type QueueDiff,
   type TypeDiff,
-} from './diff-schema.ts';
+} from '../analyze/diff-schema.ts';
 
 /** Key count, bytes, and the part without TTL, on one side. */
 type Figures = NamespaceFigures;

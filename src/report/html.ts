@@ -20,8 +20,8 @@
  * treemap of the aligned namespaces coloured by growth, and the change tables.
  */
 
-import type { Report } from './schema.ts';
-import type { DiffReport } from './diff-schema.ts';
+import type { Report } from '../analyze/schema.ts';
+import type { DiffReport } from '../analyze/diff-schema.ts';
 import type { PagePayload } from './page/payload.ts';
 import { PAGE_SCRIPT, PAGE_SCRIPT_SHA256 } from './page-script.ts';
 

@@ -1,6 +1,6 @@
 /** `report.json`: the Report (see schema.ts) as pretty-printed JSON, and reading it back. */
 
-import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION, type Report } from './schema.ts';
+import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION, type Report } from '../analyze/schema.ts';
 
 export function reportToJson(report: Report): string {
   return JSON.stringify(report, null, 2) + '\n';

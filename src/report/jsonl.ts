@@ -12,9 +12,9 @@
  * `key` is `pattern#hash`. Encoded straight into bytes like keys.csv.
  */
 
-import type { KeyRecord } from '../types.ts';
-import { decodeUtf8, isValidUtf8, toBase64 } from '../analyze/keyname.ts';
-import type { KeyRedactor } from './redact.ts';
+import type { KeyRecord } from '../core/types.ts';
+import { decodeUtf8, isValidUtf8, toBase64 } from '../core/keyname.ts';
+import type { KeyRedactor } from '../analyze/redact.ts';
 import { ByteSink, FieldCache, KEY_ESCAPE, KEY_NON_ASCII, copyKey, escapeTable, putField, putNum } from './sink.ts';
 
 const typeNames = new FieldCache(JSON.stringify);

@@ -10,8 +10,8 @@
  * never break a table row. Other free text goes through `escapeMarkdown`.
  */
 
-import type { KeyEntry, NamespaceEntry, QueueEntry, Report, Severity } from './schema.ts';
-import { formatBytes, formatCount, formatPercent, isoTime } from '../analyze/units.ts';
+import type { KeyEntry, NamespaceEntry, QueueEntry, Report, Severity } from '../analyze/schema.ts';
+import { formatBytes, formatCount, formatPercent, isoTime } from '../core/units.ts';
 import { foldingNotes, partLabel, shortRanking } from '../analyze/ranking.ts';
 
 /** Longest key text shown; longer ones are cut with `…`. */

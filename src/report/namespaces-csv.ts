@@ -4,7 +4,7 @@
  * the same quoting and formula guard as keys.csv.
  */
 
-import type { Report } from './schema.ts';
+import type { Report } from '../analyze/schema.ts';
 import { csvField } from './csv.ts';
 
 export const NAMESPACES_CSV_COLUMNS = [

@@ -4,7 +4,7 @@
 export const PAGE_SCRIPT = [
   "\"use strict\";",
   "(() => {",
-  "  // src/analyze/units.ts",
+  "  // src/core/units.ts",
   "  var UNITS = {",
   "    \"\": 1,",
   "    b: 1,",
@@ -854,4 +854,4 @@ export const PAGE_SCRIPT = [
 ].join('\n');
 
 /** SHA-256 of PAGE_SCRIPT (base64): the page's Content-Security-Policy allows this script only. */
-export const PAGE_SCRIPT_SHA256 = 'CFPyyL3PouldYOhSqN3YpQkXFB8vf4RvuChoLPGUkIE=';
+export const PAGE_SCRIPT_SHA256 = 'OUHK+CtqYsFjKAwB8Ez/5bqfhTEUc+7dsNaUj8bD/EI=';

@@ -4,8 +4,8 @@
  * This is what makes keys.csv / JSONL cheap for millions of keys.
  */
 
-import { decodeUtf8 } from '../analyze/keyname.ts';
-import type { KeyRecord } from '../types.ts';
+import { decodeUtf8 } from '../core/keyname.ts';
+import type { KeyRecord } from '../core/types.ts';
 
 const encoder = new TextEncoder();
 

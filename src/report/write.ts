@@ -14,8 +14,8 @@
 
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KeyRecord } from '../types.ts';
-import type { Report } from './schema.ts';
+import type { KeyRecord } from '../core/types.ts';
+import type { Report } from '../analyze/schema.ts';
 import { reportToJson } from './json.ts';
 import { namespacesCsv } from './namespaces-csv.ts';
 import { reportToMarkdown, type MarkdownOptions } from './markdown.ts';
@@ -23,7 +23,7 @@ import { csvField, keysCsvHeader, writeKeysCsvRow } from './csv.ts';
 import { CsvRowStage } from './csv-row.ts';
 import { writeKeyJsonl } from './jsonl.ts';
 import { ByteSink } from './sink.ts';
-import { redactReport, type KeyRedactor } from './redact.ts';
+import { redactReport, type KeyRedactor } from '../analyze/redact.ts';
 import { reportToHtml } from './html.ts';
 
 export type ReportFormat = 'json' | 'csv' | 'md' | 'html';

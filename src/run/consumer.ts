@@ -8,7 +8,7 @@ import { newKeyRecord } from '../format/parser.ts';
 import { makeHandler } from './handlers.ts';
 import { abortRing, RingAborted, RingReader } from './record-ring.ts';
 import { toJobError, type Job, type JobError } from './job.ts';
-import type { Report } from '../report/schema.ts';
+import type { Report } from '../analyze/schema.ts';
 
 export type ConsumerResult = { ok: true; report: Report | undefined } | { ok: false; error: JobError; aborted: boolean };
 

@@ -1,15 +1,15 @@
 /** Per-command work on each key: in the parse worker, or for keys/analyze in the consumer worker. */
-import type { FileInfo, KeyRecord, RedisType, ValueVisitor } from '../types.ts';
+import type { FileInfo, KeyRecord, RedisType, ValueVisitor } from '../core/types.ts';
 import type { InstanceEstimate } from '../memory/instance.ts';
 import { CanonicalCollector, canonicalBytes } from '../dump/canonical.ts';
 import { vectorsetValue } from '../dump/vectorset.ts';
 import { Aggregator } from '../analyze/aggregate.ts';
 import { Glob } from '../analyze/glob.ts';
 import { KeysCsvWriter, KeysJsonlWriter, LineWriter } from '../report/write.ts';
-import { KeyRedactor } from '../report/redact.ts';
+import { KeyRedactor } from '../analyze/redact.ts';
 import type { RingWriter } from './record-ring.ts';
 import type { Job, JobError, KeyFilterSpec } from './job.ts';
-import type { Report } from '../report/schema.ts';
+import type { Report } from '../analyze/schema.ts';
 
 export interface Handler {
   visitor?: ValueVisitor;

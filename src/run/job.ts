@@ -1,9 +1,9 @@
 /** What the main thread asks a parse worker to do, and what comes back. */
-import { RdbError, type FileInfo } from '../types.ts';
+import { RdbError, type FileInfo } from '../core/types.ts';
 import type { AllocatorProfile } from '../memory/allocator.ts';
 import type { InstanceEstimate } from '../memory/instance.ts';
 import type { AnalyzeOptions } from '../analyze/aggregate.ts';
-import type { Report } from '../report/schema.ts';
+import type { Report } from '../analyze/schema.ts';
 
 export type JobKind = 'dump' | 'info' | 'check' | 'keys' | 'analyze';
 

@@ -18,7 +18,7 @@
  * and an object, is a state in the flags; when it holds an object, recordExtra() hands it to
  * the transport to carry as structured data.
  */
-import type { KeyRecord, RedisType, VectorSetSummary } from '../types.ts';
+import type { KeyRecord, RedisType, VectorSetSummary } from '../core/types.ts';
 
 /**
  * Where each field goes. Typed so that a KeyRecord field missing here fails to compile; the

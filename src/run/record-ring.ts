@@ -27,10 +27,10 @@
  * v8-serialized bytes. Names travel once as STRING records and then by code.
  */
 import { deserialize, serialize } from 'node:v8';
-import type { FileInfo, KeyRecord, VectorSetSummary } from '../types.ts';
+import type { FileInfo, KeyRecord, VectorSetSummary } from '../core/types.ts';
 import type { InstanceEstimate } from '../memory/instance.ts';
 import type { JobError } from './job.ts';
-import { KeyCopier, keyBuffer } from '../format/keycopy.ts';
+import { KeyCopier, keyBuffer } from '../core/keycopy.ts';
 import { RECORD_NAME_CODES, RECORD_NUMBERS_MAX, RECORD_WORDS, getRecord, putNames, putRecord, recordExtra, recordNumbers, setRecordExtra } from './record-layout.ts';
 
 export const CONTROL_BYTES = 16;

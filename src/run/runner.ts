@@ -7,7 +7,7 @@ import { MessageChannel, type TransferListItem, type Worker } from 'node:worker_
 import { peek } from '../input/peek.ts';
 import { openInput, type Input } from '../input/decompress.ts';
 import { createControl, pumpToRing, readProgress, cancelChannel, INPUT_RING_BYTES } from '../input/channel.ts';
-import { RdbError } from '../types.ts';
+import { RdbError } from '../core/types.ts';
 import { crcOfFile } from '../input/crc-file.ts';
 import { spawnWorker } from './spawn.ts';
 import { abortRing, createRing } from './record-ring.ts';

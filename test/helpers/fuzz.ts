@@ -20,9 +20,9 @@ import { basename, join, resolve } from 'node:path';
 import { Worker, parentPort, workerData } from 'node:worker_threads';
 import { Scan } from '../../src/scan.ts';
 import { bufferSource } from '../../src/input/source.ts';
-import { Crc64 } from '../../src/format/crc64.ts';
+import { Crc64 } from '../../src/input/crc64.ts';
 import { lzfDecompress } from '../../src/format/lzf.ts';
-import { RdbError, type BlobKind, type FileInfo, type KeyRecord, type ValueVisitor } from '../../src/types.ts';
+import { RdbError, type BlobKind, type FileInfo, type KeyRecord, type ValueVisitor } from '../../src/core/types.ts';
 import { corpusDir, fixturesDir, repoRoot } from './truth.ts';
 import { buildRdb, moduleId, type KeyDesc, type LpEntry, type ZlEntry } from './rdb-writer.ts';
 

@@ -20,7 +20,7 @@
  * `intset`, `zipmap`, `lzfCompress`, `moduleId`, `streamIdBytes`, `valueType`, `rdbValue`) for
  * hand-made or deliberately broken files and DUMP/RESTORE payloads.
  */
-import { Crc64 } from '../../src/format/crc64.ts';
+import { Crc64 } from '../../src/input/crc64.ts';
 
 export type Bytes = string | Uint8Array;
 /** Total bytes of a LEN: 1 (6-bit), 2 (14-bit), 5 (32-bit) or 9 (64-bit). */

@@ -3,8 +3,8 @@
  * reused for every key, its key buffer longer than the key and left dirty past `keyLength`.
  */
 
-import { keyBuffer } from '../../src/format/keycopy.ts';
-import type { FileInfo, KeyRecord, RedisType } from '../../src/types.ts';
+import { keyBuffer } from '../../src/core/keycopy.ts';
+import type { FileInfo, KeyRecord, RedisType } from '../../src/core/types.ts';
 
 export interface RecordSpec {
   key: string | Uint8Array;

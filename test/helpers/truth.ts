@@ -9,7 +9,7 @@ import { fileSource } from '../../src/input/source.ts';
 import { Scan } from '../../src/scan.ts';
 import { CanonicalCollector, type CanonicalValue } from '../../src/dump/canonical.ts';
 import type { AllocatorProfile } from '../../src/memory/allocator.ts';
-import type { FileInfo, KeyRecord } from '../../src/types.ts';
+import type { FileInfo, KeyRecord } from '../../src/core/types.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixturesDir = join(repoRoot, 'fixtures');

@@ -3,8 +3,8 @@
  * change tables.
  */
 
-import { formatBytes, formatCount, formatGrowth, formatSigned as signed } from '../../analyze/units.ts';
-import type { DiffReport, DiffTreeNode } from '../diff-schema.ts';
+import { formatBytes, formatCount, formatGrowth, formatSigned as signed } from '../../core/units.ts';
+import type { DiffReport, DiffTreeNode } from '../../analyze/diff-schema.ts';
 import { add, h } from './dom.ts';
 import { iso, keyText, patText } from './text.ts';
 import { treemap } from './treemap.ts';

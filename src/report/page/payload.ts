@@ -3,8 +3,8 @@
  * writes it, and the page code, which reads it).
  */
 
-import type { Report } from '../schema.ts';
-import type { DiffReport } from '../diff-schema.ts';
+import type { Report } from '../../analyze/schema.ts';
+import type { DiffReport } from '../../analyze/diff-schema.ts';
 
 /** A report, plus the line `analyze` adds when some input file could not be read to the end. */
 export type PageReport = Report & { incomplete?: string };

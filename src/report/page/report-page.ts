@@ -3,8 +3,8 @@
  * histogram, the type mix, big keys, queues, namespaces without TTL, databases and files.
  */
 
-import { formatBytes, formatCount, formatPercent } from '../../analyze/units.ts';
-import type { KeyEntry, NamespaceEntry, NamespaceTreeNode, QueueEntry, RankedNamespace, Report } from '../schema.ts';
+import { formatBytes, formatCount, formatPercent } from '../../core/units.ts';
+import type { KeyEntry, NamespaceEntry, NamespaceTreeNode, QueueEntry, RankedNamespace, Report } from '../../analyze/schema.ts';
 import { foldingNotes, partLabel, shortRanking } from '../../analyze/ranking.ts';
 import type { PageReport } from './payload.ts';
 import { add, h } from './dom.ts';

@@ -3,7 +3,7 @@
  * control characters visible (a key may hold newlines, escapes, NULs) and never as markup.
  */
 
-import { isoTime } from '../../analyze/units.ts';
+import { isoTime } from '../../core/units.ts';
 
 /** a / b, 0 when b is not positive. */
 export function share(a: number, b: number): number {

@@ -1,6 +1,6 @@
 /** The page's building blocks: headline cards, sections, tables with "show all", bar charts. */
 
-import { formatCount } from '../../analyze/units.ts';
+import { formatCount } from '../../core/units.ts';
 import { add, h, type Child } from './dom.ts';
 
 /** A headline figure; with an id, the value is `#id` and the note `#id-note`. */

@@ -17,7 +17,7 @@
  *   `schemaVersion`.
  */
 
-import type { FileInfo, RedisType } from '../types.ts';
+import type { FileInfo, RedisType } from '../core/types.ts';
 
 export const REPORT_SCHEMA = 'rdbscope.report';
 export const REPORT_SCHEMA_VERSION = 1;

@@ -10,7 +10,7 @@
  *   key must be recoverable (`keyName` does both).
  */
 
-import { isValidUtf8 as validUtf8 } from '../format/text.ts';
+import { isValidUtf8 as validUtf8 } from './text.ts';
 
 type SliceFn = (this: Uint8Array, start: number, end: number) => string;
 

@@ -4,7 +4,7 @@
  */
 
 import type { KeyEntry } from './schema.ts';
-import type { RedisType } from '../types.ts';
+import type { RedisType } from '../core/types.ts';
 
 export const DIFF_SCHEMA = 'rdbscope.diff';
 export const DIFF_SCHEMA_VERSION = 1;

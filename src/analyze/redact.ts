@@ -15,10 +15,10 @@
 
 import { createHash } from 'node:crypto';
 import type { KeyEntry, QueueEntry, Report } from './schema.ts';
-import { keyBytes } from '../analyze/keyname.ts';
-import { Segmenter, type NamespaceOptions } from '../analyze/namespace.ts';
-import { trieOfReport } from '../analyze/aggregate.ts';
-import { computeFindings } from '../analyze/findings.ts';
+import { keyBytes } from '../core/keyname.ts';
+import { Segmenter, type NamespaceOptions } from './namespace.ts';
+import { trieOfReport } from './aggregate.ts';
+import { computeFindings } from './findings.ts';
 
 /** First 8 hex digits of sha256 of `b[s, e)`. */
 export function keyHash(b: Uint8Array, s = 0, e = b.length): string {
