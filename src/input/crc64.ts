@@ -76,7 +76,7 @@ export class Crc64 {
   update(buf: Uint8Array, start: number, end: number): void {
     // The copy lands at the source's alignment (mod 8): V8 copies out of shared memory (the
     // input ring of decompressed data) word by word only when both sides align alike, and
-    // byte by byte, about 7× slower, otherwise.
+    // byte by byte, far slower, otherwise.
     const shift = (buf.byteOffset + start) & 7;
     const slice = this.window.length - 8;
     let v = this.value;

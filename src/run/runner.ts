@@ -32,8 +32,8 @@ const here = import.meta.url;
 /**
  * Young generation of the workers (MB). They allocate little that lives: a small one keeps
  * their heaps (and the process' peak RSS) small at no measurable cost in speed. The split
- * workers of keys/analyze take 2 MB (mixed-1g.gz analyze 139.7-142.2 → 136.2-139.0 MB against
- * 4); a validating parse (check, dump) promotes more at 2 MB and peaks ~10 MB higher, so 4.
+ * workers of keys/analyze take the smaller size; a validating parse (check, dump) promotes
+ * more at that size and peaks higher, so it takes the larger one (BENCHMARKS.md has the figures).
  */
 const YOUNG_SPLIT_MB = 2;
 const YOUNG_MB = 4;
@@ -82,8 +82,8 @@ export async function runJob(input: string, job: Omit<Job, 'path' | 'file'>, opt
   const ring = split ? createRing() : null;
   // A plain file's CRC is computed here while the worker parses (a core each), except when
   // the consumer both aggregates and writes rows: then it is the busiest thread, the parse
-  // worker waits on it a third of the time and computes the CRC in that time instead, which
-  // leaves the consumer a core of its own (mixed-1g analyze: 3.67 → 3.42 s).
+  // worker waits on it much of the time and computes the CRC in that time instead, which
+  // leaves the consumer a core of its own.
   const busyConsumer = job.kind === 'analyze' && job.rows !== null;
   const deferChecksum = !source && !busyConsumer && size !== null && size >= 8;
   const full: Job = { ...job, file, path: source ? null : input, deferChecksum };
