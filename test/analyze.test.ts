@@ -1,7 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Segmenter, NamespaceTrie, classify } from '../src/analyze/namespace.ts';
-import { Aggregator, alignNamespaces, mergeReports, trieOfReport, ttlBucket } from '../src/analyze/aggregate.ts';
+import { Aggregator, ttlBucket } from '../src/analyze/aggregate.ts';
+import { alignNamespaces, mergeReports, trieOfReport } from '../src/analyze/merge.ts';
 import { TopN } from '../src/analyze/topn.ts';
 import { computeFindings } from '../src/analyze/findings.ts';
 import { parseBudget, parseBudgets, evaluateBudgets, parseSize } from '../src/analyze/budget.ts';

@@ -19,7 +19,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { formatBytes, formatCount } from '../src/core/units.ts';
 import { reportToHtml } from '../src/report/html.ts';
 import type { KeyEntry, Report } from '../src/analyze/schema.ts';
-import type { DiffReport } from '../src/report/diff.ts';
+import type { DiffReport } from '../src/analyze/diff-schema.ts';
 import { ensureBuilt, fixture, repoRoot, runCli, showRun } from './helpers/run-cli.ts';
 import { bundlePage, pageModule, PAGE_MODULE } from '../scripts/build-page.ts';
 import { shortRanking } from '../src/analyze/ranking.ts';

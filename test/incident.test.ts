@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { fixturesDir, repoRoot } from './helpers/truth.ts';
 import { ensureBuilt } from './helpers/run-cli.ts';
 import type { Report } from '../src/analyze/schema.ts';
-import { Aggregator, mergeReports } from '../src/analyze/aggregate.ts';
+import { Aggregator } from '../src/analyze/aggregate.ts';
+import { mergeReports } from '../src/analyze/merge.ts';
 import { NAMESPACE_DEFAULTS } from '../src/analyze/namespace.ts';
 
 const cli = join(repoRoot, 'bin', 'rdbscope.js');

@@ -24,10 +24,7 @@
  * `referenceMs` option, else from the time the analysis started. If the buffer fills up
  * before the reference is known, the fallback is applied early and the file gets a warning.
  *
- * Merging. `mergeReports` rebuilds the same state from reports (the trie from
- * `namespaceTree` + `namespaces`, the heaps from the top lists, the per-file sections as
- * they are) and runs the same finalisation, so merging the reports of shards A and B gives
- * exactly the report of analysing A then B.
+ * Merging reports (merge.ts) rebuilds the same `State` and runs the same `finalize`.
  */
 
 import type { FileInfo, KeyRecord, RedisType } from '../core/types.ts';
@@ -50,7 +47,6 @@ import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from './schema.ts';
 import {
   type Entry,
   entryFromRecord,
-  fromKeyEntry,
   rankBytes,
   rankElement,
   rankLength,
@@ -370,7 +366,8 @@ function typeStats(encs: Iterable<EncAcc>, totalBytes: number, biggest: (t: Redi
 // ---------------------------------------------------------------------------------------------
 // State shared by the aggregator and the merger
 
-interface State {
+/** Exported for merge.ts, which rebuilds it from reports. */
+export interface State {
   options: ReportOptions;
   toolVersion: string | null;
   redacted: boolean;
@@ -394,7 +391,7 @@ interface State {
   collectionBytes: number;
 }
 
-function newState(options: ReportOptions, toolVersion: string | null): State {
+export function newState(options: ReportOptions, toolVersion: string | null): State {
   return {
     options,
     toolVersion,
@@ -430,7 +427,7 @@ function isQueueType(t: RedisType): t is 'list' | 'zset' | 'stream' {
 }
 
 export class Aggregator {
-  private readonly st: State;
+  private readonly state: State;
   private readonly nowMs: number;
   private readonly referenceMs: number | null;
   private cur: FileAcc | null = null;
@@ -440,20 +437,20 @@ export class Aggregator {
   private readonly sepTable: Uint8Array;
 
   constructor(opts: AnalyzeOptions = {}) {
-    this.st = newState(resolveOptions(opts), opts.toolVersion ?? null);
-    this.sepTable = separatorTable(this.st.options.separators);
+    this.state = newState(resolveOptions(opts), opts.toolVersion ?? null);
+    this.sepTable = separatorTable(this.state.options.separators);
     this.nowMs = opts.nowMs ?? Date.now();
     this.referenceMs = opts.referenceMs ?? null;
   }
 
   get options(): ReportOptions {
-    return this.st.options;
+    return this.state.options;
   }
 
   /** Keys added so far (all files). */
   get keys(): number {
     let n = this.cur?.keys ?? 0;
-    for (const f of this.st.files) n += f.keys;
+    for (const f of this.state.files) n += f.keys;
     return n;
   }
 
@@ -465,7 +462,7 @@ export class Aggregator {
     if (this.cur !== null && this.cur.keys > 0) {
       throw new Error(`beginFile(${JSON.stringify(name)}): the keys of ${JSON.stringify(this.cur.name)} were not closed with addFile`);
     }
-    this.cur = new FileAcc(name, info ?? null, this.st.files.length);
+    this.cur = new FileAcc(name, info ?? null, this.state.files.length);
   }
 
   private fallbackRef(f: FileAcc): void {
@@ -493,9 +490,9 @@ export class Aggregator {
 
   /** One key. Hot path: no allocation unless the key enters a top list or a new namespace. */
   add(rec: KeyRecord): void {
-    const st = this.st;
+    const state = this.state;
     let f = this.cur;
-    if (f === null) f = this.cur = new FileAcc('', null, st.files.length);
+    if (f === null) f = this.cur = new FileAcc('', null, state.files.length);
     const fileIdx = f.index;
     const bytes = rec.memoryBytes;
     const exp = rec.expireAtMs;
@@ -534,7 +531,7 @@ export class Aggregator {
     }
 
     // Namespace.
-    const node = st.trie.insert(rec.key, 0, rec.keyLength);
+    const node = state.trie.insert(rec.key, 0, rec.keyLength);
     let d = node.data;
     if (d === null) d = node.data = new NsData();
     d.keys++;
@@ -548,55 +545,55 @@ export class Aggregator {
     else d.addDb(rec.db);
 
     let e: Entry | null = null;
-    const lg = d.largest;
-    if (lg === null || bytes > lg.bytes || (bytes === lg.bytes && recordWinsTie(rec, fileIdx, lg))) {
+    const largest = d.largest;
+    if (largest === null || bytes > largest.bytes || (bytes === largest.bytes && recordWinsTie(rec, fileIdx, largest))) {
       d.largest = e = entryFromRecord(rec, fileIdx);
     }
 
     // Top lists.
-    let fl = st.big.floor();
-    if (beats(fl, bytes, fl?.bytes ?? 0, rec, fileIdx)) st.big.offer((e ??= entryFromRecord(rec, fileIdx)));
-    const th = st.byType[ti];
-    fl = th.floor();
-    if (beats(fl, bytes, fl?.bytes ?? 0, rec, fileIdx)) th.offer((e ??= entryFromRecord(rec, fileIdx)));
+    let kept = state.big.floor();
+    if (beats(kept, bytes, kept?.bytes ?? 0, rec, fileIdx)) state.big.offer((e ??= entryFromRecord(rec, fileIdx)));
+    const typeTop = state.byType[ti];
+    kept = typeTop.floor();
+    if (beats(kept, bytes, kept?.bytes ?? 0, rec, fileIdx)) typeTop.offer((e ??= entryFromRecord(rec, fileIdx)));
     if (noTtl) {
-      fl = st.noTtl.floor();
-      if (beats(fl, bytes, fl?.bytes ?? 0, rec, fileIdx)) st.noTtl.offer((e ??= entryFromRecord(rec, fileIdx)));
+      kept = state.noTtl.floor();
+      if (beats(kept, bytes, kept?.bytes ?? 0, rec, fileIdx)) state.noTtl.offer((e ??= entryFromRecord(rec, fileIdx)));
     }
-    const le = rec.largestElement;
-    if (le > st.options.bigElement) {
-      st.bigElCount++;
-      st.bigElBytes += bytes;
-      fl = st.bigEl.floor();
-      if (beats(fl, le, fl?.largestElement ?? 0, rec, fileIdx)) st.bigEl.offer((e ??= entryFromRecord(rec, fileIdx)));
+    const largestElement = rec.largestElement;
+    if (largestElement > state.options.bigElement) {
+      state.bigElCount++;
+      state.bigElBytes += bytes;
+      kept = state.bigEl.floor();
+      if (beats(kept, largestElement, kept?.largestElement ?? 0, rec, fileIdx)) state.bigEl.offer((e ??= entryFromRecord(rec, fileIdx)));
     }
 
     // Queues: lists, streams and job-schedule zsets; other long zsets are big collections.
     if (type === 'zset' && !isScheduleName(rec.key, 0, rec.keyLength, this.sepTable)) {
-      if (rec.length > st.options.queueThreshold) {
-        st.collectionCount++;
-        st.collectionBytes += bytes;
-        fl = st.collections.floor();
-        if (beats(fl, rec.length, fl?.length ?? 0, rec, fileIdx)) st.collections.offer((e ??= entryFromRecord(rec, fileIdx)));
+      if (rec.length > state.options.queueThreshold) {
+        state.collectionCount++;
+        state.collectionBytes += bytes;
+        kept = state.collections.floor();
+        if (beats(kept, rec.length, kept?.length ?? 0, rec, fileIdx)) state.collections.offer((e ??= entryFromRecord(rec, fileIdx)));
       }
     } else if (isQueueType(type)) {
       const len = rec.length;
-      fl = st.longest.floor();
-      if (beats(fl, len, fl?.length ?? 0, rec, fileIdx)) st.longest.offer((e ??= entryFromRecord(rec, fileIdx)));
+      kept = state.longest.floor();
+      if (beats(kept, len, kept?.length ?? 0, rec, fileIdx)) state.longest.offer((e ??= entryFromRecord(rec, fileIdx)));
       const pending = type === 'stream' ? rec.streamMaxPending : -1;
       if (pending > 0) {
-        fl = st.mostPending.floor();
-        if (beats(fl, pending, fl?.pending ?? 0, rec, fileIdx)) st.mostPending.offer((e ??= entryFromRecord(rec, fileIdx)));
+        kept = state.mostPending.floor();
+        if (beats(kept, pending, kept?.pending ?? 0, rec, fileIdx)) state.mostPending.offer((e ??= entryFromRecord(rec, fileIdx)));
       }
-      const thr = st.options.queueThreshold;
+      const thr = state.options.queueThreshold;
       if (len > thr || pending > thr) {
-        st.queueCount++;
-        st.queueBytes += bytes;
-        st.queueByType[type]++;
+        state.queueCount++;
+        state.queueBytes += bytes;
+        state.queueByType[type]++;
         const score = pending > len ? pending : len;
-        fl = st.queues.floor();
-        const fs = fl === undefined ? 0 : queueScore(fl);
-        if (beats(fl, score, fs, rec, fileIdx)) st.queues.offer((e ??= entryFromRecord(rec, fileIdx)));
+        kept = state.queues.floor();
+        const fs = kept === undefined ? 0 : queueScore(kept);
+        if (beats(kept, score, fs, rec, fileIdx)) state.queues.offer((e ??= entryFromRecord(rec, fileIdx)));
       }
     }
   }
@@ -606,12 +603,12 @@ export class Aggregator {
    * `estimatedUsedMemory` the memory model's estimate of the whole instance (optional).
    */
   addFile(info: FileInfo, name: string, estimatedUsedMemory?: number | null): void {
-    const f = this.cur ?? new FileAcc(name, info, this.st.files.length);
+    const f = this.cur ?? new FileAcc(name, info, this.state.files.length);
     f.name = name;
     f.info = info;
     if (f.ref === null) this.resolveRef(f);
     f.flushPending();
-    this.st.files.push(sectionOf(f, info, estimatedUsedMemory ?? null));
+    this.state.files.push(sectionOf(f, info, estimatedUsedMemory ?? null));
     const c = ctimeMs(info);
     if (c !== null && (this.newestCtime === null || c > this.newestCtime)) this.newestCtime = c;
     this.cur = null;
@@ -619,9 +616,9 @@ export class Aggregator {
 
   /** The report of everything added so far (a file not closed with addFile is included as is). */
   toReport(): Report {
-    const st = this.st;
+    const state = this.state;
     const f = this.cur;
-    if (f === null || f.keys === 0) return finalize(st, st.files);
+    if (f === null || f.keys === 0) return finalize(state, state.files);
     // An open file: report it without closing it (copies, so adding can go on).
     const copy = new FileAcc(f.name, f.info, f.index);
     Object.assign(copy, { ...f, hKeys: [...f.hKeys], hBytes: [...f.hBytes], dbs: new Map([...f.dbs].map(([k, v]) => [k, { ...v }])) });
@@ -633,7 +630,7 @@ export class Aggregator {
     }
     copy.flushPending();
     const info = f.info ?? emptyInfo();
-    return finalize(st, [...st.files, sectionOf(copy, info, null)]);
+    return finalize(state, [...state.files, sectionOf(copy, info, null)]);
   }
 }
 
@@ -707,8 +704,8 @@ function nsStats(d: NsData, names: readonly string[]): NamespaceStats {
 }
 
 
-function finalize(st: State, files: FileSection[]): Report {
-  const o = st.options;
+export function finalize(state: State, files: FileSection[]): Report {
+  const o = state.options;
   const names = files.map((f) => f.name);
 
   // Summary and combined per-db / per-type figures from the file sections.
@@ -772,7 +769,7 @@ function finalize(st: State, files: FileSection[]): Report {
 
   const byTypeLists: Partial<Record<RedisType, KeyEntry[]>> = {};
   TYPES.forEach((t, i) => {
-    const l = st.byType[i].sorted();
+    const l = state.byType[i].sorted();
     if (l.length > 0) byTypeLists[t] = l.map((e) => toKeyEntry(e, names));
   });
 
@@ -780,7 +777,7 @@ function finalize(st: State, files: FileSection[]): Report {
   const namespaces: NamespaceEntry[] = [];
   const collapsedPatterns: string[] = [];
   const foldedPatterns: string[] = [];
-  const tree = buildTree(st.trie.toShape((d) => d), '', (pattern, d) => {
+  const tree = buildTree(state.trie.toShape((d) => d), '', (pattern, d) => {
     const s = nsStats(d, names);
     namespaces.push({
       pattern,
@@ -797,15 +794,15 @@ function finalize(st: State, files: FileSection[]): Report {
     .sort((a, b) => b.noTtlBytes - a.noTtlBytes || b.noTtlKeys - a.noTtlKeys || cmpStr(a.pattern, b.pattern))
     .slice(0, 50);
 
-  const longest = st.longest.sorted()[0];
-  const mostPending = st.mostPending.sorted()[0];
+  const longest = state.longest.sorted()[0];
+  const mostPending = state.mostPending.sorted()[0];
   const q = (e: Entry | undefined): QueueEntry | null => (e === undefined ? null : toQueueEntry(e, names, o.queueThreshold));
 
   const report: Report = {
     schema: REPORT_SCHEMA,
     schemaVersion: REPORT_SCHEMA_VERSION,
-    tool: { name: 'rdbscope', version: st.toolVersion },
-    redacted: st.redacted,
+    tool: { name: 'rdbscope', version: state.toolVersion },
+    redacted: state.redacted,
     options: { ...o },
     summary: {
       files: files.length,
@@ -839,41 +836,41 @@ function finalize(st: State, files: FileSection[]): Report {
       keyShare: ratio(noTtlKeys, keys),
       byteShare: ratio(noTtlBytes, bytes),
       namespaces: noTtlNamespaces,
-      biggest: st.noTtl.sorted().map((e) => toKeyEntry(e, names)),
+      biggest: state.noTtl.sorted().map((e) => toKeyEntry(e, names)),
     },
     namespaces,
     namespaceTree: tree,
     namespaceInfo: {
       rules: [...NAMESPACE_RULES],
-      nodes: st.trie.nodeCount,
-      effectiveMaxChildren: st.trie.effectiveMaxChildren,
-      capped: st.trie.capped,
+      nodes: state.trie.nodeCount,
+      effectiveMaxChildren: state.trie.effectiveMaxChildren,
+      capped: state.trie.capped,
       collapsed: collapsedPatterns.sort(cmpStr),
       foldedIds: foldedPatterns.sort(cmpStr),
     },
     namespaceRanking: rankNamespaces(tree, bytes),
-    bigKeys: st.big.sorted().map((e) => toKeyEntry(e, names)),
+    bigKeys: state.big.sorted().map((e) => toKeyEntry(e, names)),
     bigKeysByType: byTypeLists,
     bigElements: {
       threshold: o.bigElement,
-      count: st.bigElCount,
-      bytes: st.bigElBytes,
-      keys: st.bigEl.sorted().map((e) => toKeyEntry(e, names)),
+      count: state.bigElCount,
+      bytes: state.bigElBytes,
+      keys: state.bigEl.sorted().map((e) => toKeyEntry(e, names)),
     },
-    queues: st.queues.sorted().map((e) => toQueueEntry(e, names, o.queueThreshold)),
+    queues: state.queues.sorted().map((e) => toQueueEntry(e, names, o.queueThreshold)),
     queueStats: {
       threshold: o.queueThreshold,
-      count: st.queueCount,
-      bytes: st.queueBytes,
-      byType: { ...st.queueByType },
+      count: state.queueCount,
+      bytes: state.queueBytes,
+      byType: { ...state.queueByType },
       longest: q(longest),
       mostPending: q(mostPending),
     },
     bigCollections: {
       threshold: o.queueThreshold,
-      count: st.collectionCount,
-      bytes: st.collectionBytes,
-      keys: st.collections.sorted().map((e) => toKeyEntry(e, names)),
+      count: state.collectionCount,
+      bytes: state.collectionBytes,
+      keys: state.collections.sorted().map((e) => toKeyEntry(e, names)),
     },
     findings: [],
   };
@@ -905,171 +902,4 @@ function buildTree(
   if (shape.collapsed) collapsed.push(pattern);
   if (shape.foldedIds === true) folded.push(pattern);
   return { label: shape.label, pattern, collapsed: shape.collapsed, foldedIds: shape.foldedIds === true, keys, bytes, noTtlKeys, noTtlBytes, ownKeys: d?.keys ?? 0, children };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Merging
-
-export interface MergeOptions {
-  /** Override the reports' maxmemory-policy for findings. */
-  policy?: string | null;
-  /** Override the reports' maxmemory for findings. */
-  maxmemory?: number | null;
-}
-
-function nsDataFrom(e: NamespaceEntry, fileOffset: number): NsData {
-  const d = new NsData();
-  d.keys = e.keys;
-  d.bytes = e.bytes;
-  d.noTtlKeys = e.noTtlKeys;
-  d.noTtlBytes = e.noTtlBytes;
-  TYPES.forEach((t, i) => {
-    d.types[i] = e.types[t] ?? 0;
-  });
-  for (const db of e.dbs) d.addDb(db);
-  d.largest = e.largest === null ? null : fromKeyEntry(e.largest, fileOffset);
-  return d;
-}
-
-function shapeFromTree(node: NamespaceTreeNode, byPattern: Map<string, NamespaceEntry>, fileOffset: number): TrieShape<NsData> {
-  const e = node.ownKeys > 0 ? byPattern.get(node.pattern) : undefined;
-  if (node.ownKeys > 0 && e === undefined) throw new Error(`report: namespace tree node ${JSON.stringify(node.pattern)} has no entry in namespaces`);
-  return {
-    label: node.label,
-    collapsed: node.collapsed,
-    foldedIds: node.foldedIds === true,
-    data: e === undefined ? null : nsDataFrom(e, fileOffset),
-    children: node.children.map((c) => shapeFromTree(c, byPattern, fileOffset)),
-  };
-}
-
-/**
- * Merges reports of disjoint key sets (cluster shards): sums, namespaces merged with the same
- * collapsing rules, top lists re-ranked, file sections concatenated, findings recomputed.
- * Exact: merging the reports of A and B equals the report of analysing A then B (unless the
- * namespace node cap fired, see namespace.ts). The reports must share the namespace options,
- * the big-element and queue thresholds; top lists are cut to the smallest `top`.
- */
-export function mergeReports(reports: Report[], opts: MergeOptions = {}): Report {
-  if (reports.length === 0) throw new Error('mergeReports: no reports');
-  for (const r of reports) {
-    if (r.schema !== REPORT_SCHEMA || r.schemaVersion !== REPORT_SCHEMA_VERSION) {
-      throw new Error(`mergeReports: not an ${REPORT_SCHEMA} v${REPORT_SCHEMA_VERSION} report (schema ${String(r.schema)} v${String(r.schemaVersion)})`);
-    }
-  }
-  const first = reports[0].options;
-  for (const r of reports.slice(1)) {
-    for (const k of ['separators', 'maxChildren', 'depth', 'maxNodes', 'bigElement', 'queueThreshold'] as const) {
-      if (r.options[k] !== first[k]) {
-        throw new Error(`mergeReports: the reports were made with different ${k} (${JSON.stringify(first[k])} vs ${JSON.stringify(r.options[k])}); analyse them again with the same options`);
-      }
-    }
-  }
-  const options: ReportOptions = {
-    ...first,
-    top: Math.min(...reports.map((r) => r.options.top)),
-    queueLimit: Math.min(...reports.map((r) => r.options.queueLimit)),
-    policy: opts.policy !== undefined ? opts.policy : first.policy,
-    maxmemory: opts.maxmemory !== undefined ? opts.maxmemory : first.maxmemory,
-  };
-  const st = newState(options, reports[0].tool.version);
-  st.redacted = reports.some((r) => r.redacted);
-  let offset = 0;
-  let trie: NamespaceTrie<NsData> | null = null;
-  for (const r of reports) {
-    const byPattern = new Map(r.namespaces.map((n) => [n.pattern, n]));
-    const t = NamespaceTrie.fromShape<NsData, NsData>(
-      shapeFromTree(r.namespaceTree, byPattern, offset),
-      options,
-      r.namespaceInfo.effectiveMaxChildren,
-      mergeNsData,
-      (d) => d,
-    );
-    if (trie === null) trie = t;
-    else trie.mergeFrom(t);
-    const ent = (k: KeyEntry): Entry => fromKeyEntry(k, offset);
-    for (const k of r.bigKeys) st.big.offer(ent(k));
-    TYPES.forEach((type, i) => {
-      for (const k of r.bigKeysByType[type] ?? []) st.byType[i].offer(ent(k));
-    });
-    for (const k of r.noTtl.biggest) st.noTtl.offer(ent(k));
-    for (const k of r.bigElements.keys) st.bigEl.offer(ent(k));
-    for (const k of r.queues) st.queues.offer(ent(k));
-    if (r.queueStats.longest !== null) st.longest.offer(ent(r.queueStats.longest));
-    if (r.queueStats.mostPending !== null) st.mostPending.offer(ent(r.queueStats.mostPending));
-    st.bigElCount += r.bigElements.count;
-    st.bigElBytes += r.bigElements.bytes;
-    st.queueCount += r.queueStats.count;
-    st.queueBytes += r.queueStats.bytes;
-    st.queueByType.list += r.queueStats.byType.list;
-    st.queueByType.zset += r.queueStats.byType.zset;
-    st.queueByType.stream += r.queueStats.byType.stream;
-    for (const k of r.bigCollections?.keys ?? []) st.collections.offer(ent(k));
-    st.collectionCount += r.bigCollections?.count ?? 0;
-    st.collectionBytes += r.bigCollections?.bytes ?? 0;
-    st.files.push(...r.files.map((f) => structuredClone(f)));
-    offset += r.files.length;
-  }
-  st.trie = trie as NamespaceTrie<NsData>;
-  return finalize(st, st.files);
-}
-
-/** The namespace trie of a report, rebuilt (for redaction and diffs). */
-export function trieOfReport(r: Report): NamespaceTrie<NsData> {
-  const byPattern = new Map(r.namespaces.map((n) => [n.pattern, n]));
-  return NamespaceTrie.fromShape<NsData, NsData>(
-    shapeFromTree(r.namespaceTree, byPattern, 0),
-    r.options,
-    r.namespaceInfo.effectiveMaxChildren,
-    mergeNsData,
-    (d) => d,
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Diff support
-
-export interface NamespaceFigures {
-  keys: number;
-  bytes: number;
-  noTtlKeys: number;
-  noTtlBytes: number;
-}
-
-export interface NamespaceDiffRow {
-  pattern: string;
-  before: NamespaceFigures;
-  after: NamespaceFigures;
-}
-
-/**
- * The namespaces of two reports on a common footing, for `diff`: a level collapsed in either
- * report is collapsed in both (the union trie, as `mergeReports` builds it), and each report's
- * entries are re-filed there. Normalised labels are fixed points of the rules, so a pattern
- * routed through the union trie lands on the union's pattern for it. Rows are sorted by the
- * largest absolute change in bytes, then pattern. `union` is that merge when the caller has it.
- */
-export function alignNamespaces(before: Report, after: Report, union = mergeReports([before, after])): NamespaceDiffRow[] {
-  const trie = trieOfReport(union);
-  const enc = new TextEncoder();
-  const rows = new Map<string, NamespaceDiffRow>();
-  const zero = (): NamespaceFigures => ({ keys: 0, bytes: 0, noTtlKeys: 0, noTtlBytes: 0 });
-  const file = (r: Report, side: 'before' | 'after'): void => {
-    for (const n of r.namespaces) {
-      const b = enc.encode(n.pattern);
-      const p = trie.patternOf(b, 0, b.length);
-      let row = rows.get(p);
-      if (row === undefined) rows.set(p, (row = { pattern: p, before: zero(), after: zero() }));
-      const f = row[side];
-      f.keys += n.keys;
-      f.bytes += n.bytes;
-      f.noTtlKeys += n.noTtlKeys;
-      f.noTtlBytes += n.noTtlBytes;
-    }
-  };
-  file(before, 'before');
-  file(after, 'after');
-  return [...rows.values()].sort(
-    (a, b) => Math.abs(b.after.bytes - b.before.bytes) - Math.abs(a.after.bytes - a.before.bytes) || cmpStr(a.pattern, b.pattern),
-  );
 }

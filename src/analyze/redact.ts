@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import type { KeyEntry, QueueEntry, Report } from './schema.ts';
 import { keyBytes } from '../core/keyname.ts';
 import { Segmenter, type NamespaceOptions } from './namespace.ts';
-import { trieOfReport } from './aggregate.ts';
+import { trieOfReport } from './merge.ts';
 import { computeFindings } from './findings.ts';
 
 /** First 8 hex digits of sha256 of `b[s, e)`. */

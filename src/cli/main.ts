@@ -85,7 +85,7 @@ export function buildProgram(): Command {
     .description('what changed between two snapshots: namespaces, databases, types, keys without TTL, queues that grew, new big keys')
     .argument('<old>', 'RDB file (any input format; - for stdin) or report.json')
     .argument('<new>', 'RDB file or report.json')
-    .option('--json', 'JSON output (see src/report/diff.ts for the layout)')
+    .option('--json', 'JSON output (see src/analyze/diff-schema.ts for the layout)')
     .option('--md', 'Markdown output, for tickets')
     .option('--html <file>', 'also write a self-contained HTML page')
     .option('-o, --out <file>', 'write the output to a file instead of stdout')

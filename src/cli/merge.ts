@@ -12,7 +12,7 @@
  *                          namespaces.csv but no keys.csv, which needs the keys themselves)
  */
 import { extname } from 'node:path';
-import { mergeReports } from '../analyze/aggregate.ts';
+import { mergeReports } from '../analyze/merge.ts';
 import { formatBytes, formatCount } from '../core/units.ts';
 import { reportToJson } from '../report/json.ts';
 import { reportToMarkdown } from '../report/markdown.ts';
