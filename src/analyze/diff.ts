@@ -127,62 +127,51 @@ function forAlignment(r: Report, like: Report): Report {
   return { ...r, options: { ...r.options, bigElement: like.options.bigElement, queueThreshold: like.options.queueThreshold } };
 }
 
+/** A diff-tree node for one pattern's old and new figures, its own keys only (no children yet). */
+function diffNode(label: string, pattern: string, o: Figures, w: Figures): DiffTreeNode {
+  return {
+    label,
+    pattern,
+    oldKeys: o.keys,
+    newKeys: w.keys,
+    oldBytes: o.bytes,
+    newBytes: w.bytes,
+    oldNoTtlKeys: o.noTtlKeys,
+    newNoTtlKeys: w.noTtlKeys,
+    ownOldKeys: o.keys,
+    ownNewKeys: w.keys,
+    children: [],
+  };
+}
+
+/** Roll a child's figures up into its parent. */
+function addUp(node: DiffTreeNode, c: DiffTreeNode): void {
+  node.oldKeys += c.oldKeys;
+  node.newKeys += c.newKeys;
+  node.oldBytes += c.oldBytes;
+  node.newBytes += c.newBytes;
+  node.oldNoTtlKeys += c.oldNoTtlKeys;
+  node.newNoTtlKeys += c.newNoTtlKeys;
+}
+
 function buildDiffTree(merged: Report['namespaceTree'], rows: Map<string, { before: Figures; after: Figures }>): DiffTreeNode {
   const seen = new Set<string>();
   const walk = (n: Report['namespaceTree']): DiffTreeNode => {
     const children = n.children.map(walk);
     const row = rows.get(n.pattern);
     if (row !== undefined) seen.add(n.pattern);
-    const o = row?.before ?? ZERO;
-    const w = row?.after ?? ZERO;
-    const node: DiffTreeNode = {
-      label: n.label,
-      pattern: n.pattern,
-      oldKeys: o.keys,
-      newKeys: w.keys,
-      oldBytes: o.bytes,
-      newBytes: w.bytes,
-      oldNoTtlKeys: o.noTtlKeys,
-      newNoTtlKeys: w.noTtlKeys,
-      ownOldKeys: o.keys,
-      ownNewKeys: w.keys,
-      children,
-    };
-    for (const c of children) {
-      node.oldKeys += c.oldKeys;
-      node.newKeys += c.newKeys;
-      node.oldBytes += c.oldBytes;
-      node.newBytes += c.newBytes;
-      node.oldNoTtlKeys += c.oldNoTtlKeys;
-      node.newNoTtlKeys += c.newNoTtlKeys;
-    }
+    const node = diffNode(n.label, n.pattern, row?.before ?? ZERO, row?.after ?? ZERO);
+    node.children = children;
+    for (const c of children) addUp(node, c);
     return node;
   };
   const root = walk(merged);
   // Rows the tree does not have (not expected: both come from the same union trie) hang off the root.
   for (const [pattern, row] of rows) {
     if (seen.has(pattern)) continue;
-    const o = row.before;
-    const w = row.after;
-    root.children.push({
-      label: pattern,
-      pattern,
-      oldKeys: o.keys,
-      newKeys: w.keys,
-      oldBytes: o.bytes,
-      newBytes: w.bytes,
-      oldNoTtlKeys: o.noTtlKeys,
-      newNoTtlKeys: w.noTtlKeys,
-      ownOldKeys: o.keys,
-      ownNewKeys: w.keys,
-      children: [],
-    });
-    root.oldKeys += o.keys;
-    root.newKeys += w.keys;
-    root.oldBytes += o.bytes;
-    root.newBytes += w.bytes;
-    root.oldNoTtlKeys += o.noTtlKeys;
-    root.newNoTtlKeys += w.noTtlKeys;
+    const node = diffNode(pattern, pattern, row.before, row.after);
+    root.children.push(node);
+    addUp(root, node);
   }
   return root;
 }
