@@ -1590,6 +1590,16 @@ async function makeFixture(def: FixtureDef): Promise<JObj> {
   }
 }
 
+/** Compare keys re-read from a server that loaded the dump with the truth read before SAVE. */
+function compareLoaded(again: KeyTruth[], truths: KeyTruth[], problems: string[], changes: JObj): void {
+  again.forEach((g, i) => {
+    const w = truths[i] as KeyTruth;
+    const name = `db${w.db}:${JSON.stringify(w.keyBuf.toString())}`;
+    if (comparable(g) !== comparable(w)) problems.push(`${name}: loaded value differs`);
+    if (g.encoding !== w.encoding) changes[w.keyBuf.toString()] = [w.encoding, g.encoding];
+  });
+}
+
 /** Load the dump into a fresh server (same policy) and re-read every key. */
 async function verifyLoad(
   def: FixtureDef,
@@ -1619,13 +1629,7 @@ async function verifyLoad(
         if (!ok) problems.push(`${k.key.toString()}: ${mode} ${g}, truth ${w}`);
       });
     }
-    const again = await readAll(r, keys);
-    again.forEach((g, i) => {
-      const w = truths[i] as KeyTruth;
-      const name = `db${w.db}:${JSON.stringify(w.keyBuf.toString())}`;
-      if (comparable(g) !== comparable(w)) problems.push(`${name}: loaded value differs`);
-      if (g.encoding !== w.encoding) changes[w.keyBuf.toString()] = [w.encoding, g.encoding];
-    });
+    compareLoaded(await readAll(r, keys), truths, problems, changes);
   } finally {
     await r.stop();
   }
@@ -1714,13 +1718,7 @@ async function makeReleaseFixture(target: ServerTarget): Promise<{ truth: JObj; 
     memAfter = await memoryUsages(L, loadKeys);
     const onServer = await scanAll(L);
     if (onServer.size !== loadKeys.length) problems.push(`loaded ${onServer.size} keys, truth has ${loadKeys.length}`);
-    const again = await readAll(L, loadKeys);
-    again.forEach((g, i) => {
-      const w = truths[i] as KeyTruth;
-      const kn = `db${w.db}:${JSON.stringify(w.keyBuf.toString())}`;
-      if (comparable(g) !== comparable(w)) problems.push(`${kn}: loaded value differs`);
-      if (g.encoding !== w.encoding) changes[w.keyBuf.toString()] = [w.encoding, g.encoding];
-    });
+    compareLoaded(await readAll(L, loadKeys), truths, problems, changes);
     infoAfter = await infoMemory(L);
   } finally {
     await L.stop();
