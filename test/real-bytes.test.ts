@@ -17,13 +17,14 @@ import { scan } from '../src/scan.ts';
 import type { AllocatorProfile } from '../src/memory/allocator.ts';
 
 /**
- * Servers whose real bytes do not reach the targets yet (95% exact, 99% within 5%), and why.
- * The tests still run and print their misses.
+ * Issue 15's target is 95% of keys exact and 99% within 5% of the DEL drop. Servers that do not
+ * reach it yet are held at what they reach today (so that nothing slips back), with the reason;
+ * the test prints every miss.
  */
-const TARGET_TODO: Record<string, string> = {
-  'redis-8.0.6': 'vector sets: real bytes are the module\'s MEMORY USAGE formula, 9-16% below what a DEL frees',
-  'redis-8.6.3': 'vector sets, stream idempotent-producer tables, and keyspace entries that a colliding key frees in most loads (16 bytes)',
-  'valkey-9.1.2': '780 of 788 within 5% (780.1 needed): small keys that freed an overflow bucket (64) in all three loads, a hash with field TTLs that frees 80 bytes less than MEMORY USAGE',
+const BELOW_TARGET: Record<string, { exact: number; within5: number; why: string }> = {
+  'redis-8.0.6': { exact: 0.93, within5: 0.985, why: "vector sets: real bytes are the module's MEMORY USAGE formula, 9-16% below what a DEL frees" },
+  'redis-8.6.3': { exact: 0.85, within5: 0.93, why: 'vector sets, stream idempotent-producer tables, and keyspace entries that a colliding key frees in most loads (16 bytes)' },
+  'valkey-9.1.2': { exact: 0.95, within5: 0.985, why: 'small keys that freed an overflow bucket (64) in all three loads, a hash with field TTLs that frees 80 bytes less than MEMORY USAGE' },
 };
 
 /**
@@ -41,7 +42,7 @@ for (const dump of releaseDumps()) {
   const server = dump.truth.server!;
   const parsed = () => parseDump(dump.rdb, allocatorOf(dump));
 
-  test(`real bytes vs DEL drop: ${dump.name}`, { todo: TARGET_TODO[server] }, () => {
+  test(`real bytes vs DEL drop: ${dump.name}`, () => {
     const { keys } = parsed();
     let n = 0;
     let exact = 0;
@@ -64,8 +65,11 @@ for (const dump of releaseDumps()) {
       `${dump.name}: real bytes exact ${exact}/${n} (${pct(exact, n)}; the median drop ${pct(median, n)}, ${seeded} keys' drop moves with the hash seed), within 5% ${within5}/${n} (${pct(within5, n)})\n    ${misses.join('\n    ')}`,
     );
     assert.ok(n > 0, 'no key with a measured DEL drop');
-    assert.ok(exact >= 0.95 * n, `exact for ${exact}/${n} keys, need 95%`);
-    assert.ok(within5 >= 0.99 * n, `within 5% for ${within5}/${n} keys, need 99%`);
+    const below = BELOW_TARGET[server];
+    if (below) console.log(`    ${dump.name}: below issue 15's target (95% exact, 99% within 5%): ${below.why}`);
+    const need = below ?? { exact: 0.95, within5: 0.99 };
+    assert.ok(exact >= need.exact * n, `exact for ${exact}/${n} keys, need ${pct(need.exact * n, n)}`);
+    assert.ok(within5 >= need.within5 * n, `within 5% for ${within5}/${n} keys, need ${pct(need.within5 * n, n)}`);
   });
 
   test(`Σ real bytes + tables + baseline = instance estimate: ${dump.name}`, () => {
