@@ -18,26 +18,12 @@ import { scan } from '../src/scan.ts';
 const SERVERS = ['redis-4.0.14', 'redis-8.0.6', 'redis-8.6.3', 'valkey-8.1.1', 'valkey-9.1.2'];
 const dumps = releaseDumps();
 
-/** Conformance known not to hold yet, by server (the parser work it waits for). */
-const CONFORMANCE_TODO: Record<string, string> = {};
-
-/** The memory models for the release servers are being written: flip these as they land. */
-const MEMORY_TODO: Record<string, string> = Object.fromEntries(SERVERS.map((s) => [s, `memory model for ${s} in progress`]));
-// Valkey 8.1 and 9.x are modelled (docs/memory-model-valkey.md).
-delete MEMORY_TODO['valkey-8.1.1'];
-delete MEMORY_TODO['valkey-9.1.2'];
-// Redis 4.0, 8.0 and 8.6 are modelled (docs/memory-model-redis8.md).
-delete MEMORY_TODO['redis-4.0.14'];
-delete MEMORY_TODO['redis-8.0.6'];
-delete MEMORY_TODO['redis-8.6.3'];
-
 test('release fixtures: one per server', () => {
   assert.deepEqual(dumps.map((d) => d.truth.server).sort(), [...SERVERS].sort());
 });
 
 function conformance(dump: Dump): void {
-  const server = dump.truth.server!;
-  test(`release conformance: ${dump.name}`, { todo: CONFORMANCE_TODO[server] }, () => {
+  test(`release conformance: ${dump.name}`, () => {
     const { info, keys } = parseDump(dump.rdb, allocatorOf(dump));
     assert.equal(info.rdbVersion, dump.truth.rdb_version);
     assert.equal(info.checksum, 'ok');
@@ -61,14 +47,13 @@ function conformance(dump: Dump): void {
 }
 
 function memory(dump: Dump): void {
-  const server = dump.truth.server!;
-  test(`release memory model: ${dump.name}`, { todo: MEMORY_TODO[server] }, () => {
+  test(`release memory model: ${dump.name}`, () => {
     const all: Tally = { n: 0, exact: 0, within5: 0, truth: 0, model: 0 };
     tallyDump(dump, all);
     assert.ok(all.n > 0, 'keys measured');
     assertTargets(all);
   });
-  test(`release instance used_memory: ${dump.name}`, { todo: MEMORY_TODO[server] }, () => {
+  test(`release instance used_memory: ${dump.name}`, () => {
     const used = dump.truth.extra?.info_memory_fresh_load?.used_memory ?? 0;
     assert.ok(used > 0, 'info_memory_fresh_load recorded');
     const est = scan(fileSource(dump.rdb), { memory: { allocator: allocatorOf(dump) } }).instance!.usedMemory;
