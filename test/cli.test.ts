@@ -576,3 +576,23 @@ describe('rdbscope CLI', { concurrency: Math.max(2, availableParallelism()), tim
     assert.deepEqual(left.filter((f) => f.startsWith('keys.csv')), [], 'no temporary keys.csv left behind');
   });
 });
+
+test('analyze --out that cannot be a directory: one line, exit 1, no hang', { timeout: 60_000 }, async (t) => {
+  await ensureBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'rdbscope-out-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'x');
+  const cases: [string, RegExp][] = [
+    // node's recursive mkdir spins forever under /proc; the directory is made level by level.
+    ['/proc/rdbscope-nope', /^rdbscope: --out \/proc\/rdbscope-nope: cannot create the output directory \(ENOENT/],
+    [file, /^rdbscope: --out .*a-file: exists and is not a directory\n$/],
+    [join(file, 'below'), /^rdbscope: --out .*below: cannot use it as the output directory \(ENOTDIR/],
+  ];
+  for (const [out, re] of cases) {
+    const r = await runCli(['analyze', SHOP, '-q', '-o', out]);
+    assert.equal(r.code, 1, show(r));
+    assert.match(r.stderr, re);
+    assert.equal(lines(r.stderr).length, 1, r.stderr);
+  }
+});

@@ -4,7 +4,7 @@
  * `--jobs` at a time, per-file reports merged exactly; reports written only when every file
  * was read to the end (or, with --partial, marked INCOMPLETE).
  */
-import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
@@ -15,7 +15,7 @@ import type { AnalyzeOptions } from '../analyze/aggregate.ts';
 import { mergeReports } from '../analyze/merge.ts';
 import { evaluateBudgets, describeBreaches } from '../analyze/budget.ts';
 import { parseSize } from '../core/units.ts';
-import { writeReports, plannedOutputs, REPORT_FILES } from '../report/write.ts';
+import { ensureDir, writeReports, plannedOutputs, REPORT_FILES } from '../report/write.ts';
 import { keysCsvHeader } from '../report/csv.ts';
 import type { Report } from '../analyze/schema.ts';
 import { redactWarning } from '../analyze/redact.ts';
@@ -171,7 +171,11 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   const planned = plannedOutputs(outDir, formats, withKeys);
   refuseExisting(planned, !!o.force);
   const createdDir = !existsSync(outDir);
-  mkdirSync(outDir, { recursive: true });
+  try {
+    ensureDir(outDir);
+  } catch (e) {
+    throw new UsageError(`--out ${(e as Error).message}`);
+  }
   // keys.csv streams during the parse into a temporary file, renamed once the run is sound.
   const keysPath = join(outDir, REPORT_FILES.keysCsv);
   const keysTmp = `${keysPath}.partial-${process.pid}`;

@@ -12,8 +12,8 @@
  * parse so the refusal comes first; the writers also open with `wx` as a last guard.
  */
 
-import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { KeyRecord } from '../core/types.ts';
 import type { Report } from '../analyze/schema.ts';
 import { reportToJson } from './json.ts';
@@ -101,11 +101,42 @@ function writeNew(path: string, data: string, force: boolean): void {
   creating(path, () => writeFileSync(path, data, { flag: force ? 'w' : 'wx' }));
 }
 
+/**
+ * Creates the output directory and its missing parents one level at a time, with one readable
+ * error when that cannot be done (a file in the way, a read-only or virtual file system):
+ * node's recursive mkdir can spin forever under /proc.
+ */
+export function ensureDir(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; ) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(d).isDirectory();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${dir}: cannot use it as the output directory (${(e as Error).message})`);
+      missing.push(d);
+      const up = dirname(d);
+      if (up === d) break;
+      d = up;
+      continue;
+    }
+    if (!isDir) throw new Error(`${dir}: ${d === resolve(dir) ? 'exists and is' : `${d} is`} not a directory`);
+    break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      throw new Error(`${dir}: cannot create the output directory (${(e as Error).message})`);
+    }
+  }
+}
+
 /** Writes report.json / namespaces.csv / report.md / report.html as chosen; returns the paths written. */
 export function writeReports(report: Report, outDir: string, formats: readonly ReportFormat[], opts: WriteOptions = {}): string[] {
   const force = opts.force === true;
   const r = opts.redact === true ? redactReport(report) : report;
-  mkdirSync(outDir, { recursive: true });
+  ensureDir(outDir);
   const jobs: [string, () => string][] = [];
   if (formats.includes('json')) jobs.push([join(outDir, REPORT_FILES.json), () => reportToJson(r)]);
   if (formats.includes('csv')) jobs.push([join(outDir, REPORT_FILES.namespacesCsv), () => namespacesCsv(r)]);
