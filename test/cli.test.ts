@@ -596,3 +596,28 @@ test('analyze --out that cannot be a directory: one line, exit 1, no hang', { ti
     assert.equal(lines(r.stderr).length, 1, r.stderr);
   }
 });
+
+test('every report names the server model and allocator its figures assume', { timeout: 60_000 }, async (t) => {
+  await ensureBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'rdbscope-model-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const cases: [string[], string][] = [
+    [[], 'Redis 7.0, jemalloc'],
+    [['--allocator', 'jemalloc16'], 'Redis 7.0, jemalloc16'],
+    [['--redis-version', 'valkey-9.1'], 'Valkey 9.1, jemalloc'],
+  ];
+  for (const [i, [extra, want]] of cases.entries()) {
+    const out = join(dir, String(i));
+    const r = await runCli(['analyze', SHOP, '-o', out, ...extra]);
+    assert.equal(r.code, 0, show(r));
+    assert.match(lines(r.out)[0]!, new RegExp(`^343 keys, .* estimated \\(MEMORY USAGE sum; ${want}\\)$`));
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    assert.deepEqual(report.summary.memoryModels, [want]);
+    const [server, allocator] = want.split(', ');
+    assert.deepEqual(report.files[0].memoryModel, { server, allocator });
+    assert.match(readFileSync(join(out, 'report.md'), 'utf8'), new RegExp(`\\| Memory model \\(server, allocator\\) \\| ${want} \\|`));
+  }
+  const merged = await runCli(['merge', join(dir, '0', 'report.json'), join(dir, '2', 'report.json'), '-o', join(dir, 'merged')]);
+  assert.equal(merged.code, 0, show(merged));
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'merged', 'report.json'), 'utf8')).summary.memoryModels, ['Redis 7.0, jemalloc', 'Valkey 9.1, jemalloc']);
+});

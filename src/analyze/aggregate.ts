@@ -602,13 +602,13 @@ export class Aggregator {
    * Closes the current file: `info` as the parser returned it, `name` as reports show it,
    * `estimatedUsedMemory` the memory model's estimate of the whole instance (optional).
    */
-  addFile(info: FileInfo, name: string, estimatedUsedMemory?: number | null): void {
+  addFile(info: FileInfo, name: string, estimatedUsedMemory?: number | null, memoryModel?: { server: string; allocator: string } | null): void {
     const f = this.cur ?? new FileAcc(name, info, this.state.files.length);
     f.name = name;
     f.info = info;
     if (f.ref === null) this.resolveRef(f);
     f.flushPending();
-    this.state.files.push(sectionOf(f, info, estimatedUsedMemory ?? null));
+    this.state.files.push(sectionOf(f, info, estimatedUsedMemory ?? null, memoryModel ?? null));
     const c = ctimeMs(info);
     if (c !== null && (this.newestCtime === null || c > this.newestCtime)) this.newestCtime = c;
     this.cur = null;
@@ -653,7 +653,7 @@ function emptyInfo(): SectionInfo {
   };
 }
 
-function sectionOf(f: FileAcc, info: SectionInfo, estimatedUsedMemory: number | null): FileSection {
+function sectionOf(f: FileAcc, info: SectionInfo, estimatedUsedMemory: number | null, memoryModel: { server: string; allocator: string } | null = null): FileSection {
   const dbs = [...f.dbs.entries()].sort((a, b) => a[0] - b[0]).map(([db, a]) => dbStats(db, a, f.bytes));
   return {
     name: f.name,
@@ -665,6 +665,7 @@ function sectionOf(f: FileAcc, info: SectionInfo, estimatedUsedMemory: number | 
     ttlReferenceSource: f.refSource,
     usedMemAtSave: auxInt(info, 'used-mem'),
     estimatedUsedMemory: estimatedUsedMemory ?? null,
+    memoryModel,
     fileBytes: info.bytes,
     checksum: info.checksum,
     aux: { ...info.aux },
@@ -721,6 +722,7 @@ export function finalize(state: State, files: FileSection[]): Report {
   let savedMin: number | null = null;
   let savedMax: number | null = null;
   const producers = new Set<string>();
+  const models = new Set<string>();
   const dbs = new Map<number, DbAcc>();
   const encs = new Map<string, EncAcc>();
   const hKeys = [0, 0, 0, 0, 0, 0];
@@ -740,6 +742,7 @@ export function finalize(state: State, files: FileSection[]): Report {
       if (savedMax === null || f.savedAtMs > savedMax) savedMax = f.savedAtMs;
     }
     producers.add(f.producerVersion ? `${f.producer} ${f.producerVersion}` : f.producer);
+    if (f.memoryModel) models.add(`${f.memoryModel.server}, ${f.memoryModel.allocator}`);
     for (const d of f.databases) {
       let a = dbs.get(d.db);
       if (a === undefined) dbs.set(d.db, (a = newDbAcc()));
@@ -822,6 +825,7 @@ export function finalize(state: State, files: FileSection[]): Report {
       usedMemAtSave: used,
       estimateToUsedMem: est !== null && used !== null && used > 0 ? round6(est / used) : null,
       producers: [...producers].sort(),
+      memoryModels: [...models].sort(),
       savedAtMinMs: savedMin,
       savedAtMaxMs: savedMax,
       databases: dbs.size,

@@ -135,6 +135,8 @@ export interface Summary {
   estimateToUsedMem: number | null;
   /** Distinct producers, e.g. `redis 7.2.4`, sorted. */
   producers: string[];
+  /** Distinct `server, allocator` pairs the files' figures follow (FileSection.memoryModel), sorted. */
+  memoryModels?: string[];
   /** Earliest and latest save time (aux `ctime`) among the files, or null. */
   savedAtMinMs: number | null;
   savedAtMaxMs: number | null;
@@ -159,6 +161,12 @@ export interface FileSection {
   usedMemAtSave: number | null;
   /** The caller's estimate of instance memory for this file, or null. */
   estimatedUsedMemory: number | null;
+  /**
+   * The server and allocator whose accounting the byte figures follow (`Redis 7.4`/`Valkey 9.1`;
+   * `jemalloc`, `jemalloc16`, `libc`); null when no memory model ran (and absent in reports
+   * written before this field existed).
+   */
+  memoryModel?: { server: string; allocator: string } | null;
   /** Bytes of the file consumed by the parser. */
   fileBytes: number;
   /** As the parser reported it (FileInfo.checksum). */

@@ -297,7 +297,9 @@ function printSummary(r: Report, written: string[], incomplete: string | null, r
   const s = r.summary as unknown as Record<string, number | null>;
   const lines: string[] = [];
   if (incomplete) lines.push(incomplete);
-  lines.push(`${formatCount(Number(s.keys))} keys, ${formatBytes(Number(s.bytes))} estimated (MEMORY USAGE sum)`);
+  const modelList = r.summary.memoryModels ?? [];
+  const models = modelList.length ? `; ${modelList.join('; ')}` : '';
+  lines.push(`${formatCount(Number(s.keys))} keys, ${formatBytes(Number(s.bytes))} estimated (MEMORY USAGE sum${models})`);
   const warnings = r.files.flatMap((f) => f.warnings.map((w) => `${r.files.length > 1 ? `${f.name}: ` : ''}${redact ? redactWarning(w) : w}`));
   for (const w of warnings.slice(0, SUMMARY_WARNINGS)) lines.push(`[file warning] ${w}`);
   if (warnings.length > SUMMARY_WARNINGS) lines.push(`[file warning] … ${warnings.length - SUMMARY_WARNINGS} more in the reports`);

@@ -10,6 +10,7 @@ import type { KeyOverhead } from './model.ts';
 import { nextPow2 } from './sizes.ts';
 import { BUCKET, presizedBuckets } from './valkey.ts';
 import { sizeClassFor, type AllocatorProfile } from './allocator.ts';
+import { modelName } from '../format/version.ts';
 
 /**
  * `used_memory` of an empty server right after start-up with one client connected, measured
@@ -56,6 +57,10 @@ export interface InstanceEstimate {
   overheadBytes: number;
   /** The empty server's own memory with one client connected. */
   startupBytes: number;
+  /** The server the figures model, e.g. `Redis 7.4`, `Valkey 9.1`. */
+  server: string;
+  /** The allocator profile the sizes assume. */
+  allocator: AllocatorProfile;
 }
 
 export class InstanceAccumulator {
@@ -161,6 +166,8 @@ export class InstanceAccumulator {
     return {
       usedMemory, keysBytes: this.keysBytes, realBytes: this.realBytes, tablesBytes: dicts,
       overheadBytes: usedMemory - this.keysBytes, startupBytes: startup,
+      server: modelName({ producer: this.valkey ? 'valkey' : 'redis', text: '', num: this.version, valkey: this.valkey }),
+      allocator: this.allocator,
     };
   }
 }

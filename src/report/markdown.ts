@@ -90,6 +90,7 @@ export function reportToMarkdown(r: Report, opts: MarkdownOptions = {}): string 
     ['Keys', formatCount(s.keys)],
     ['Estimated key memory', formatBytes(s.bytes)],
     ['Estimated instance memory', s.estimatedUsedMemory === null ? '—' : formatBytes(s.estimatedUsedMemory)],
+    ['Memory model (server, allocator)', escapeMarkdown(s.memoryModels?.join('; ') || '—')],
     ['used-mem at save time', s.usedMemAtSave === null ? '—' : formatBytes(s.usedMemAtSave)],
     ['Keys with TTL', `${formatCount(s.ttlKeys)} (${formatPercent(s.ttlKeyShare)})`],
     ['Memory without TTL', `${formatBytes(s.noTtlBytes)} (${formatPercent(s.noTtlShare)})`],
