@@ -8,7 +8,7 @@
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -504,10 +504,11 @@ describe('rdbscope CLI', { concurrency: Math.max(2, availableParallelism()), tim
     }
   });
 
-  test('analyze refuses to overwrite a report without --force', async () => {
+  test('analyze refuses to overwrite a report it did not write (or that changed since) without --force', async () => {
     const out = join(tmp, 'analyze-twice');
     const first = await rdbscope(['analyze', MATRIX, '--out', out, '--quiet']);
     assert.equal(first.code, 0, show(first));
+    writeFileSync(join(out, 'report.json'), `${readFileSync(join(out, 'report.json'), 'utf8')} `);
     const before = readFileSync(join(out, 'report.json'));
     const again = await rdbscope(['analyze', MATRIX, '--out', out, '--quiet']);
     assert.equal(again.code, 1, show(again));
@@ -620,4 +621,28 @@ test('every report names the server model and allocator its figures assume', { t
   const merged = await runCli(['merge', join(dir, '0', 'report.json'), join(dir, '2', 'report.json'), '-o', join(dir, 'merged')]);
   assert.equal(merged.code, 0, show(merged));
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'merged', 'report.json'), 'utf8')).summary.memoryModels, ['Redis 7.0, jemalloc', 'Valkey 9.1, jemalloc']);
+});
+
+test('analyze twice into one directory: its own unchanged reports are replaced, anything else is refused', { timeout: 60_000 }, async (t) => {
+  await ensureBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'rdbscope-again-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'report');
+  const first = await runCli(['analyze', SHOP, '-q', '-o', out]);
+  assert.equal(first.code, 0, show(first));
+  const again = await runCli(['analyze', SHOP, '-q', '-o', out]);
+  assert.equal(again.code, 0, show(again));
+  assert.deepEqual(readdirSync(out).sort(), ['.rdbscope-outputs.json', 'keys.csv', 'namespaces.csv', 'report.html', 'report.json', 'report.md']);
+  // A report someone edited since, or a file rdbscope did not write, needs --force.
+  writeFileSync(join(out, 'report.md'), 'my notes\n');
+  const edited = await runCli(['analyze', SHOP, '-q', '-o', out]);
+  assert.equal(edited.code, 1, show(edited));
+  assert.match(edited.stderr, /^rdbscope: refusing to overwrite .*report\.md \(use --force/);
+  assert.equal(readFileSync(join(out, 'report.md'), 'utf8'), 'my notes\n');
+  const other = join(dir, 'other');
+  mkdirSync(other);
+  writeFileSync(join(other, 'report.json'), '{}');
+  const foreign = await runCli(['analyze', SHOP, '-q', '-o', other]);
+  assert.equal(foreign.code, 1, show(foreign));
+  assert.equal((await runCli(['analyze', SHOP, '-q', '-o', other, '--force'])).code, 0);
 });

@@ -15,7 +15,7 @@ import type { AnalyzeOptions } from '../analyze/aggregate.ts';
 import { mergeReports } from '../analyze/merge.ts';
 import { evaluateBudgets, describeBreaches } from '../analyze/budget.ts';
 import { parseSize } from '../core/units.ts';
-import { ensureDir, writeReports, plannedOutputs, REPORT_FILES } from '../report/write.ts';
+import { ensureDir, foreignOutputs, writeManifest, writeReports, plannedOutputs, REPORT_FILES } from '../report/write.ts';
 import { keysCsvHeader } from '../report/csv.ts';
 import type { Report } from '../analyze/schema.ts';
 import { redactWarning } from '../analyze/redact.ts';
@@ -169,7 +169,9 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   const memory = memoryOptions(o);
   const withKeys = o.keys !== false && formats.includes('csv');
   const planned = plannedOutputs(outDir, formats, withKeys);
-  refuseExisting(planned, !!o.force);
+  // Files an earlier run wrote here, unchanged since, are replaced without --force.
+  refuseExisting(foreignOutputs(outDir, planned), !!o.force);
+  const replace = !!o.force || planned.some((p) => existsSync(p));
   const createdDir = !existsSync(outDir);
   try {
     ensureDir(outDir);
@@ -210,7 +212,7 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   const report = reports.length === 1 ? reports[0] : mergeReports(reports);
   const incomplete = failed.length ? incompleteLine(files, results) : null;
   // report.json carries the marker as its first property.
-  const written = writeReports(incomplete ? ({ incomplete, ...report } as Report) : report, outDir, formats, { force: !!o.force, redact: !!o.redact });
+  const written = writeReports(incomplete ? ({ incomplete, ...report } as Report) : report, outDir, formats, { force: replace, redact: !!o.redact });
   // report.json and report.html carry the marker inside (a line before <!doctype> would break the page).
   if (incomplete) for (const p of written) if (!p.endsWith('.json') && !p.endsWith('.html')) prependLine(p, `${p.endsWith('.md') ? '> **' : '# '}${incomplete}${p.endsWith('.md') ? '**' : ''}`);
   if (withKeys) {
@@ -218,6 +220,7 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
     else renameSync(keysTmp, keysPath);
     written.push(keysPath);
   }
+  writeManifest(outDir, written);
   printSummary(report, written, incomplete, !!o.redact);
   if (incomplete) {
     process.exitCode = EXIT.input;

@@ -12,8 +12,8 @@
  * parse so the refusal comes first; the writers also open with `wx` as a last guard.
  */
 
-import { closeSync, existsSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { KeyRecord } from '../core/types.ts';
 import type { Report } from '../analyze/schema.ts';
 import { reportToJson } from './json.ts';
@@ -77,6 +77,46 @@ export function checkOutputs(paths: readonly string[], force: boolean): void {
   if (force) return;
   const existing = paths.filter((p) => existsSync(p));
   if (existing.length > 0) throw new OutputExistsError(existing);
+}
+
+/**
+ * `analyze` records in its output directory which files it wrote (name, size, modification
+ * time), so that a second run may replace exactly those files, unchanged since, without
+ * --force; anything else there (a file someone edited or put there) is still refused.
+ */
+export const MANIFEST_FILE = '.rdbscope-outputs.json';
+
+type Manifest = Record<string, { size: number; mtimeMs: number }>;
+
+function readManifest(outDir: string): Manifest {
+  try {
+    const m = JSON.parse(readFileSync(join(outDir, MANIFEST_FILE), 'utf8')) as { files?: Manifest };
+    return m.files && typeof m.files === 'object' ? m.files : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The planned outputs that exist and are not rdbscope's own, unchanged since it wrote them. */
+export function foreignOutputs(outDir: string, paths: readonly string[]): string[] {
+  const mine = readManifest(outDir);
+  return paths.filter((p) => {
+    if (!existsSync(p)) return false;
+    const m = mine[basename(p)];
+    if (m === undefined || dirname(resolve(p)) !== resolve(outDir)) return true;
+    const st = statSync(p);
+    return st.size !== m.size || st.mtimeMs !== m.mtimeMs;
+  });
+}
+
+/** Records `paths` (files just written in `outDir`) as rdbscope's own. */
+export function writeManifest(outDir: string, paths: readonly string[]): void {
+  const files: Manifest = {};
+  for (const p of paths) {
+    const st = statSync(p);
+    files[basename(p)] = { size: st.size, mtimeMs: st.mtimeMs };
+  }
+  writeFileSync(join(outDir, MANIFEST_FILE), JSON.stringify({ tool: 'rdbscope', files }, null, 1) + '\n');
 }
 
 export interface WriteOptions {
