@@ -1846,19 +1846,7 @@ async function main(): Promise<void> {
   for (const def of defs) {
     const t0 = Date.now();
     const truth = await makeFixture(def);
-    const keys = truth.keys as JObj[];
-    const by = new Map<string, number>();
-    for (const k of keys) by.set(`${k.type}/${k.encoding}`, (by.get(`${k.type}/${k.encoding}`) ?? 0) + 1);
-    const ex = truth.extra as JObj;
-    const lv = ex.load_verification as JObj;
-    const rc = ex.rdb_check as JObj;
-    const size = readFileSync(path.join(OUT, `${def.name}.rdb`)).length;
-    console.log(
-      `${def.name}: ${size} bytes, ${keys.length} keys [${[...by].sort().map(([k, n]) => `${k}×${n}`).join(', ')}]` +
-        `; check ${rc.ok ? 'OK' : 'FAILED'}; load verification ${lv.ok ? 'OK' : 'FAILED'} (${Date.now() - t0} ms)`,
-    );
-    if (!lv.ok) console.log(`  problems: ${JSON.stringify(lv.problems)}`);
-    if (!rc.ok || !lv.ok) process.exitCode = 1;
+    summarize(def.name, truth, path.join(OUT, `${def.name}.rdb`), Date.now() - t0);
   }
 }
 
