@@ -301,6 +301,12 @@ export class RdbParser {
     else this.moreWarnings++;
   }
 
+  /** A warning about the current key, its place and name in front; past the cap only counted (no text built). */
+  private keyWarn(what: string): void {
+    if (this.info.warnings.length < MAX_WARNINGS) this.info.warnings.push(`${this.where()}: ${what}`);
+    else this.moreWarnings++;
+  }
+
   private moreWarnings = 0;
 
   /**
@@ -715,7 +721,7 @@ export class RdbParser {
   }
 
   private emptyWarning(): void {
-    this.warn(`${this.where()}: empty ${this.rec.type} (Redis skips such keys on load)`);
+    this.keyWarn(`empty ${this.rec.type} (Redis skips such keys on load)`);
   }
 
   /** Decode the blob opened by `r.blobOpen` and point `c` at it. */
@@ -905,7 +911,7 @@ export class RdbParser {
         if (c.isInt) v.int(c.iv);
         else v.str(c.sb, c.s, c.e);
       }
-      if (n === 0 && v2) this.warn(`${this.where()}: an empty quicklist node (Redis skips it on load)`);
+      if (n === 0 && v2) this.keyWarn(`an empty quicklist node (Redis skips it on load)`);
       count += this.lpDeclared >= 0 && v2 ? this.lpDeclared : n;
       packedNodes++;
       lastNodeBytes = bytes;
@@ -994,7 +1000,7 @@ export class RdbParser {
       const count = this.lpInt('the stream node entry count');
       const deleted = this.lpInt('the stream node deleted count');
       const nMaster = this.lpInt('the stream node master field count');
-      if (count === 0 && deleted === 0) this.warn(`${this.where()}: a stream node without entries (Redis loads it; only deep sanitization rejects it)`);
+      if (count === 0 && deleted === 0) this.keyWarn(`a stream node without entries (Redis loads it; only deep sanitization rejects it)`);
       entries += count;
       if (!walk) continue;
       const masterStart = lp.p;
@@ -1066,7 +1072,7 @@ export class RdbParser {
       meta.entriesAdded = r.lenBig('the stream entries-added counter');
     } else meta.entriesAdded = BigInt(meta.length);
     // Old servers could save a length that disagrees with the entries; Redis loads it as XLEN.
-    if (meta.length !== entries) this.warn(`${this.where()}: stream length ${meta.length} but ${entries} live entries (Redis loads it and reports XLEN ${meta.length})`);
+    if (meta.length !== entries) this.keyWarn(`stream length ${meta.length} but ${entries} live entries (Redis loads it and reports XLEN ${meta.length})`);
     if (meta.length > 0 && nodes === 0) r.fail('stream entries for a non-zero length (Redis: stream length inconsistent with rax entries)');
     meta.groups = r.len('a consumer group count');
     v.streamMeta(meta);
@@ -1136,7 +1142,7 @@ export class RdbParser {
 
   /** A check only Redis' deep sanitization makes: a warning naming the key. */
   private deepWarn(what: string): void {
-    this.warn(`${this.where()}: ${what} (Redis loads it; only sanitize-dump-payload yes rejects it)`);
+    this.keyWarn(`${what} (Redis loads it; only sanitize-dump-payload yes rejects it)`);
   }
 
   /**
@@ -1175,7 +1181,7 @@ export class RdbParser {
         r.lenBig('a stream IDMP entry id');
         r.lenBig('a stream IDMP entry id');
       }
-      if (repeated > 0) this.warn(`${this.where()}: ${repeated} IDMP id${repeated === 1 ? '' : 's'} repeated within one producer (Redis keeps the first)`);
+      if (repeated > 0) this.keyWarn(`${repeated} IDMP id${repeated === 1 ? '' : 's'} repeated within one producer (Redis keeps the first)`);
       ids += n;
     }
     const meta: StreamIdmpMeta = {
