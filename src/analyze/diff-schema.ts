@@ -41,16 +41,10 @@ export interface DatabaseDiff extends FigureDelta {
   status: ChangeStatus;
 }
 
-export interface TypeDiff {
+/** Types carry keys and bytes only (no TTL split per type in a report). */
+export interface TypeDiff extends Pick<FigureDelta, 'oldKeys' | 'newKeys' | 'keysDelta' | 'oldBytes' | 'newBytes' | 'bytesDelta' | 'growth'> {
   type: RedisType;
   status: ChangeStatus;
-  oldKeys: number;
-  newKeys: number;
-  keysDelta: number;
-  oldBytes: number;
-  newBytes: number;
-  bytesDelta: number;
-  growth: number | null;
 }
 
 /** A list, zset or stream over the queue threshold in the new report that grew. */
