@@ -611,16 +611,53 @@ test('every report names the server model and allocator its figures assume', { t
     const out = join(dir, String(i));
     const r = await runCli(['analyze', SHOP, '-o', out, ...extra]);
     assert.equal(r.code, 0, show(r));
-    assert.match(lines(r.out)[0]!, new RegExp(`^343 keys, .* estimated \\(MEMORY USAGE sum; ${want}\\)$`));
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    // The headline names the figure it sums and the model.
+    assert.match(
+      lines(r.out)[0]!,
+      new RegExp(`^343 keys, .* real bytes \\(sum of what DEL frees per key; instance estimate .* with tables and baseline; MEMORY USAGE sum .*; ${want}\\)$`),
+    );
     assert.deepEqual(report.summary.memoryModels, [want]);
     const [server, allocator] = want.split(', ');
-    assert.deepEqual(report.files[0].memoryModel, { server, allocator });
-    assert.match(readFileSync(join(out, 'report.md'), 'utf8'), new RegExp(`\\| Memory model \\(server, allocator\\) \\| ${want} \\|`));
+    const m = report.files[0].memoryModel;
+    assert.deepEqual({ server: m.server, allocator: m.allocator }, { server, allocator });
+    assert.equal(report.summary.bytes + m.tablesBytes + m.startupBytes, report.summary.estimatedUsedMemory);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    assert.match(md, new RegExp(`\\| Memory model \\(server, allocator\\) \\| ${want} \\|`));
+    assert.match(md, new RegExp(`real bytes\\*\\* \\(what deleting them frees\\) for ${want}`));
+    assert.ok(readFileSync(join(out, 'report.html'), 'utf8').includes(want), 'report.html names the model');
   }
-  const merged = await runCli(['merge', join(dir, '0', 'report.json'), join(dir, '2', 'report.json'), '-o', join(dir, 'merged')]);
+  const inputs = [join(dir, '0', 'report.json'), join(dir, '2', 'report.json')];
+  // Sums over differently modelled figures mean nothing: refused, one line, exit 2 ...
+  const refused = await runCli(['merge', ...inputs, '-o', join(dir, 'refused')]);
+  assert.equal(refused.code, 2, show(refused));
+  assert.equal(lines(refused.stderr).length, 1, show(refused));
+  assert.match(refused.stderr, /different memory models \(Redis 7\.0, jemalloc; Valkey 9\.1, jemalloc\).*--allow-mixed-models/);
+  assert.ok(!existsSync(join(dir, 'refused', 'report.json')));
+  // ... unless asked for, and then said aloud on stderr and as the first finding.
+  const merged = await runCli(['merge', ...inputs, '-o', join(dir, 'merged'), '--allow-mixed-models']);
   assert.equal(merged.code, 0, show(merged));
-  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'merged', 'report.json'), 'utf8')).summary.memoryModels, ['Redis 7.0, jemalloc', 'Valkey 9.1, jemalloc']);
+  assert.match(merged.stderr, /warning: merging figures of different memory models/);
+  const mr = JSON.parse(readFileSync(join(dir, 'merged', 'report.json'), 'utf8'));
+  assert.deepEqual(mr.summary.memoryModels, ['Redis 7.0, jemalloc', 'Valkey 9.1, jemalloc']);
+  assert.equal(mr.findings[0].id, 'mixed-memory-models');
+  // Same model: merges without a word.
+  const same = await runCli(['merge', join(dir, '0', 'report.json'), join(dir, '0', 'report.json'), '-o', join(dir, 'same')]);
+  assert.equal(same.code, 0, show(same));
+  assert.equal(same.stderr, '');
+  // diff: warns in every format, and on stderr, that byte deltas include the models' difference.
+  const jem16 = join(dir, '1', 'report.json');
+  const text = await runCli(['diff', join(dir, '0', 'report.json'), jem16]);
+  assert.equal(text.code, 0, show(text));
+  assert.match(text.out, /WARNING: The reports follow different memory models \(old: Redis 7\.0, jemalloc; new: Redis 7\.0, jemalloc16\): every byte change below includes the difference/);
+  assert.match(text.stderr, /warning: The reports follow different memory models/);
+  const json = await runCli(['diff', '--json', join(dir, '0', 'report.json'), jem16]);
+  assert.match(JSON.parse(json.out).modelWarning, /different memory models/);
+  const mdDiff = await runCli(['diff', '--md', join(dir, '0', 'report.json'), jem16]);
+  assert.match(mdDiff.out, /\*\*Warning:\*\* The reports follow different memory models/);
+  const plain = await runCli(['diff', '--json', join(dir, '0', 'report.json'), join(dir, '0', 'report.json')]);
+  assert.equal(JSON.parse(plain.out).modelWarning, null);
+  assert.equal(plain.stderr, '');
 });
 
 test('analyze twice into one directory: its own unchanged reports are replaced, anything else is refused', { timeout: 60_000 }, async (t) => {

@@ -122,7 +122,11 @@ describe('report.html in headless Chromium', { skip }, () => {
     try {
       assert.equal(await p.textContent('#total-keys'), formatCount(plain.summary.keys));
       assert.equal(await p.textContent('#total-bytes'), formatBytes(plain.summary.bytes));
-      assert.equal(await p.textContent('#total-bytes-note'), `${formatCount(plain.summary.bytes)} bytes`);
+      // Real bytes on the card, MEMORY USAGE (redis-cli's figure) beside them, and the model named.
+      assert.equal(await p.textContent('#total-bytes-note'), `MEMORY USAGE sum ${formatBytes(plain.summary.memoryUsageBytes!)}`);
+      assert.ok(plain.summary.memoryUsageBytes! > 0);
+      assert.equal(await p.textContent('#model-line'), `memory model: ${plain.summary.memoryModels!.join('; ')}`);
+      assert.match((await p.textContent('#model-line')) ?? '', /Redis \d+\.\d+, jemalloc/);
       assert.equal(await p.textContent('#queue-count'), formatCount(plain.queueStats.count));
       assert.equal(await p.locator('#findings li').count(), plain.findings.length);
       // The short ranked list: the groups that hold most of the memory, biggest first.

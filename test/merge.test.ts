@@ -33,6 +33,9 @@ function readKeys(onKey: (rec: KeyRecord, i: number) => void): FileInfo {
   }
 }
 
+/** What scan()'s default memory model is for this 7.0 dump (analyze names it the same way). */
+const MODEL = { server: 'Redis 7.0', allocator: 'jemalloc' };
+
 const roundTrip = (r: Report): Report => JSON.parse(JSON.stringify(r)) as Report;
 
 /** The halves (even / odd keys in file order), A-then-B as two files, and the single-file whole. */
@@ -51,9 +54,9 @@ function build(opts: AnalyzeOptions = OPTS): { a: Report; b: Report; twoFiles: R
       twoFiles.add(rec);
     }
   });
-  whole.addFile(info, 'shop.rdb', null);
-  a.addFile(info, 'half-a.rdb', null);
-  twoFiles.addFile(info, 'half-a.rdb', null);
+  whole.addFile(info, 'shop.rdb', null, MODEL);
+  a.addFile(info, 'half-a.rdb', null, MODEL);
+  twoFiles.addFile(info, 'half-a.rdb', null, MODEL);
   // Pass 2: the odd keys (half B).
   readKeys((rec, i) => {
     if (i % 2 === 1) {
@@ -61,8 +64,8 @@ function build(opts: AnalyzeOptions = OPTS): { a: Report; b: Report; twoFiles: R
       twoFiles.add(rec);
     }
   });
-  b.addFile(info, 'half-b.rdb', null);
-  twoFiles.addFile(info, 'half-b.rdb', null);
+  b.addFile(info, 'half-b.rdb', null, MODEL);
+  twoFiles.addFile(info, 'half-b.rdb', null, MODEL);
   return { a: a.toReport(), b: b.toReport(), twoFiles: twoFiles.toReport(), whole: whole.toReport(), keys };
 }
 
@@ -212,4 +215,16 @@ describe('rdbscope merge', () => {
     assert.equal(nr.code, 2, showRun(nr));
     assert.match(nr.stderr, /not an rdbscope report/);
   });
+});
+
+test('mergeReports refuses files modelled for different servers or allocators unless allowed', () => {
+  const { a, b } = build();
+  const b16: Report = { ...b, files: b.files.map((f) => ({ ...f, memoryModel: { server: 'Redis 7.0', allocator: 'jemalloc16' } })) };
+  assert.throws(() => mergeReports([a, b16]), /different memory models \(Redis 7\.0, jemalloc; Redis 7\.0, jemalloc16\)/);
+  const m = mergeReports([a, b16], { allowMixedModels: true });
+  assert.deepEqual(m.summary.memoryModels, ['Redis 7.0, jemalloc', 'Redis 7.0, jemalloc16']);
+  assert.equal(m.findings[0].id, 'mixed-memory-models');
+  assert.equal(m.findings[0].severity, 'critical');
+  // The same model on both sides: no finding.
+  assert.ok(!mergeReports([a, b]).findings.some((f) => f.id === 'mixed-memory-models'));
 });

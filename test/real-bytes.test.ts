@@ -7,8 +7,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Papa from 'papaparse';
+import type { Report } from '../src/analyze/schema.ts';
 import { allocatorOf, keyId, parseDump, releaseDumps, truthKeyBytes, type TruthKey } from './helpers/truth.ts';
 import { pct } from './helpers/tally.ts';
 import { ensureBuilt, runCli, showRun } from './helpers/run-cli.ts';
@@ -142,5 +145,59 @@ test('keys --format jsonl and dump carry memory_bytes (MEMORY USAGE) and real_by
     assert.equal(o.key, t.key);
     assert.ok(Math.abs(o.memory_bytes - t.memory_usage) <= 0.01 * t.memory_usage, `memory_bytes ${o.memory_bytes}`);
     assert.ok(Math.abs(o.real_bytes - t.del_drop) <= 0.05 * t.del_drop, `real_bytes ${o.real_bytes}`);
+  }
+});
+
+/**
+ * The report tells one story: on real dumps, Σ namespaces = Σ databases = Σ types = Σ keys.csv
+ * real bytes (size_in_bytes) = the instance estimate less the keyspace tables and the baseline;
+ * keys.csv's memory_usage column adds up to Σ MEMORY USAGE; the big-key list ranks real bytes.
+ */
+const sumDumps: { rdb: string; allocator: AllocatorProfile }[] = [
+  { rdb: path.join(import.meta.dirname, '..', 'fixtures', 'shop-7.0.rdb'), allocator: 'jemalloc16' },
+  { rdb: path.join(import.meta.dirname, '..', 'fixtures', 'incident-7.0.rdb'), allocator: 'jemalloc16' },
+  ...releaseDumps()
+    .filter((d) => /matrix-(redis-8\.6\.3|valkey-9\.1\.2|redis-4\.0\.14)/.test(d.name))
+    .map((d) => ({ rdb: d.rdb, allocator: allocatorOf(d) })),
+  { rdb: path.join(import.meta.dirname, '..', 'fixtures', 'release', 'stream-pel-redis-8.0.6.rdb'), allocator: 'jemalloc' },
+];
+
+test('report sums: namespaces = databases = types = keys.csv = instance estimate − tables − baseline', { timeout: 120_000 }, async (t) => {
+  await ensureBuilt();
+  assert.equal(sumDumps.length, 6, 'shop, incident and four release fixtures');
+  const dir = mkdtempSync(path.join(tmpdir(), 'rdbscope-sums-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const [i, d] of sumDumps.entries()) {
+    const out = path.join(dir, String(i));
+    const run = await runCli(['analyze', d.rdb, '-q', '-o', out, '--allocator', d.allocator, '--max-children', '100000', '--depth', '0']);
+    assert.equal(run.code, 0, showRun(run));
+    const r = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
+    const rows = Papa.parse<Record<string, string>>(readFileSync(path.join(out, 'keys.csv'), 'utf8'), { header: true, skipEmptyLines: true }).data;
+    const csvReal = rows.reduce((a, x) => a + Number(x.size_in_bytes), 0);
+    const csvUsage = rows.reduce((a, x) => a + Number(x.memory_usage), 0);
+    const sum = (l: { bytes: number }[]): number => l.reduce((a, x) => a + x.bytes, 0);
+    const s = r.summary;
+    const m = r.files[0].memoryModel!;
+    const name = path.basename(d.rdb);
+    console.log(`${name}: Σ real ${s.bytes} (MEMORY USAGE ${s.memoryUsageBytes}) + tables ${m.tablesBytes} + baseline ${m.startupBytes} = ${s.estimatedUsedMemory}; ${rows.length} rows`);
+    assert.equal(rows.length, s.keys, name);
+    assert.ok(s.bytes > 0, name);
+    assert.equal(sum(r.namespaces), s.bytes, `${name}: namespaces`);
+    assert.equal(r.namespaceTree.bytes, s.bytes, `${name}: namespace tree`);
+    assert.equal(sum(r.namespaceRanking ?? []), s.bytes, `${name}: ranked namespace groups`);
+    assert.equal(sum(r.databases), s.bytes, `${name}: databases`);
+    assert.equal(sum(r.types), s.bytes, `${name}: types`);
+    assert.equal(sum(r.types.flatMap((x) => x.encodings)), s.bytes, `${name}: encodings`);
+    assert.equal(sum(r.ttl.histogram) + s.noTtlBytes, s.bytes, `${name}: TTL histogram + no TTL`);
+    assert.equal(csvReal, s.bytes, `${name}: keys.csv size_in_bytes`);
+    assert.equal(csvUsage, s.memoryUsageBytes, `${name}: keys.csv memory_usage`);
+    assert.equal(s.estimatedUsedMemory! - m.tablesBytes! - m.startupBytes!, s.bytes, `${name}: the instance estimate`);
+    // The big-key list ranks real bytes, and carries MEMORY USAGE beside them.
+    const byReal = rows.map((x) => Number(x.size_in_bytes)).sort((a, b) => b - a);
+    assert.deepEqual(r.bigKeys.slice(0, 10).map((k) => k.bytes), byReal.slice(0, 10), `${name}: big keys`);
+    for (const k of r.bigKeys.slice(0, 10)) {
+      const row = rows.find((x) => x.database === String(k.db) && (x.key === k.key || x.key_b64 === k.keyB64))!;
+      assert.equal(k.memoryUsage, Number(row.memory_usage), `${name}: ${k.key} memoryUsage`);
+    }
   }
 });

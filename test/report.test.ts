@@ -299,7 +299,8 @@ describe('namespaces.csv and report.json', () => {
     assert.deepEqual(parseReport(reportToJson(r)), JSON.parse(JSON.stringify(r)));
     assert.throws(() => parseReport('{'), /not JSON/);
     assert.throws(() => parseReport('{"schema":"x"}'), /not an rdbscope report/);
-    assert.throws(() => parseReport(JSON.stringify({ ...r, schemaVersion: 2 })), /version 2 is not supported/);
+    assert.throws(() => parseReport(JSON.stringify({ ...r, schemaVersion: 3 })), /version 3 is not supported/);
+    assert.throws(() => parseReport(JSON.stringify({ ...r, schemaVersion: 1 })), /version 1 is not supported.*MEMORY USAGE, not real bytes/);
     const partial: Record<string, unknown> = { ...r };
     delete partial['namespaces'];
     assert.throws(() => parseReport(JSON.stringify(partial)), /no namespaces section/);

@@ -33,6 +33,7 @@ import type {
   EncodingStats,
   FileSection,
   KeyEntry,
+  MemoryModelInfo,
   NamespaceEntry,
   NamespaceStats,
   NamespaceTreeNode,
@@ -213,7 +214,9 @@ interface EncAcc {
 
 class FileAcc {
   keys = 0;
+  /** Σ real bytes (what every figure uses) and Σ MEMORY USAGE. */
   bytes = 0;
+  memoryUsage = 0;
   valueFileBytes = 0;
   ttlKeys = 0;
   ttlBytes = 0;
@@ -488,19 +491,23 @@ export class Aggregator {
     } else this.fallbackRef(f);
   }
 
-  /** One key. Hot path: no allocation unless the key enters a top list or a new namespace. */
+  /**
+   * One key. Hot path: no allocation unless the key enters a top list or a new namespace.
+   * Every figure is the key's real bytes, so sums add up to the instance estimate.
+   */
   add(rec: KeyRecord): void {
     const state = this.state;
     let f = this.cur;
     if (f === null) f = this.cur = new FileAcc('', null, state.files.length);
     const fileIdx = f.index;
-    const bytes = rec.memoryBytes;
+    const bytes = rec.realBytes;
     const exp = rec.expireAtMs;
     const noTtl = exp === -1;
     const type = rec.type;
 
     f.keys++;
     f.bytes += bytes;
+    f.memoryUsage += rec.memoryBytes;
     f.valueFileBytes += rec.valueFileBytes;
     const dba = f.db(rec.db);
     dba.keys++;
@@ -602,7 +609,7 @@ export class Aggregator {
    * Closes the current file: `info` as the parser returned it, `name` as reports show it,
    * `estimatedUsedMemory` the memory model's estimate of the whole instance (optional).
    */
-  addFile(info: FileInfo, name: string, estimatedUsedMemory?: number | null, memoryModel?: { server: string; allocator: string } | null): void {
+  addFile(info: FileInfo, name: string, estimatedUsedMemory?: number | null, memoryModel?: MemoryModelInfo | null): void {
     const f = this.cur ?? new FileAcc(name, info, this.state.files.length);
     f.name = name;
     f.info = info;
@@ -653,7 +660,7 @@ function emptyInfo(): SectionInfo {
   };
 }
 
-function sectionOf(f: FileAcc, info: SectionInfo, estimatedUsedMemory: number | null, memoryModel: { server: string; allocator: string } | null = null): FileSection {
+function sectionOf(f: FileAcc, info: SectionInfo, estimatedUsedMemory: number | null, memoryModel: MemoryModelInfo | null = null): FileSection {
   const dbs = [...f.dbs.entries()].sort((a, b) => a[0] - b[0]).map(([db, a]) => dbStats(db, a, f.bytes));
   return {
     name: f.name,
@@ -676,6 +683,7 @@ function sectionOf(f: FileAcc, info: SectionInfo, estimatedUsedMemory: number | 
     warnings: [...info.warnings, ...f.warnings],
     keys: f.keys,
     bytes: f.bytes,
+    memoryUsageBytes: f.memoryUsage,
     valueFileBytes: f.valueFileBytes,
     ttlKeys: f.ttlKeys,
     ttlBytes: f.ttlBytes,
@@ -712,6 +720,7 @@ export function finalize(state: State, files: FileSection[]): Report {
   // Summary and combined per-db / per-type figures from the file sections.
   let keys = 0;
   let bytes = 0;
+  let memoryUsageBytes = 0;
   let valueFileBytes = 0;
   let ttlKeys = 0;
   let ttlBytes = 0;
@@ -730,6 +739,7 @@ export function finalize(state: State, files: FileSection[]): Report {
   for (const f of files) {
     keys += f.keys;
     bytes += f.bytes;
+    memoryUsageBytes += f.memoryUsageBytes ?? 0;
     valueFileBytes += f.valueFileBytes;
     ttlKeys += f.ttlKeys;
     ttlBytes += f.ttlBytes;
@@ -811,6 +821,7 @@ export function finalize(state: State, files: FileSection[]): Report {
       files: files.length,
       keys,
       bytes,
+      memoryUsageBytes,
       valueFileBytes,
       avgBytes: avg(bytes, keys),
       ttlKeys,

@@ -88,6 +88,8 @@ export interface DiffSide {
   savedAtMinMs: number | null;
   savedAtMaxMs: number | null;
   producers: string[];
+  /** `server, allocator` of the side's files (`Redis 7.0, jemalloc16`), sorted. */
+  memoryModels: string[];
   redacted: boolean;
 }
 
@@ -125,6 +127,12 @@ export interface DiffReport {
   redacted: boolean;
   old: DiffSide;
   new: DiffSide;
+  /**
+   * Set when the two sides follow different memory models (server or allocator): then every
+   * byte delta includes the models' difference. Shown first in every diff output.
+   */
+  modelWarning: string | null;
+  /** Byte figures are real bytes (schema.ts conventions): what deleting the keys frees. */
   totals: DiffTotals;
   /** Namespaces whose figures changed, biggest absolute byte change first. */
   namespaces: NamespaceDiff[];

@@ -23,7 +23,7 @@
 
 import type { KeyEntry, QueueEntry, Report } from './schema.ts';
 import type { DiffFigures } from './budget.ts';
-import { alignNamespaces, mergeReports, type NamespaceFigures } from './merge.ts';
+import { alignNamespaces, mergeReports, modelsOf, type NamespaceFigures } from './merge.ts';
 import { redactReport } from './redact.ts';
 import { cmpStr, round6 } from '../core/units.ts';
 import {
@@ -118,6 +118,7 @@ function side(r: Report, source: string | undefined): DiffSide {
     savedAtMinMs: r.summary.savedAtMinMs,
     savedAtMaxMs: r.summary.savedAtMaxMs,
     producers: [...r.summary.producers],
+    memoryModels: modelsOf([r]),
     redacted: r.redacted,
   };
 }
@@ -193,13 +194,20 @@ export function diffReports(before: Report, after: Report, opts: DiffOptions = {
   for (const k of ['top', 'bigElement', 'queueThreshold', 'queueLimit'] as const) {
     if (oo[k] !== no[k]) notes.push(`The reports were made with different ${k} (${oo[k]} before, ${no[k]} now): key lists are not strictly comparable.`);
   }
+  const oldModels = modelsOf([before]);
+  const newModels = modelsOf([after]);
+  const modelWarning =
+    oldModels.join('; ') === newModels.join('; ')
+      ? null
+      : `The reports follow different memory models (old: ${oldModels.join('; ')}; new: ${newModels.join('; ')}): every byte change below includes the difference between the models, not only changes in the data. Analyse both files with the same --redis-version and --allocator to compare bytes.`;
   if (before.namespaceInfo.capped || after.namespaceInfo.capped) {
     notes.push('The namespace node cap lowered max-children in at least one report: namespaces are compared at the coarser level.');
   }
 
   // Namespaces, on the union of both reports' tries (merged once: the tree view is drawn from it too).
   const beforeAligned = forAlignment(before, after);
-  const union = mergeReports([beforeAligned, after]);
+  // The union only aligns namespaces; differing models are reported below, not refused.
+  const union = mergeReports([beforeAligned, after], { allowMixedModels: true });
   const aligned = alignNamespaces(beforeAligned, after, union);
   const rows = new Map(aligned.map((r) => [r.pattern, r]));
   const namespaces: NamespaceDiff[] = [];
@@ -337,6 +345,7 @@ export function diffReports(before: Report, after: Report, opts: DiffOptions = {
     redacted,
     old: side(before, opts.oldSource),
     new: side(after, opts.newSource),
+    modelWarning,
     totals,
     namespaces,
     databases,

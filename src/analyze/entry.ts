@@ -20,7 +20,10 @@ export interface Entry {
   b64: string | null;
   type: RedisType;
   encoding: string;
+  /** Real bytes (what a DEL frees): what every ranking and sum uses. */
   bytes: number;
+  /** MEMORY USAGE as estimated (what redis-cli shows). */
+  memoryUsage: number;
   length: number;
   largestElement: number;
   /** -1 = no TTL. */
@@ -42,7 +45,8 @@ export function entryFromRecord(rec: KeyRecord, fileIdx: number): Entry {
     b64: name.b64,
     type: rec.type,
     encoding: rec.encoding,
-    bytes: rec.memoryBytes,
+    bytes: rec.realBytes,
+    memoryUsage: rec.memoryBytes,
     length: rec.length,
     largestElement: rec.largestElement,
     expireAtMs: rec.expireAtMs,
@@ -61,6 +65,7 @@ function restRank(a: Entry, b: Entry): number {
   if (a.encoding !== b.encoding) return a.encoding < b.encoding ? 1 : -1;
   return (
     b.bytes - a.bytes ||
+    b.memoryUsage - a.memoryUsage ||
     b.length - a.length ||
     b.largestElement - a.largestElement ||
     b.expireAtMs - a.expireAtMs ||
@@ -102,6 +107,7 @@ export function toKeyEntry(e: Entry, fileNames: readonly string[]): KeyEntry {
     type: e.type,
     encoding: e.encoding,
     bytes: e.bytes,
+    memoryUsage: e.memoryUsage,
     length: e.length,
     largestElement: e.largestElement,
     expireAtMs: e.expireAtMs === -1 ? null : e.expireAtMs,
@@ -133,6 +139,7 @@ export function fromKeyEntry(k: KeyEntry, fileOffset: number): Entry {
     type: k.type,
     encoding: k.encoding,
     bytes: k.bytes,
+    memoryUsage: k.memoryUsage,
     length: k.length,
     largestElement: k.largestElement,
     expireAtMs: k.expireAtMs === null ? -1 : k.expireAtMs,

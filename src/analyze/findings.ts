@@ -106,6 +106,13 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
     }
   }
 
+  // Files modelled for different servers or allocators (a merge that allowed it): every sum
+  // mixes them, so all the memory is at stake and it ranks first.
+  const models = s.memoryModels ?? [];
+  if (models.length > 1) {
+    add('mixed-memory-models', 'critical', `The files' byte figures follow different memory models (${models.join('; ')}): sums, shares and rankings across them mix the models.`, models.length, 'count', null, Math.max(s.bytes, s.estimatedUsedMemory ?? 0, s.usedMemAtSave ?? 0));
+  }
+
   // Memory without TTL.
   if (s.keys > 0 && s.noTtlKeys > 0) {
     if (haveBytes) {

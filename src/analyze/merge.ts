@@ -7,7 +7,7 @@
  * A and B gives exactly the report of analysing A then B.
  */
 
-import type { KeyEntry, NamespaceEntry, NamespaceTreeNode, Report, ReportOptions } from './schema.ts';
+import type { FileSection, KeyEntry, NamespaceEntry, NamespaceTreeNode, Report, ReportOptions } from './schema.ts';
 import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from './schema.ts';
 import { type Entry, fromKeyEntry } from './entry.ts';
 import { NamespaceTrie, type TrieShape } from './namespace.ts';
@@ -22,6 +22,22 @@ export interface MergeOptions {
   policy?: string | null;
   /** Override the reports' maxmemory for findings. */
   maxmemory?: number | null;
+  /**
+   * Merge files whose figures follow different memory models (server or allocator): refused
+   * unless set, since their sums mean nothing; the merged report then carries every model in
+   * `summary.memoryModels` and a `mixed-memory-models` finding.
+   */
+  allowMixedModels?: boolean;
+}
+
+/** `Redis 7.0, jemalloc`: how a file's figures were modelled ('no memory model' without one). */
+export function modelLabel(m: FileSection['memoryModel']): string {
+  return m ? `${m.server}, ${m.allocator}` : 'no memory model';
+}
+
+/** The distinct models of the reports' files, sorted. */
+export function modelsOf(reports: readonly Report[]): string[] {
+  return [...new Set(reports.flatMap((r) => r.files.map((f) => modelLabel(f.memoryModel))))].sort(cmpStr);
 }
 
 function nsDataFrom(e: NamespaceEntry, fileOffset: number): NsData {
@@ -63,6 +79,10 @@ export function mergeReports(reports: Report[], opts: MergeOptions = {}): Report
     if (r.schema !== REPORT_SCHEMA || r.schemaVersion !== REPORT_SCHEMA_VERSION) {
       throw new Error(`mergeReports: not an ${REPORT_SCHEMA} v${REPORT_SCHEMA_VERSION} report (schema ${String(r.schema)} v${String(r.schemaVersion)})`);
     }
+  }
+  const models = modelsOf(reports);
+  if (models.length > 1 && !opts.allowMixedModels) {
+    throw new Error(`the reports' byte figures follow different memory models (${models.join('; ')}); their sums would mean nothing: analyse every file with the same --redis-version and --allocator (or allow it with --allow-mixed-models)`);
   }
   const first = reports[0].options;
   for (const r of reports.slice(1)) {

@@ -1,9 +1,15 @@
 /**
- * The `report.json` schema, version 1. This file IS the documentation of the format.
+ * The `report.json` schema, version 2. This file IS the documentation of the format.
  *
  * Conventions
- * - Every size is an integer number of bytes (`bytes`: estimated memory from the memory
- *   model, what `MEMORY USAGE key SAMPLES 0` would say; 0 when no model ran).
+ * - Every size is an integer number of bytes. `bytes` (per key, and every sum, share, ranking
+ *   and finding built from it) is the key's REAL bytes as the memory model estimates them: what
+ *   the instance would get back by deleting the key (the drop of `used_memory` on `DEL`: value,
+ *   key, dict entry, expires entry). So Σ bytes over the keys + `FileSection.memoryModel`'s
+ *   `tablesBytes` + `startupBytes` = `estimatedUsedMemory`, per file and in the summary.
+ *   `memoryUsage` (per key) and `memoryUsageBytes` (sums) are what `MEMORY USAGE key SAMPLES 0`
+ *   would say, for comparing with `redis-cli`. All are 0 when no model ran.
+ *   Version 1 had `bytes` = MEMORY USAGE; this rdbscope refuses to read it (analyse again).
  * - Times are milliseconds since the Unix epoch (UTC); absent values are `null`, never omitted.
  * - Shares are fractions in [0, 1] rounded to 6 decimals.
  * - A key is `key` (text) plus `keyB64`: when the key is not valid UTF-8, `key` is a readable
@@ -20,12 +26,12 @@
 import type { FileInfo, RedisType } from '../core/types.ts';
 
 export const REPORT_SCHEMA = 'rdbscope.report';
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 export interface Report {
   /** Always 'rdbscope.report'. */
   schema: typeof REPORT_SCHEMA;
-  /** 1 for this layout. */
+  /** 2 for this layout (1: `bytes` were MEMORY USAGE figures). */
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   tool: { name: 'rdbscope'; version: string | null };
   /** True when key names were replaced by `pattern#hash` (see conventions). */
@@ -60,9 +66,9 @@ export interface Report {
    * consumer split over a few literal children still ranks as one. Absent in older reports.
    */
   namespaceRanking?: RankedNamespace[];
-  /** Top `options.top` keys by estimated bytes, over all types. */
+  /** Top `options.top` keys by real bytes, over all types. */
   bigKeys: KeyEntry[];
-  /** Top `options.top` keys by estimated bytes per type (types without keys are absent). */
+  /** Top `options.top` keys by real bytes per type (types without keys are absent). */
   bigKeysByType: Partial<Record<RedisType, KeyEntry[]>>;
   /** Keys holding one element bigger than `options.bigElement` bytes. */
   bigElements: BigElementsSection;
@@ -111,8 +117,10 @@ export interface ReportOptions {
 export interface Summary {
   files: number;
   keys: number;
-  /** Σ estimated bytes of the keys. */
+  /** Σ real bytes of the keys (what deleting them all would free). */
   bytes: number;
+  /** Σ MEMORY USAGE of the keys (what redis-cli would add up); absent in reports without it. */
+  memoryUsageBytes?: number;
   /** Σ bytes the values take inside the files. */
   valueFileBytes: number;
   avgBytes: number;
@@ -127,7 +135,10 @@ export interface Summary {
   noTtlShare: number;
   /** Fraction of keys that have a TTL. */
   ttlKeyShare: number;
-  /** Estimated instance memory (keys + overhead, from the memory model): Σ over files, null unless every file has one. */
+  /**
+   * Estimated instance memory (Σ real bytes + the keyspace tables + the empty server's baseline,
+   * from the memory model): Σ over files, null unless every file has one.
+   */
   estimatedUsedMemory: number | null;
   /** `used-mem` aux field at save time: Σ over files, null unless every file has it. */
   usedMemAtSave: number | null;
@@ -166,7 +177,7 @@ export interface FileSection {
    * `jemalloc`, `jemalloc16`, `libc`); null when no memory model ran (and absent in reports
    * written before this field existed).
    */
-  memoryModel?: { server: string; allocator: string } | null;
+  memoryModel?: MemoryModelInfo | null;
   /** Bytes of the file consumed by the parser. */
   fileBytes: number;
   /** As the parser reported it (FileInfo.checksum). */
@@ -191,7 +202,10 @@ export interface FileSection {
    */
   warnings: string[];
   keys: number;
+  /** Σ real bytes of the file's keys. */
   bytes: number;
+  /** Σ MEMORY USAGE of the file's keys. */
+  memoryUsageBytes?: number;
   valueFileBytes: number;
   ttlKeys: number;
   ttlBytes: number;
@@ -201,6 +215,18 @@ export interface FileSection {
   /** Per type (here `biggest` is always null: big keys are kept over all files). */
   types: TypeStats[];
   ttlHistogram: TtlBucket[];
+}
+
+/** The memory model a file's figures follow, and the instance bytes no key owns. */
+export interface MemoryModelInfo {
+  /** `Redis 7.4`, `Valkey 9.1` … */
+  server: string;
+  /** `jemalloc` (bundled, as Redis builds it), `jemalloc16` (distribution packages), `libc`. */
+  allocator: string;
+  /** The keyspace and expires tables themselves (bucket arrays, table structs). */
+  tablesBytes?: number;
+  /** The empty server's own used_memory with one client connected. */
+  startupBytes?: number;
 }
 
 export interface DatabaseStats {
@@ -358,8 +384,10 @@ export interface KeyEntry {
   keyB64: string | null;
   type: RedisType;
   encoding: string;
-  /** Estimated bytes. */
+  /** Real bytes: what deleting the key would free (see conventions). */
   bytes: number;
+  /** MEMORY USAGE as estimated (what redis-cli shows). */
+  memoryUsage: number;
   /** Elements (STRLEN for strings). */
   length: number;
   /** Bytes of the largest element. */

@@ -302,7 +302,15 @@ function printSummary(r: Report, written: string[], incomplete: string | null, r
   if (incomplete) lines.push(incomplete);
   const modelList = r.summary.memoryModels ?? [];
   const models = modelList.length ? `; ${modelList.join('; ')}` : '';
-  lines.push(`${formatCount(Number(s.keys))} keys, ${formatBytes(Number(s.bytes))} estimated (MEMORY USAGE sum${models})`);
+  // Name the figure summed: real bytes (what DEL frees) add up to the instance estimate,
+  // MEMORY USAGE (redis-cli's figure) does not.
+  const est = r.summary.estimatedUsedMemory;
+  const usage = r.summary.memoryUsageBytes;
+  lines.push(
+    `${formatCount(Number(s.keys))} keys, ${formatBytes(Number(s.bytes))} real bytes (sum of what DEL frees per key` +
+      `${est !== null ? `; instance estimate ${formatBytes(est)} with tables and baseline` : ''}` +
+      `${usage !== undefined && usage > 0 ? `; MEMORY USAGE sum ${formatBytes(usage)}` : ''}${models})`,
+  );
   const warnings = r.files.flatMap((f) => f.warnings.map((w) => `${r.files.length > 1 ? `${f.name}: ` : ''}${redact ? redactWarning(w) : w}`));
   for (const w of warnings.slice(0, SUMMARY_WARNINGS)) lines.push(`[file warning] ${w}`);
   if (warnings.length > SUMMARY_WARNINGS) lines.push(`[file warning] … ${warnings.length - SUMMARY_WARNINGS} more in the reports`);

@@ -186,6 +186,8 @@ export async function diffCommand(oldFile: string, newFile: string, o: DiffCliOp
     process.exitCode = EXIT.input;
     return;
   }
+  // Also on stderr: stdout may be a JSON file nobody reads before acting on the numbers.
+  if (diff.modelWarning) process.stderr.write(`rdbscope: warning: ${diff.modelWarning}\n`);
   // Outputs are opened only now: a failed analysis leaves no empty files behind.
   const htmlFd = o.html ? claimFile(o.html, !!o.force) : -1;
   const out = openOut(o.out, !!o.force);

@@ -110,6 +110,7 @@ export function buildProgram(): Command {
     .option('--separators <chars>', 'namespace separators for RDB inputs')
     .option('--max-children <n>', 'namespace max-children for RDB inputs')
     .option('--depth <n>', 'namespace levels for RDB inputs')
+    .option('--allow-mixed-models', 'merge reports made with different server models or allocator profiles (warns; their sums are not comparable)')
     .addOption(redisVersionOption())
     .addOption(allocatorOption())
     .action((files: string[], o) => mergeCommand(files, o, quiet()));

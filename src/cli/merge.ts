@@ -12,7 +12,7 @@
  *                          namespaces.csv but no keys.csv, which needs the keys themselves)
  */
 import { extname } from 'node:path';
-import { mergeReports } from '../analyze/merge.ts';
+import { mergeReports, modelsOf } from '../analyze/merge.ts';
 import { formatBytes, formatCount } from '../core/units.ts';
 import { reportToJson } from '../report/json.ts';
 import { reportToMarkdown } from '../report/markdown.ts';
@@ -29,6 +29,7 @@ export interface MergeCliOptions extends ModelCliOptions {
   format?: string;
   force?: boolean;
   redact?: boolean;
+  allowMixedModels?: boolean;
 }
 
 const BY_EXTENSION: Record<string, ReportFormat> = { '.json': 'json', '.md': 'md', '.markdown': 'md', '.html': 'html', '.htm': 'html', '.csv': 'csv' };
@@ -64,7 +65,7 @@ export async function mergeCommand(files: string[], o: MergeCliOptions, quiet = 
     // Keys can only be ranked together when they are named the same way.
     const anyRedacted = reports.some((r) => r.redacted);
     const inputs = anyRedacted ? reports.map(redactReport) : reports;
-    merged = inputs.length === 1 ? inputs[0] : mergeReportsOrFail(inputs, files);
+    merged = inputs.length === 1 ? inputs[0] : mergeReportsOrFail(inputs, files, !!o.allowMixedModels);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     process.stderr.write(`rdbscope: ${e.message}\n`);
@@ -88,9 +89,13 @@ export async function mergeCommand(files: string[], o: MergeCliOptions, quiet = 
   summary(merged, written);
 }
 
-function mergeReportsOrFail(reports: Report[], files: string[]): Report {
+function mergeReportsOrFail(reports: Report[], files: string[], allowMixedModels: boolean): Report {
+  const models = modelsOf(reports);
+  if (models.length > 1 && allowMixedModels) {
+    process.stderr.write(`rdbscope: warning: merging figures of different memory models (${models.join('; ')}): the sums mix them\n`);
+  }
   try {
-    return mergeReports(reports);
+    return mergeReports(reports, { allowMixedModels });
   } catch (e) {
     throw new InputError(`cannot merge ${files.join(', ')}: ${(e as Error).message}`);
   }
@@ -98,5 +103,6 @@ function mergeReportsOrFail(reports: Report[], files: string[]): Report {
 
 function summary(r: Report, written: string[]): void {
   const s = r.summary;
-  process.stdout.write(`${s.files} files merged: ${formatCount(s.keys)} keys, ${formatBytes(s.bytes)} estimated\nreports: ${written.join(', ')}\n`);
+  const models = s.memoryModels?.length ? `; ${s.memoryModels.join('; ')}` : '';
+  process.stdout.write(`${s.files} files merged: ${formatCount(s.keys)} keys, ${formatBytes(s.bytes)} real bytes (what DEL frees${models})\nreports: ${written.join(', ')}\n`);
 }

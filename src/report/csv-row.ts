@@ -18,7 +18,7 @@ export interface RowSink {
 
 interface RowExports {
   memory: WebAssembly.Memory;
-  row(p: number, n: number, db: number, type: number, enc: number, size: number, len: number, largest: number, exp: number): number;
+  row(p: number, n: number, db: number, type: number, enc: number, size: number, len: number, largest: number, exp: number, usage: number): number;
 }
 
 const MODULE = new WebAssembly.Module(Buffer.from(CSV_ROW_WASM, 'base64'));
@@ -67,7 +67,7 @@ export class CsvRowStage {
     const enc = this.slot(rec.encoding);
     if (type < 0 || enc < 0) return false;
     this.copier.copy(this.heap, SCRATCH, rec.key, 0, n);
-    const p = this.w.row(this.pos, n, rec.db, type, enc, rec.memoryBytes, rec.length, rec.largestElement, rec.expireAtMs);
+    const p = this.w.row(this.pos, n, rec.db, type, enc, rec.realBytes, rec.length, rec.largestElement, rec.expireAtMs, rec.memoryBytes);
     if (p < 0) return false;
     this.pos = p;
     this.staged++;

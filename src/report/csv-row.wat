@@ -169,11 +169,11 @@
         (br $byte)))
     (i32.add (local.get $p) (local.get $n)))
 
-  ;; One row at p: database,type,key,size,encoding,length,largest,expiry,expire_at_ms,(no key_b64)
+  ;; One row at p: database,type,key,size,encoding,length,largest,expiry,expire_at_ms,(no key_b64),usage
   ;; with the key in SCRATCH (n ≤ 4096 bytes). largest < 0: empty; exp = -1: no expiry.
   ;; Returns the position after the newline, or -1 (nothing usable written).
   (func (export "row") (param $p i32) (param $n i32) (param $db f64) (param $type i32) (param $enc i32)
-    (param $size f64) (param $len f64) (param $largest f64) (param $exp f64) (result i32)
+    (param $size f64) (param $len f64) (param $largest f64) (param $exp f64) (param $usage f64) (result i32)
     (local $ms i64)
     (if (i32.gt_u (local.get $n) (i32.const 4096)) (then (return (i32.const -1))))
     (if (f64.ne (local.get $exp) (f64.const -1))
@@ -215,6 +215,9 @@
       (else
         (i32.store16 (local.get $p) (i32.const 0x2c2c))
         (local.set $p (i32.add (local.get $p) (i32.const 2)))))
-    ;; key_b64 is empty: the newline.
+    ;; key_b64 is empty: the comma before memory_usage, then the newline.
+    (i32.store8 (local.get $p) (i32.const 44))
+    (local.set $p (call $num (i32.add (local.get $p) (i32.const 1)) (local.get $usage)))
+    (if (i32.lt_s (local.get $p) (i32.const 0)) (then (return (i32.const -1))))
     (i32.store8 (local.get $p) (i32.const 10))
     (i32.add (local.get $p) (i32.const 1))))

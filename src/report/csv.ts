@@ -1,10 +1,14 @@
 /**
  * The per-key CSV layout (`keys.csv`, `rdbscope keys --format csv`), one row per key:
  *
- *   database,type,key,size_in_bytes,encoding,num_elements,len_largest_element,expiry,expire_at_ms,key_b64
+ *   database,type,key,size_in_bytes,encoding,num_elements,len_largest_element,expiry,expire_at_ms,key_b64,memory_usage
  *
- * The first eight columns are those of redis-rdb-tools' memory report. Sizes are raw
- * integers; `expiry` is ISO-8601 UTC (empty without TTL); `expire_at_ms` the raw expiry.
+ * The first eight columns are those of redis-rdb-tools' memory report. `size_in_bytes` is the
+ * key's real bytes (what a DEL would free: value, key, dict and expires entries), the figure
+ * report.json ranks and sums, so the column adds up to the instance estimate less its tables
+ * and baseline; `memory_usage` is what `MEMORY USAGE key` would say (redis-cli's figure).
+ * Sizes are raw integers; `expiry` is ISO-8601 UTC (empty without TTL); `expire_at_ms` the
+ * raw expiry.
  *
  * Key safety (RFC 4180 + spreadsheet formula injection):
  * - a field holding `,` `"` CR or LF is quoted, with `"` doubled;
@@ -35,6 +39,7 @@ export const KEYS_CSV_COLUMNS = [
   'expiry',
   'expire_at_ms',
   'key_b64',
+  'memory_usage',
 ] as const;
 
 const HEADER = KEYS_CSV_COLUMNS.join(',') + '\n';
@@ -119,7 +124,7 @@ export function writeKeysCsvRow(out: ByteSink, rec: KeyRecord, redactor?: KeyRed
     }
   }
   o[p++] = 44;
-  p = putNum(out, p, rec.memoryBytes);
+  p = putNum(out, p, rec.realBytes);
   o[p++] = 44;
   p = putField(o, p, enc);
   o[p++] = 44;
@@ -137,7 +142,12 @@ export function writeKeysCsvRow(out: ByteSink, rec: KeyRecord, redactor?: KeyRed
   o[p++] = 44;
   out.pos = p;
   if (b64) out.ascii(toBase64(b, 0, n));
-  out.byte(10);
+  out.ensure(32);
+  p = out.pos;
+  out.buf[p++] = 44;
+  p = putNum(out, p, rec.memoryBytes);
+  out.buf[p++] = 10;
+  out.pos = p;
 }
 
 const rowSink = new ByteSink(1 << 12);

@@ -71,7 +71,7 @@ export interface DiffTextOptions {
 
 function sideLine(s: DiffSide): string {
   const when = s.savedAtMinMs === s.savedAtMaxMs ? iso(s.savedAtMaxMs) : `${iso(s.savedAtMinMs)} … ${iso(s.savedAtMaxMs)}`;
-  return `${s.source} (saved ${when})`;
+  return `${s.source} (saved ${when}; ${(s.memoryModels ?? []).join('; ')})`;
 }
 
 export function diffToText(d: DiffReport, opts: DiffTextOptions = {}): string {
@@ -81,6 +81,7 @@ export function diffToText(d: DiffReport, opts: DiffTextOptions = {}): string {
   out.push(`rdbscope diff${d.redacted ? ' (key names redacted)' : ''}`);
   out.push(`  old: ${terminalSafe(sideLine(d.old), 200)}`);
   out.push(`  new: ${terminalSafe(sideLine(d.new), 200)}`);
+  if (d.modelWarning) out.push(`WARNING: ${d.modelWarning}`);
   out.push('');
   out.push(`Keys:              ${arrow(formatCount(t.oldKeys), formatCount(t.newKeys))} (${signed(t.keysDelta, formatCount)})`);
   out.push(`Memory:            ${arrow(formatBytes(t.oldBytes), formatBytes(t.newBytes))} (${signed(t.bytesDelta, formatBytes)}, ${formatGrowth(t.growth)})`);
@@ -140,6 +141,7 @@ export function diffToMarkdown(d: DiffReport, opts: DiffTextOptions = {}): strin
   const out: string[] = [];
   out.push(`# rdbscope diff\n`);
   out.push(`Old: ${escapeMarkdown(sideLine(d.old))}  \nNew: ${escapeMarkdown(sideLine(d.new))}${d.redacted ? '  \n_(key names redacted)_' : ''}\n`);
+  if (d.modelWarning) out.push(`> **Warning:** ${escapeMarkdown(d.modelWarning)}\n`);
   out.push(
     mdTable(
       ['', 'Old', 'New', 'Change'],

@@ -20,7 +20,9 @@ export function parseReport(text: string, source = 'report'): Report {
   const o = v as Record<string, unknown>;
   if (o['schema'] !== REPORT_SCHEMA) throw new Error(`${source}: not an rdbscope report (schema is ${JSON.stringify(o['schema'] ?? null)}, expected ${JSON.stringify(REPORT_SCHEMA)})`);
   if (o['schemaVersion'] !== REPORT_SCHEMA_VERSION) {
-    throw new Error(`${source}: report schema version ${JSON.stringify(o['schemaVersion'] ?? null)} is not supported (this rdbscope reads version ${REPORT_SCHEMA_VERSION})`);
+    // Version 1 ranked and summed MEMORY USAGE figures; mixing them with real bytes would mislead.
+    const why = o['schemaVersion'] === 1 ? '; its byte figures are MEMORY USAGE, not real bytes: analyse the file again' : '';
+    throw new Error(`${source}: report schema version ${JSON.stringify(o['schemaVersion'] ?? null)} is not supported (this rdbscope reads version ${REPORT_SCHEMA_VERSION}${why})`);
   }
   for (const k of SECTIONS) {
     if (!(k in o)) throw new Error(`${source}: report has no ${k} section`);

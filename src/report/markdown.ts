@@ -72,6 +72,12 @@ function types(n: NamespaceEntry): string {
     .join(', ');
 }
 
+/** ` for Redis 7.0, jemalloc`: the server model and allocator profile the figures follow. */
+function modelsOf(r: Report): string {
+  const m = r.summary.memoryModels ?? [];
+  return m.length === 0 ? '' : ` for ${escapeMarkdown(m.join('; '))}`;
+}
+
 export function reportToMarkdown(r: Report, opts: MarkdownOptions = {}): string {
   const rows = opts.rows ?? 20;
   const s = r.summary;
@@ -79,7 +85,7 @@ export function reportToMarkdown(r: Report, opts: MarkdownOptions = {}): string 
   const title = r.files.length === 1 ? escapeMarkdown(r.files[0].name) : `${r.files.length} files`;
   out.push(`# rdbscope report: ${title}\n`);
   out.push(
-    `**${formatCount(s.keys)} keys, ${formatBytes(s.bytes)} estimated**, ${formatPercent(s.noTtlShare)} of it in ${formatCount(s.noTtlKeys)} keys without TTL` +
+    `**${formatCount(s.keys)} keys, ${formatBytes(s.bytes)} real bytes** (what deleting them frees)${modelsOf(r)}, ${formatPercent(s.noTtlShare)} of it in ${formatCount(s.noTtlKeys)} keys without TTL` +
       (r.redacted ? ' _(key names redacted)_' : '') +
       '.\n',
   );
@@ -88,8 +94,9 @@ export function reportToMarkdown(r: Report, opts: MarkdownOptions = {}): string 
     ['Producer', escapeMarkdown(s.producers.join(', ') || 'unknown')],
     ['Saved at', s.savedAtMinMs === s.savedAtMaxMs ? iso(s.savedAtMinMs) : `${iso(s.savedAtMinMs)} … ${iso(s.savedAtMaxMs)}`],
     ['Keys', formatCount(s.keys)],
-    ['Estimated key memory', formatBytes(s.bytes)],
-    ['Estimated instance memory', s.estimatedUsedMemory === null ? '—' : formatBytes(s.estimatedUsedMemory)],
+    ['Key memory (real bytes: what DEL frees)', formatBytes(s.bytes)],
+    ['Σ MEMORY USAGE (what redis-cli shows)', s.memoryUsageBytes === undefined ? '—' : formatBytes(s.memoryUsageBytes)],
+    ['Estimated instance memory', s.estimatedUsedMemory === null ? '—' : `${formatBytes(s.estimatedUsedMemory)} (real bytes + keyspace tables + empty server)`],
     ['Memory model (server, allocator)', escapeMarkdown(s.memoryModels?.join('; ') || '—')],
     ['used-mem at save time', s.usedMemAtSave === null ? '—' : formatBytes(s.usedMemAtSave)],
     ['Keys with TTL', `${formatCount(s.ttlKeys)} (${formatPercent(s.ttlKeyShare)})`],
@@ -254,14 +261,25 @@ export function reportToMarkdown(r: Report, opts: MarkdownOptions = {}): string 
     out.push('## File warnings\n');
     out.push(warnings.map((w) => `- ${w}`).join('\n') + '\n');
   }
-  out.push(`_Sizes are estimates of \`MEMORY USAGE\` from the snapshot; raw figures are in report.json (schema ${r.schema} v${r.schemaVersion})._\n`);
+  out.push(
+    `_Sizes are real bytes estimated from the snapshot${modelsOf(r)}: what deleting a key would free (value, key, dict and expires entries); with the keyspace tables and the empty server they add up to the instance estimate. The \`MEMORY USAGE\` column is what redis-cli shows for a key. Raw figures are in report.json (schema ${r.schema} v${r.schemaVersion})._\n`,
+  );
   return out.join('\n');
 }
 
 function keyTable(keys: KeyEntry[]): string {
   return table(
-    ['Key', 'DB', 'Type', 'Length', 'Largest element', 'Memory', 'TTL'],
-    keys.map((k) => [keyCell(k), String(k.db), k.type, formatCount(k.length), k.largestElement < 0 ? 'n/a' : formatBytes(k.largestElement), formatBytes(k.bytes), k.expireAtMs === null ? 'none' : iso(k.expireAtMs)]),
-    ['l', 'r', 'l', 'r', 'r', 'r', 'l'],
+    ['Key', 'DB', 'Type', 'Length', 'Largest element', 'Real bytes', 'MEMORY USAGE', 'TTL'],
+    keys.map((k) => [
+      keyCell(k),
+      String(k.db),
+      k.type,
+      formatCount(k.length),
+      k.largestElement < 0 ? 'n/a' : formatBytes(k.largestElement),
+      formatBytes(k.bytes),
+      formatBytes(k.memoryUsage),
+      k.expireAtMs === null ? 'none' : iso(k.expireAtMs),
+    ]),
+    ['l', 'r', 'l', 'r', 'r', 'r', 'r', 'l'],
   );
 }

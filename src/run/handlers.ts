@@ -130,7 +130,14 @@ function analyzeHandler(job: Job, out: LineWriter | null): Handler {
       : (rec) => agg.add(rec),
     finish(info, instance) {
       (rows ?? out)?.flush();
-      agg.addFile(info, job.file, instance?.usedMemory ?? null, instance ? { server: instance.server, allocator: instance.allocator } : null);
+      agg.addFile(
+        info,
+        job.file,
+        instance?.usedMemory ?? null,
+        instance
+          ? { server: instance.server, allocator: instance.allocator, tablesBytes: instance.tablesBytes, startupBytes: instance.startupBytes }
+          : null,
+      );
       return agg.toReport();
     },
   };

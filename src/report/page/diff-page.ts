@@ -33,14 +33,16 @@ export function diffPage(app: HTMLElement, d: DiffReport): void {
   const t = d.totals;
   document.title = 'rdbscope diff: ' + d.old.source + ' → ' + d.new.source;
   add(app, h('h1', null, 'rdbscope diff', d.redacted ? h('span', { class: 'badge', text: 'key names redacted' }) : null));
-  add(app, h('p', { class: 'sub', id: 'sides', text: d.old.source + ' (saved ' + iso(d.old.savedAtMaxMs) + ') → ' + d.new.source + ' (saved ' + iso(d.new.savedAtMaxMs) + ')' }));
+  const models = (x: DiffReport['old']): string => (x.memoryModels ?? []).join('; ');
+  add(app, h('p', { class: 'sub', id: 'sides', text: d.old.source + ' (saved ' + iso(d.old.savedAtMaxMs) + '; ' + models(d.old) + ') → ' + d.new.source + ' (saved ' + iso(d.new.savedAtMaxMs) + '; ' + models(d.new) + ')' }));
+  if (d.modelWarning) add(app, h('div', { class: 'banner', id: 'model-warning', text: d.modelWarning }));
   add(
     app,
     h(
       'div',
       { class: 'cards' },
       deltaCard('Keys', t.oldKeys, t.newKeys, t.keysDelta, formatCount, 'diff-keys'),
-      deltaCard('Estimated memory', t.oldBytes, t.newBytes, t.bytesDelta, formatBytes, 'diff-bytes', formatGrowth(t.growth)),
+      deltaCard('Real bytes', t.oldBytes, t.newBytes, t.bytesDelta, formatBytes, 'diff-bytes', formatGrowth(t.growth)),
       deltaCard('Keys without TTL', t.oldNoTtlKeys, t.newNoTtlKeys, t.noTtlKeysDelta, formatCount, 'diff-nottl-keys'),
       deltaCard('Memory without TTL', t.oldNoTtlBytes, t.newNoTtlBytes, t.noTtlBytesDelta, formatBytes, 'diff-nottl-bytes'),
       deltaCard('Queues', t.oldQueues, t.newQueues, t.newQueues - t.oldQueues, formatCount, 'diff-queues'),

@@ -22,7 +22,10 @@ export function reportPage(app: HTMLElement, r: PageReport): void {
   if (r.incomplete) add(app, h('div', { class: 'banner', id: 'incomplete', text: r.incomplete }));
   add(app, h('h1', null, 'rdbscope report', r.redacted ? h('span', { class: 'badge', text: 'key names redacted' }) : null));
   const saved = sm.savedAtMinMs === sm.savedAtMaxMs ? iso(sm.savedAtMaxMs) : iso(sm.savedAtMinMs) + ' … ' + iso(sm.savedAtMaxMs);
+  const models = sm.memoryModels ?? [];
   add(app, h('p', { class: 'sub', id: 'files-line', text: names.join(', ') + ' · ' + (sm.producers.join(', ') || 'unknown producer') + ' · saved ' + saved }));
+  // Every figure follows one server's accounting and one allocator's size classes: say which.
+  add(app, h('p', { class: 'sub', id: 'model-line', text: 'memory model: ' + (models.join('; ') || 'none') }));
 
   add(
     app,
@@ -30,7 +33,12 @@ export function reportPage(app: HTMLElement, r: PageReport): void {
       'div',
       { class: 'cards' },
       card('Keys', formatCount(sm.keys), sm.databases + (sm.databases === 1 ? ' database' : ' databases'), 'total-keys'),
-      card('Estimated memory', formatBytes(sm.bytes), formatCount(sm.bytes) + ' bytes', 'total-bytes'),
+      card(
+        'Real bytes (what DEL frees)',
+        formatBytes(sm.bytes),
+        sm.memoryUsageBytes === undefined ? formatCount(sm.bytes) + ' bytes' : 'MEMORY USAGE sum ' + formatBytes(sm.memoryUsageBytes),
+        'total-bytes',
+      ),
       card('Without TTL', formatPercent(sm.noTtlShare), formatCount(sm.noTtlKeys) + ' keys · ' + formatBytes(sm.noTtlBytes), 'nottl-share'),
       card('Queues', formatCount(r.queueStats.count), 'over ' + formatCount(r.queueStats.threshold) + ' elements', 'queue-count'),
       card(
@@ -132,7 +140,7 @@ export function reportPage(app: HTMLElement, r: PageReport): void {
   const fileWarnings: string[] = [];
   for (const f of r.files) for (const w of f.warnings ?? []) fileWarnings.push((r.files.length > 1 ? f.name + ': ' : '') + w);
   if (fileWarnings.length) add(app, section('File warnings', 'file-warnings', h('ul', { class: 'findings' }, fileWarnings.map((w) => h('li', { text: vis(w) })))));
-  add(app, h('footer', { text: 'rdbscope ' + (r.tool.version || '') + ' · ' + r.schema + ' v' + r.schemaVersion + ' · sizes estimate MEMORY USAGE from the snapshot · this page loads nothing from the network' }));
+  add(app, h('footer', { text: 'rdbscope ' + (r.tool.version || '') + ' · ' + r.schema + ' v' + r.schemaVersion + ' · sizes are real bytes (what deleting a key frees; with the keyspace tables and the empty server they add up to the instance estimate), estimated from the snapshot; MEMORY USAGE is what redis-cli shows · this page loads nothing from the network' }));
 }
 
 /**
@@ -249,7 +257,8 @@ function addKeyTables(app: HTMLElement, r: Report): void {
     ['encoding', false, (k) => k.encoding],
     ['length', true, (k) => formatCount(k.length)],
     ['largest element', true, (k) => (k.largestElement < 0 ? 'n/a' : formatBytes(k.largestElement))],
-    ['memory', true, (k) => formatBytes(k.bytes)],
+    ['real bytes', true, (k) => formatBytes(k.bytes)],
+    ['MEMORY USAGE', true, (k) => formatBytes(k.memoryUsage)],
     ['expires', false, (k) => (k.expireAtMs === null ? 'never' : iso(k.expireAtMs))],
   ];
   add(app, section('Big keys', 'bigkeys', r.bigKeys.length === 0 ? h('p', { class: 'tiny', text: 'No keys.' }) : table(keyCols, r.bigKeys, 20, 'bigkeys-table')));
