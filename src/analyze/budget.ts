@@ -129,7 +129,7 @@ export function evaluateBudgets(report: Report, budgets: readonly Budget[], diff
     switch (b.metric) {
       case 'total-bytes':
         actual = s.bytes;
-        what = 'estimated bytes in keys';
+        what = 'real bytes in keys';
         break;
       case 'total-keys':
         actual = s.keys;
@@ -137,7 +137,7 @@ export function evaluateBudgets(report: Report, budgets: readonly Budget[], diff
         break;
       case 'used-memory':
         actual = s.estimatedUsedMemory ?? s.usedMemAtSave ?? s.bytes;
-        what = s.estimatedUsedMemory !== null ? 'estimated instance memory' : s.usedMemAtSave !== null ? 'used-mem at save time' : 'estimated bytes in keys';
+        what = s.estimatedUsedMemory !== null ? 'estimated instance memory' : s.usedMemAtSave !== null ? 'used-mem at save time' : 'real bytes in keys';
         break;
       case 'no-ttl-bytes':
         actual = s.noTtlBytes;
