@@ -146,7 +146,10 @@ describe('incident-7.0: a report an on-call engineer can act on', { timeout: 120
     const pel = truth.keys.find((k) => k.key === 'events:orders')?.extra.stream?.groups_pel[0].pel.length ?? 0;
     assert.equal(pel, 2500);
     assert.equal(r.queues.find((q) => q.key === 'events:orders')?.pending, pel);
-    assert.match(queues.message, /`events:orders` \(stream, 12,000 entries, 2,500 pending in its consumer group/);
+    // Per group, with the age of its oldest delivery (the fixture's were delivered just before the save).
+    const group = truth.keys.find((k) => k.key === 'events:orders')?.extra.stream?.groups_pel[0].name;
+    assert.equal(group, 'fulfillment');
+    assert.match(queues.message, /`events:orders` \(stream, 12,000 entries; group `fulfillment`: 2,500 pending, oldest delivered \d+ s before the snapshot; /);
     assert.ok(!r.findings.some((f) => f.id === 'stream-pending'));
     // Job-schedule zsets (Sidekiq dead/schedule/retry, Bull delayed) count as queues, under the threshold here.
     const q100 = analyze(join(work, 'q100'), ['--queue-threshold', '100']).report;

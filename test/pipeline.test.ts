@@ -49,6 +49,14 @@ function sample(i: number, key: Uint8Array): KeyRecord {
   r.streamGroups = r.type === 'stream' ? i % 4 : 0;
   r.streamMaxPending = r.type === 'stream' ? i : 0;
   r.fieldsWithTtl = r.type === 'hash' ? i % 9 : 0;
+  if (r.type === 'stream' && r.streamGroups > 0) {
+    r.streamOldestPendingMs = i % 8 === 5 ? -1 : 1_700_000_000_000 - i * 1000;
+    r.streamPel = { groups: Array.from({ length: r.streamGroups }, (_, g) => ({ name: `g${g}-${i}`, pending: g * i, oldestDeliveryMs: g === 0 ? -1 : 1_700_000_000_000 - g })) };
+  }
+  if (r.type === 'zset' && i % 5 !== 0) {
+    r.zsetScoreMin = i % 2 ? -i * 0.5 : 1_700_000_000 + i;
+    r.zsetScoreMax = r.zsetScoreMin + i;
+  }
   // Absent on most records, as on the parser's until its first module value; then null or an object.
   if (r.type === 'module' && i % 3 !== 0) {
     r.vectorset = i % 2 ? null : ({ count: i, dim: i % 300, layerNodes: Float64Array.of(i, 1.5) } as unknown as VectorSetSummary);

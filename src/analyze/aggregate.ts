@@ -61,7 +61,7 @@ import {
 import { NAMESPACE_DEFAULTS, NAMESPACE_RULES, NamespaceTrie, type NamespaceOptions, type TrieShape } from './namespace.ts';
 import { TopN } from './topn.ts';
 import { rankNamespaces } from './ranking.ts';
-import { isScheduleName, separatorTable } from './queue-kind.ts';
+import { isScheduleName, scoresAreTimestamps, separatorTable } from './queue-kind.ts';
 import { computeFindings } from './findings.ts';
 import { cmpStr, round6 } from '../core/units.ts';
 
@@ -576,7 +576,7 @@ export class Aggregator {
     }
 
     // Queues: lists, streams and job-schedule zsets; other long zsets are big collections.
-    if (type === 'zset' && !isScheduleName(rec.key, 0, rec.keyLength, this.sepTable)) {
+    if (type === 'zset' && !scoresAreTimestamps(rec.zsetScoreMin, rec.zsetScoreMax) && !isScheduleName(rec.key, 0, rec.keyLength, this.sepTable)) {
       if (rec.length > state.options.queueThreshold) {
         state.collectionCount++;
         state.collectionBytes += bytes;

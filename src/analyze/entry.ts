@@ -8,7 +8,7 @@
  * exactly as one analysis would.
  */
 
-import type { KeyRecord, RedisType } from '../core/types.ts';
+import type { KeyRecord, RedisType, StreamGroupPending } from '../core/types.ts';
 import type { KeyEntry, QueueEntry } from './schema.ts';
 import { compareBytes, compareBytesRange, keyBytes, keyName } from '../core/keyname.ts';
 
@@ -31,6 +31,12 @@ export interface Entry {
   /** Streams: max pending entries and groups; -1 for other types. */
   pending: number;
   groups: number;
+  /** Streams: earliest delivery among the pending entries (ms), -1 when none; per group (a copy), or null. */
+  oldestPending: number;
+  pel: StreamGroupPending[] | null;
+  /** Zsets: lowest and highest score, NaN when unknown. */
+  scoreMin: number;
+  scoreMax: number;
   fileIdx: number;
 }
 
@@ -52,6 +58,10 @@ export function entryFromRecord(rec: KeyRecord, fileIdx: number): Entry {
     expireAtMs: rec.expireAtMs,
     pending: stream ? rec.streamMaxPending : -1,
     groups: stream ? rec.streamGroups : -1,
+    oldestPending: stream ? rec.streamOldestPendingMs : -1,
+    pel: stream && rec.streamPel ? rec.streamPel.groups.map((g) => ({ ...g })) : null,
+    scoreMin: rec.zsetScoreMin,
+    scoreMax: rec.zsetScoreMax,
     fileIdx,
   };
 }
@@ -125,6 +135,10 @@ export function toQueueEntry(e: Entry, fileNames: readonly string[], threshold: 
     pending: e.pending < 0 ? null : e.pending,
     groups: e.groups < 0 ? null : e.groups,
     reasons,
+    oldestPendingMs: e.oldestPending < 0 ? null : e.oldestPending,
+    pendingGroups: e.pel === null ? null : e.pel.map((g) => ({ name: g.name, pending: g.pending, oldestDeliveryMs: g.oldestDeliveryMs < 0 ? null : g.oldestDeliveryMs })),
+    scoreMin: Number.isNaN(e.scoreMin) ? null : e.scoreMin,
+    scoreMax: Number.isNaN(e.scoreMax) ? null : e.scoreMax,
   };
 }
 
@@ -145,6 +159,10 @@ export function fromKeyEntry(k: KeyEntry, fileOffset: number): Entry {
     expireAtMs: k.expireAtMs === null ? -1 : k.expireAtMs,
     pending: q.pending === null || q.pending === undefined ? -1 : q.pending,
     groups: q.groups === null || q.groups === undefined ? -1 : q.groups,
+    oldestPending: q.oldestPendingMs ?? -1,
+    pel: q.pendingGroups ? q.pendingGroups.map((g) => ({ name: g.name, pending: g.pending, oldestDeliveryMs: g.oldestDeliveryMs ?? -1 })) : null,
+    scoreMin: q.scoreMin ?? NaN,
+    scoreMax: q.scoreMax ?? NaN,
     fileIdx: k.fileIndex + fileOffset,
   };
 }

@@ -7,6 +7,7 @@
 
 import type { Finding, NamespaceEntry, QueueEntry, Report, Severity } from './schema.ts';
 import { formatBytes, formatCount, formatPercent, round6 } from '../core/units.ts';
+import { pendingPhrase } from './pending-text.ts';
 
 export interface FindingOptions {
   /** `maxmemory-policy` (not stored in RDB files). */
@@ -57,14 +58,24 @@ function queueSize(e: QueueEntry): number {
   return Math.max(e.length, e.pending ?? 0);
 }
 
-/** `queue:email:pending` (list, 12,000 entries, 1.2 MiB); a stream also says what its groups hold pending. */
-function describeQueueFully(e: QueueEntry): string {
+/**
+ * `queue:email:pending` (list, 12,000 entries, 1.2 MiB); a stream also says what each group
+ * holds pending and since when (from the file's save time).
+ */
+function describeQueueFully(e: QueueEntry, savedAtMs: number | null): string {
   const what = e.type === 'zset' ? 'jobs' : 'entries';
-  const pel =
-    e.pending !== null && e.pending > 0
+  const groups = pendingPhrase(e, savedAtMs, q);
+  const pel = groups
+    ? `; ${groups}`
+    : e.pending !== null && e.pending > 0
       ? `, ${formatCount(e.pending)} pending in ${e.groups === 1 ? 'its consumer group' : `one of its ${formatCount(e.groups ?? 0)} consumer groups`} (delivered, never acknowledged)`
       : '';
-  return `${q(e.key)} (${e.type}${e.db !== 0 ? `, db ${e.db}` : ''}, ${formatCount(e.length)} ${what}${pel}, ${formatBytes(e.bytes)})`;
+  return `${q(e.key)} (${e.type}${e.db !== 0 ? `, db ${e.db}` : ''}, ${formatCount(e.length)} ${what}${pel}; ${formatBytes(e.bytes)})`;
+}
+
+/** The save time of the file a key was read from (its pending entries' ages count from it). */
+function savedAt(r: Report, e: QueueEntry): number | null {
+  return r.files[e.fileIndex]?.savedAtMs ?? null;
 }
 
 const RANK: Record<Severity, number> = { critical: 0, warn: 1, info: 2 };
@@ -222,7 +233,7 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
     add(
       'queues',
       'warn',
-      `${plural(qs.count, 'queue holds', 'queues hold')} more than ${formatCount(qs.threshold)} entries or pending entries (${formatBytes(qs.bytes)}): ${shown.map(describeQueueFully).join('; ')}${more > 0 ? `; ${formatCount(more)} more` : ''}.`,
+      `${plural(qs.count, 'queue holds', 'queues hold')} more than ${formatCount(qs.threshold)} entries or pending entries (${formatBytes(qs.bytes)}): ${shown.map((e) => describeQueueFully(e, savedAt(r, e))).join('; ')}${more > 0 ? `; ${formatCount(more)} more` : ''}.`,
       top !== undefined ? queueSize(top) : qs.count,
       top !== undefined ? 'elements' : 'count',
       top?.key ?? null,
@@ -235,7 +246,7 @@ export function computeFindings(r: Report, opts: FindingOptions = {}): Finding[]
     add(
       'stream-pending',
       'warn',
-      `Stream ${describeQueue(m)} has a consumer group with ${formatCount(m.pending)} pending entries (over ${formatCount(qs.threshold)}): messages are delivered but never acknowledged.`,
+      `Stream ${describeQueue(m)} has a consumer group with ${formatCount(m.pending)} pending entries (over ${formatCount(qs.threshold)}): messages are delivered but never acknowledged${pendingPhrase(m, savedAt(r, m), q) ? ` (${pendingPhrase(m, savedAt(r, m), q)})` : ''}.`,
       m.pending,
       'elements',
       m.key,

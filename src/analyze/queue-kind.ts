@@ -4,12 +4,24 @@
  * entries). A zset is a queue only when it is a job schedule: the job libraries keep due
  * times or job ids in zsets under fixed names (Sidekiq `schedule`, `retry`, `dead`; Bull /
  * BullMQ `delayed`, `wait`, `active`, `completed`, `failed`, `prioritized`, …; Resque
- * `delayed_queue_schedule`), the name's last segment. Any other long zset (a leaderboard, a
+ * `delayed_queue_schedule`), the name's last segment; or its scores are all epoch times
+ * (a due date per member, whatever the library). Any other long zset (a leaderboard, a
  * search index) is a big collection: growing, but nothing waits in it.
- *
- * Scores that are epoch timestamps would be evidence too, but records do not carry scores
- * yet (a parser and record-layout change), so the names decide.
  */
+
+/** 2001-01-01 and 2100-01-01 in epoch seconds: the span a job's due time plausibly lies in. */
+const EPOCH_S_MIN = 978_307_200;
+const EPOCH_S_MAX = 4_102_444_800;
+
+/**
+ * True when a zset's lowest and highest scores are both epoch times of 2001–2100, in seconds
+ * or both in milliseconds; false when unknown (NaN: small packed zsets analysis skips).
+ */
+export function scoresAreTimestamps(min: number, max: number): boolean {
+  if (!(min <= max)) return false;
+  if (min >= EPOCH_S_MIN && max <= EPOCH_S_MAX) return true;
+  return min >= EPOCH_S_MIN * 1000 && max <= EPOCH_S_MAX * 1000;
+}
 
 const SCHEDULE_NAMES = new Set([
   'schedule',

@@ -74,9 +74,10 @@ export interface Report {
   bigElements: BigElementsSection;
   /**
    * Queues with more than `options.queueThreshold` elements, and streams whose consumer groups
-   * hold more pending entries than that. Queues are lists, streams, and zsets named like job
-   * schedules (last segment `schedule`, `retry`, `dead`, `delayed`, `wait`, `active`,
-   * `completed`, `failed` …; src/analyze/queue-kind.ts). Top `options.queueLimit` by
+   * hold more pending entries than that. Queues are lists, streams, and zsets that look like
+   * job schedules: named like one (last segment `schedule`, `retry`, `dead`, `delayed`,
+   * `wait`, `active`, `completed`, `failed` …) or with every score an epoch time of
+   * 2001–2100 (src/analyze/queue-kind.ts). Top `options.queueLimit` by
    * max(length, pending); `queueStats.count` is the exact number.
    */
   queues: QueueEntry[];
@@ -405,6 +406,20 @@ export interface QueueEntry extends KeyEntry {
   groups: number | null;
   /** Why it is listed. */
   reasons: ('length' | 'pending')[];
+  /**
+   * Streams: the earliest delivery time (ms) among the pending entries of all groups, null
+   * when none is pending. Its age is measured from the file's save time
+   * (`files[fileIndex].savedAtMs`, aux `ctime`) where the file has one.
+   */
+  oldestPendingMs?: number | null;
+  /** Streams with consumer groups: each group's pending entries and oldest delivery, in file order; null otherwise. */
+  pendingGroups?: { name: string; pending: number; oldestDeliveryMs: number | null }[] | null;
+  /**
+   * Zsets: the lowest and highest score when the members were read, else null. A zset whose
+   * scores are all epoch times of 2001–2100 (seconds or milliseconds) is a job schedule.
+   */
+  scoreMin?: number | null;
+  scoreMax?: number | null;
 }
 
 export interface QueueStats {

@@ -3,9 +3,9 @@
  * are transferred (not copied) with postMessage: a record costs a few stores, not a
  * structured clone. The slots are record-layout.ts's, shared with the CLI's record ring.
  */
-import type { KeyRecord, VectorSetSummary } from '../core/types.ts';
+import type { KeyRecord } from '../core/types.ts';
 import { keyBuffer } from '../core/keycopy.ts';
-import { RECORD_NAME_CODES, RECORD_NUMBERS_MAX, RECORD_WORDS, getRecord, putNames, putRecord, recordExtra, recordNumbers, setRecordExtra } from '../run/record-layout.ts';
+import { RECORD_NAME_CODES, RECORD_NUMBERS_MAX, RECORD_WORDS, getRecord, putNames, putRecord, recordExtra, recordNumbers, setRecordExtra, type RecordExtra } from '../run/record-layout.ts';
 
 export interface RecordBatch {
   count: number;
@@ -17,7 +17,7 @@ export interface RecordBatch {
   /** The keys' bytes back to back (each record's `keyLength` says how many). */
   keys: Uint8Array;
   /** [record index, object] for the records with an extra object (recordExtra), in order. */
-  extras: [number, VectorSetSummary][];
+  extras: [number, RecordExtra][];
 }
 
 /** Records per batch, and key bytes after which a batch goes early. */
@@ -35,7 +35,7 @@ export class BatchWriter {
   private readonly stringCodes = new Map<string, number>();
   private keys = new Uint8Array(64 << 10);
   private keyBytes = 0;
-  private extras: [number, VectorSetSummary][] = [];
+  private extras: [number, RecordExtra][] = [];
 
   constructor(private readonly send: (batch: RecordBatch, transfer: ArrayBuffer[]) => void) {}
 

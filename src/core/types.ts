@@ -53,6 +53,22 @@ export interface KeyRecord {
   /** Streams: consumer groups, and the largest pending-entries list among them. */
   streamGroups: number;
   streamMaxPending: number;
+  /**
+   * Streams: the earliest delivery time (ms since the epoch) among the groups' pending
+   * entries, -1 when none is pending (or not a stream).
+   */
+  streamOldestPendingMs: number;
+  /**
+   * Streams with consumer groups: each group's name and pending entries (a parser-owned
+   * object, built only for streams that have groups); null otherwise.
+   */
+  streamPel?: StreamPelSummary | null;
+  /**
+   * Zsets: the lowest and highest score among the members, when the members were read (plain
+   * and skiplist zsets, and packed ones analysis decodes); NaN when not known.
+   */
+  zsetScoreMin: number;
+  zsetScoreMax: number;
   /** Hashes: number of fields carrying a TTL (Redis 7.4+). */
   fieldsWithTtl: number;
   /**
@@ -60,6 +76,20 @@ export interface KeyRecord {
    * streamed past. A parser-owned object, meaningful only while `module === 'vectorset'`.
    */
   vectorset?: VectorSetSummary | null;
+}
+
+/** A stream's consumer groups and their pending-entries lists (PELs), in file order. */
+export interface StreamPelSummary {
+  groups: StreamGroupPending[];
+}
+
+export interface StreamGroupPending {
+  /** Group name (invalid UTF-8 shown as `\xNN`). */
+  name: string;
+  /** Entries delivered to a consumer and not acknowledged (XPENDING count). */
+  pending: number;
+  /** Earliest delivery time among them (ms since the epoch), -1 when none is pending. */
+  oldestDeliveryMs: number;
 }
 
 /** One vector set (Redis 8 `vectorset` module value), summarized in O(1) space (docs/memory-vectorset.md). */

@@ -10,7 +10,8 @@
 import { KeyCopier, keyBuffer } from '../core/keycopy.ts';
 import { DupSet } from './dupset.ts';
 import type { ChunkSource } from '../input/source.ts';
-import type { FileInfo, KeyRecord, RedisType, ValueVisitor, BlobKind, StreamMeta, StreamIdmpMeta } from '../core/types.ts';
+import type { FileInfo, KeyRecord, RedisType, ValueVisitor, BlobKind, StreamMeta, StreamIdmpMeta, StreamPelSummary } from '../core/types.ts';
+import { keyText } from '../core/keyname.ts';
 import { RdbError } from '../core/types.ts';
 import { Reader } from './reader.ts';
 import { trailerHex } from '../input/crc64.ts';
@@ -124,6 +125,7 @@ export function newKeyRecord(): KeyRecord {
     db: 0, key: keyBuffer(256), keyLength: 0, type: 'string', encoding: '', rdbType: 0,
     expireAtMs: -1, idleS: -1, lfuFreq: -1, length: 0, largestElement: 0, offset: 0,
     valueFileBytes: 0, memoryBytes: 0, realBytes: 0, module: '', streamGroups: 0, streamMaxPending: 0, fieldsWithTtl: 0,
+    streamOldestPendingMs: -1, streamPel: null, zsetScoreMin: NaN, zsetScoreMax: NaN,
   };
 }
 
@@ -490,6 +492,10 @@ export class RdbParser {
     rec.module = '';
     rec.streamGroups = 0;
     rec.streamMaxPending = 0;
+    rec.streamOldestPendingMs = -1;
+    rec.streamPel = null;
+    rec.zsetScoreMin = NaN;
+    rec.zsetScoreMax = NaN;
     rec.fieldsWithTtl = 0;
     r.str('a key', true);
     const n = r.strEnd - r.strStart;
@@ -646,6 +652,8 @@ export class RdbParser {
     const rec = this.rec;
     const n = r.len('a zset size');
     let largest = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
     if (this.validate) this.dupReset();
     for (let i = 0; i < n; i++) {
       const at = r.offset;
@@ -668,9 +676,15 @@ export class RdbParser {
         }
       }
       this.v.score(score);
+      if (score < lo) lo = score;
+      if (score > hi) hi = score;
     }
     rec.length = n;
     rec.largestElement = largest;
+    if (n > 0) {
+      rec.zsetScoreMin = lo;
+      rec.zsetScoreMax = hi;
+    }
     if (n === 0) this.emptyWarning();
   }
 
@@ -817,6 +831,8 @@ export class RdbParser {
     let i = 0;
     let largest = 0;
     let withTtl = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
     // Lists may repeat elements; set members, zset members and hash fields may not.
     // (Intset members are checked strictly ascending by the cursor, so never repeat.)
     const unique = this.validate && this.rec.type !== 'list' && kind !== 'intset';
@@ -836,7 +852,10 @@ export class RdbParser {
         if (c.isInt) v.int(c.iv);
         else v.str(c.sb, c.s, c.e);
       } else if (shape === SHAPE.SCORED) {
-        v.score(c.isInt ? c.iv : this.scoreText(c));
+        const score = c.isInt ? c.iv : this.scoreText(c);
+        v.score(score);
+        if (score < lo) lo = score;
+        if (score > hi) hi = score;
       } else {
         if (!c.isInt) c.fail('an integer field TTL in the listpack');
         v.fieldTtl(c.iv);
@@ -850,6 +869,10 @@ export class RdbParser {
     rec.length = this.lpDeclared >= 0 && c === this.lp ? Math.floor(this.lpDeclared / per) : i / per;
     rec.largestElement = largest;
     rec.fieldsWithTtl = withTtl;
+    if (shape === SHAPE.SCORED && i > 0) {
+      rec.zsetScoreMin = lo;
+      rec.zsetScoreMax = hi;
+    }
     if (i === 0) this.emptyWarning();
   }
 
@@ -1077,6 +1100,9 @@ export class RdbParser {
     meta.groups = r.len('a consumer group count');
     v.streamMeta(meta);
     let maxPending = 0;
+    let oldest = -1;
+    // Streams with groups are few: their per-group summary is built as they come.
+    const pel: StreamPelSummary | null = meta.groups > 0 ? { groups: [] } : null;
     for (let g = 0; g < meta.groups; g++) {
       r.str('a consumer group name', true);
       const nameStart = r.strStart;
@@ -1088,9 +1114,11 @@ export class RdbParser {
       const lastSeq = r.lenBig('a group last-delivered id');
       const entriesRead = layout >= 2 ? BigInt.asIntN(64, r.lenBig('a group entries-read counter')) : -1n;
       v.streamGroup(name, 0, name.length, lastMs, lastSeq, entriesRead);
-      const pel = r.len('a group pending-entries count');
-      if (pel > maxPending) maxPending = pel;
-      this.pelIds(pel, true);
+      const pending = r.len('a group pending-entries count');
+      if (pending > maxPending) maxPending = pending;
+      const groupOldest = this.pelIds(pending, true);
+      if (groupOldest >= 0 && (oldest < 0 || groupOldest < oldest)) oldest = groupOldest;
+      pel!.groups.push({ name: keyText(name), pending, oldestDeliveryMs: groupOldest });
       const consumers = r.len('a consumer count');
       let owned = 0;
       for (let c = 0; c < consumers; c++) {
@@ -1103,20 +1131,24 @@ export class RdbParser {
         owned += n;
         this.pelIds(n, false);
       }
-      if (owned !== pel) this.deepWarn(`consumers of a group own ${owned} of its ${pel} pending entries`);
+      if (owned !== pending) this.deepWarn(`consumers of a group own ${owned} of its ${pending} pending entries`);
     }
     if (layout >= 4) this.streamIdmp();
     rec.length = meta.length;
     rec.largestElement = walk ? largest : -1;
     rec.streamGroups = meta.groups;
     rec.streamMaxPending = maxPending;
+    rec.streamOldestPendingMs = oldest;
+    rec.streamPel = pel;
   }
 
   /** Group PEL (`group`: with delivery time and count) or consumer PEL ids, strictly ascending. */
-  private pelIds(n: number, group: boolean): void {
+  /** Returns the earliest delivery time of a group PEL (ms), -1 when empty or a consumer PEL. */
+  private pelIds(n: number, group: boolean): number {
     const r = this.r;
     const v = this.v;
     const prev = this.idBuf;
+    let oldest = -1;
     for (let i = 0; i < n; i++) {
       const at = r.offset;
       r.need(16, 'a 16-byte pending entry id');
@@ -1134,10 +1166,12 @@ export class RdbParser {
         const delivery = r.i64le('a pending entry delivery time');
         const count = r.len('a pending entry delivery count');
         v.streamPel(prev, 0, delivery, count);
+        if (oldest < 0 || delivery < oldest) oldest = delivery;
       } else {
         v.streamConsumerPel(prev, 0);
       }
     }
+    return oldest;
   }
 
   /** A check only Redis' deep sanitization makes: a warning naming the key. */

@@ -13,6 +13,7 @@
 import type { KeyEntry, NamespaceEntry, QueueEntry, Report, Severity } from '../analyze/schema.ts';
 import { formatBytes, formatCount, formatPercent, isoTime } from '../core/units.ts';
 import { foldingNotes, partLabel, shortRanking } from '../analyze/ranking.ts';
+import { pendingPhrase } from '../analyze/pending-text.ts';
 
 /** Longest key text shown; longer ones are cut with `…`. */
 export const MD_KEY_MAX = 120;
@@ -191,9 +192,17 @@ export function reportToMarkdown(r: Report, opts: MarkdownOptions = {}): string 
     out.push(`${formatCount(qs.count)} ${qs.count === 1 ? 'queue' : 'queues'} (lists, streams, job-schedule zsets) over ${formatCount(qs.threshold)} elements or pending entries (${formatBytes(qs.bytes)}).\n`);
     out.push(
       table(
-        ['Key', 'DB', 'Type', 'Length', 'Pending', 'Memory'],
-        r.queues.slice(0, rows).map((e: QueueEntry) => [keyCell(e), String(e.db), e.type, formatCount(e.length), e.pending === null ? '—' : formatCount(e.pending), formatBytes(e.bytes)]),
-        ['l', 'r', 'l', 'r', 'r', 'r'],
+        ['Key', 'DB', 'Type', 'Length', 'Pending', 'Memory', 'Consumer groups'],
+        r.queues.slice(0, rows).map((e: QueueEntry) => [
+          keyCell(e),
+          String(e.db),
+          e.type,
+          formatCount(e.length),
+          e.pending === null ? '—' : formatCount(e.pending),
+          formatBytes(e.bytes),
+          pendingPhrase(e, r.files[e.fileIndex]?.savedAtMs ?? null, mdCode) || '—',
+        ]),
+        ['l', 'r', 'l', 'r', 'r', 'r', 'l'],
       ),
     );
   }

@@ -27,11 +27,11 @@
  * v8-serialized bytes. Names travel once as STRING records and then by code.
  */
 import { deserialize, serialize } from 'node:v8';
-import type { FileInfo, KeyRecord, VectorSetSummary } from '../core/types.ts';
+import type { FileInfo, KeyRecord } from '../core/types.ts';
 import type { InstanceEstimate } from '../memory/instance.ts';
 import type { JobError } from './job.ts';
 import { KeyCopier, keyBuffer } from '../core/keycopy.ts';
-import { RECORD_NAME_CODES, RECORD_NUMBERS_MAX, RECORD_WORDS, getRecord, putNames, putRecord, recordExtra, recordNumbers, setRecordExtra } from './record-layout.ts';
+import { RECORD_NAME_CODES, RECORD_NUMBERS_MAX, RECORD_WORDS, getRecord, putNames, putRecord, recordExtra, recordNumbers, setRecordExtra, type RecordExtra } from './record-layout.ts';
 
 export const CONTROL_BYTES = 16;
 const HEAD = 0;
@@ -379,7 +379,7 @@ export class RingReader extends RingSide {
   }
 
   /** The extra object after a key: its length word, then its serialized bytes. */
-  private extra(): VectorSetSummary {
+  private extra(): RecordExtra {
     // 8-aligned and never at the region's end: the word needs no wrap.
     this.wait(8);
     const at = this.pos;
@@ -387,6 +387,6 @@ export class RingReader extends RingSide {
     this.moveTo(at + 8);
     if (this.text.length < n) this.text = new Uint8Array(Math.max(n, this.text.length * 2));
     this.bytes(this.text, n);
-    return deserialize(this.text.subarray(0, n)) as VectorSetSummary;
+    return deserialize(this.text.subarray(0, n)) as RecordExtra;
   }
 }

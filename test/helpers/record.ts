@@ -51,6 +51,10 @@ export function blankRecord(): KeyRecord {
     module: '',
     streamGroups: 0,
     streamMaxPending: 0,
+    streamOldestPendingMs: -1,
+    streamPel: null,
+    zsetScoreMin: NaN,
+    zsetScoreMax: NaN,
     fieldsWithTtl: 0,
   };
 }

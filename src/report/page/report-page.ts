@@ -6,6 +6,7 @@
 import { formatBytes, formatCount, formatPercent } from '../../core/units.ts';
 import type { KeyEntry, NamespaceEntry, NamespaceTreeNode, QueueEntry, RankedNamespace, Report } from '../../analyze/schema.ts';
 import { foldingNotes, partLabel, shortRanking } from '../../analyze/ranking.ts';
+import { pendingPhrase } from '../../analyze/pending-text.ts';
 import type { PageReport } from './payload.ts';
 import { add, h } from './dom.ts';
 import { iso, keyText, patText, share, vis } from './text.ts';
@@ -273,6 +274,7 @@ function addKeyTables(app: HTMLElement, r: Report): void {
     ['groups', true, (q) => (q.groups === null ? '—' : formatCount(q.groups))],
     ['memory', true, (q) => formatBytes(q.bytes)],
     ['why', false, (q) => q.reasons.join(', ')],
+    ['consumer groups', false, (q) => pendingPhrase(q, r.files[q.fileIndex]?.savedAtMs ?? null, (n) => vis(n))],
   ];
   const longest = qs.longest ? '; longest: ' + keyText(qs.longest) + ' with ' + formatCount(qs.longest.length) : '';
   add(
