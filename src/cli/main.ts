@@ -73,7 +73,7 @@ export function buildProgram(): Command {
     .option('--db <n>', 'only these databases (repeatable or comma list)', collect)
     .option('--type <type>', 'only these types (repeatable or comma list)', collect)
     .option('--match <glob>', 'only keys matching this glob (Redis MATCH syntax)')
-    .option('--min-bytes <size>', 'only keys of at least this estimated size')
+    .option('--min-bytes <size>', 'only keys whose MEMORY USAGE (the memory_usage column, as redis-cli --memkeys sees it) is at least this')
     .addOption(redisVersionOption())
     .addOption(allocatorOption())
     .addOption(redactOption())
