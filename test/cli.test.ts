@@ -655,6 +655,10 @@ test('every report names the server model and allocator its figures assume', { t
   assert.match(JSON.parse(json.out).modelWarning, /different memory models/);
   const mdDiff = await runCli(['diff', '--md', join(dir, '0', 'report.json'), jem16]);
   assert.match(mdDiff.out, /\*\*Warning:\*\* The reports follow different memory models/);
+  const page = join(dir, 'diff.html');
+  const html = await runCli(['diff', '--html', page, join(dir, '0', 'report.json'), jem16]);
+  assert.equal(html.code, 0, show(html));
+  assert.ok(readFileSync(page, 'utf8').includes('"modelWarning":"The reports follow different memory models'), 'the diff page carries the warning it shows first');
   const plain = await runCli(['diff', '--json', join(dir, '0', 'report.json'), join(dir, '0', 'report.json')]);
   assert.equal(JSON.parse(plain.out).modelWarning, null);
   assert.equal(plain.stderr, '');
