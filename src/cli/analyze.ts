@@ -18,7 +18,7 @@ import { parseSize } from '../core/units.ts';
 import { ensureDir, foreignOutputs, writeManifest, writeReports, plannedOutputs, REPORT_FILES } from '../report/write.ts';
 import { keysCsvHeader } from '../report/csv.ts';
 import type { Report } from '../analyze/schema.ts';
-import { redactWarning } from '../analyze/redact.ts';
+import { redactReport } from '../analyze/redact.ts';
 import { formatBytes, formatCount, formatPercent } from '../core/units.ts';
 import { foldingNotes, partLabel, shortRanking } from '../analyze/ranking.ts';
 import { progressDisplay } from './progress.ts';
@@ -209,7 +209,9 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
     process.exitCode = filesFailureCode(failed);
     return;
   }
-  const report = reports.length === 1 ? reports[0] : mergeReports(reports);
+  const merged = reports.length === 1 ? reports[0] : mergeReports(reports);
+  // Redacted once here, so the terminal, the budgets and every report quote the same tokens.
+  const report = o.redact ? redactReport(merged) : merged;
   const incomplete = failed.length ? incompleteLine(files, results) : null;
   // report.json carries the marker as its first property.
   const written = writeReports(incomplete ? ({ incomplete, ...report } as Report) : report, outDir, formats, { force: replace, redact: !!o.redact });
@@ -221,7 +223,7 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
     written.push(keysPath);
   }
   writeManifest(outDir, written);
-  printSummary(report, written, incomplete, !!o.redact);
+  printSummary(report, written, incomplete);
   if (incomplete) {
     process.exitCode = EXIT.input;
     return;
@@ -296,14 +298,14 @@ function rankingLines(r: Report): string[] {
   return lines;
 }
 
-function printSummary(r: Report, written: string[], incomplete: string | null, redact: boolean): void {
+function printSummary(r: Report, written: string[], incomplete: string | null): void {
   const s = r.summary as unknown as Record<string, number | null>;
   const lines: string[] = [];
   if (incomplete) lines.push(incomplete);
   const modelList = r.summary.memoryModels ?? [];
   const models = modelList.length ? `; ${modelList.join('; ')}` : '';
   lines.push(`${formatCount(Number(s.keys))} keys, ${formatBytes(Number(s.bytes))} estimated (MEMORY USAGE sum${models})`);
-  const warnings = r.files.flatMap((f) => f.warnings.map((w) => `${r.files.length > 1 ? `${f.name}: ` : ''}${redact ? redactWarning(w) : w}`));
+  const warnings = r.files.flatMap((f) => f.warnings.map((w) => `${r.files.length > 1 ? `${f.name}: ` : ''}${w}`));
   for (const w of warnings.slice(0, SUMMARY_WARNINGS)) lines.push(`[file warning] ${w}`);
   if (warnings.length > SUMMARY_WARNINGS) lines.push(`[file warning] … ${warnings.length - SUMMARY_WARNINGS} more in the reports`);
   lines.push(...rankingLines(r));
