@@ -487,7 +487,7 @@ export class RdbParser {
     info.trailingBytes = n;
     info.warnings.unshift(
       aof
-        ? `offset ${at}: RDB preamble of an AOF: ${n} bytes of AOF commands after it not analysed (the keys they write or change are not in this report)`
+        ? `offset ${at}: RDB preamble of an AOF: ${n} bytes of AOF commands after it not analysed`
         : `offset ${at}: ${n} byte${n === 1 ? '' : 's'} after the end of the RDB (EOF opcode and checksum) ignored, as Redis ignores them`,
     );
   }
