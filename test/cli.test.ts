@@ -537,44 +537,96 @@ describe('rdbscope CLI', { concurrency: Math.max(2, availableParallelism()), tim
     const cut = file('shop-truncated.rdb', readFileSync(SHOP).subarray(0, size));
     const outP = join(tmp, 'partial');
     const outN = join(tmp, 'not-partial');
-    const flipped = Buffer.from(readFileSync(SHOP));
-    flipped[flipped.length - 20] ^= 0xff; // in the last value: the parse ends, the checksum does not match
-    const outC = join(tmp, 'partial-checksum');
-    const [p, n, c] = await Promise.all([
+    const [p, n] = await Promise.all([
       rdbscope(['analyze', cut, '--out', outP, '--quiet', '--partial']),
       rdbscope(['analyze', cut, '--out', outN, '--quiet']),
-      rdbscope(['analyze', file('shop-flipped.rdb', flipped), '--out', outC, '--quiet', '--partial']),
     ]);
     assert.equal(p.code, 2, show(p));
-    const marker = /^INCOMPLETE: stopped at offset (\d+) of (\d+) \((\d+\.\d)% of the file\): \S/;
+    // Keys read against the keys the file announces, not a share of a truncated copy's own size.
+    const marker = /^INCOMPLETE: read (\d+) of the (\d+) keys the file announces \(RESIZEDB of db 0, the database reached\); complete records up to byte ([\d,]+) of ([\d,]+); offset (\d+): unexpected end of file/;
     const json = readFileSync(join(outP, 'report.json'), 'utf8');
     const report = JSON.parse(json) as Record<string, unknown>;
     assert.equal(Object.keys(report)[0], 'incomplete', 'first property');
     const m = marker.exec(String(report.incomplete));
     assert.ok(m, String(report.incomplete));
-    const [x, y, z] = [Number(m[1]), Number(m[2]), m[3]];
-    assert.equal(y, size);
-    assert.ok(x > 0 && x <= y);
-    assert.equal(z, ((100 * x) / y).toFixed(1));
-    assert.ok((report as unknown as Report).summary.keys > 0 && (report as unknown as Report).summary.keys < shopTruth.keys.length);
+    const [read, announced, upTo, total, at] = [Number(m[1]), Number(m[2]), Number(m[3].replace(/,/g, '')), Number(m[4].replace(/,/g, '')), Number(m[5])];
+    const dbKeys = shopTruth.keys.filter((k) => k.db === 0).length;
+    assert.equal(announced, dbKeys, 'db 0 as RESIZEDB announces it');
+    assert.equal(read, (report as unknown as Report).summary.keys);
+    assert.ok(read > 0 && read < announced);
+    assert.equal(total, size);
+    assert.ok(upTo > 0 && upTo < at && at === size, `${upTo} < ${at}`);
+    assert.doesNotMatch(String(report.incomplete), /% of the file/);
+    // The CSV files start with their header; the marker is in a sidecar beside each.
     for (const f of ['keys.csv', 'namespaces.csv']) {
       const first = readFileSync(join(outP, f), 'utf8').split('\n')[0];
-      assert.equal(first, `# ${report.incomplete}`, f);
+      assert.doesNotMatch(first, /INCOMPLETE/, f);
+      assert.equal(readFileSync(join(outP, `${f}.INCOMPLETE`), 'utf8'), `${report.incomplete}\n`);
     }
+    const { rows } = parseCsv(readFileSync(join(outP, 'keys.csv'), 'utf8'));
+    assert.equal(rows.length, read, 'keys.csv: one row per key read');
     const mdFirst = readFileSync(join(outP, 'report.md'), 'utf8').split('\n')[0];
     assert.ok(mdFirst.includes(String(report.incomplete)), `report.md first line: ${mdFirst}`);
+    assert.ok(p.out.startsWith(String(report.incomplete)), p.out);
+
+    // A complete run into the same directory replaces the reports and drops the sidecars.
+    const again = await rdbscope(['analyze', SHOP, '--out', outP, '--quiet']);
+    assert.equal(again.code, 0, show(again));
+    assert.deepEqual(readdirSync(outP).filter((f) => f.endsWith('.INCOMPLETE')), []);
 
     assert.equal(n.code, 2, show(n));
     assert.match(n.stderr, /offset \d+: /);
-
-    // A checksum mismatch: every key was read, the marker says what did not match.
-    assert.equal(c.code, 2, show(c));
-    const cj = JSON.parse(readFileSync(join(outC, 'report.json'), 'utf8')) as { incomplete: string; summary: { keys: number } };
-    assert.match(cj.incomplete, /^INCOMPLETE: stopped at offset \d+ of \d+ \(\d+\.\d% of the file\): (offset \d+: )?checksum [0-9a-f]{16} \(CRC-64 of the bytes before it\), found [0-9a-f]{16}$/);
-    assert.equal(cj.summary.keys, shopTruth.keys.length);
+    assert.match(n.stderr, /use --partial to write what was read, marked INCOMPLETE/);
     const left = existsSync(outN) ? readdirSync(outN) : [];
     assert.ok(!left.includes('report.json') && !left.includes('keys.csv'), `no report without --partial: ${left.join(', ')}`);
     assert.deepEqual(left.filter((f) => f.startsWith('keys.csv')), [], 'no temporary keys.csv left behind');
+  });
+
+  test('a flipped byte in a value: every key read, checksum mismatch; a complete report with --partial, none without', async () => {
+    const flipped = Buffer.from(readFileSync(SHOP));
+    flipped[flipped.length - 20] ^= 0xff; // in the last value: the parse ends, the checksum does not match
+    const f = file('shop-flipped.rdb', flipped);
+    const outC = join(tmp, 'partial-checksum');
+    const outN = join(tmp, 'checksum-no-partial');
+    const [c, n] = await Promise.all([
+      rdbscope(['analyze', f, '--out', outC, '--quiet', '--partial']),
+      rdbscope(['analyze', f, '--out', outN, '--quiet']),
+    ]);
+    assert.equal(c.code, 2, show(c));
+    const cj = JSON.parse(readFileSync(join(outC, 'report.json'), 'utf8')) as Report & { incomplete?: string };
+    assert.equal(cj.incomplete, undefined, 'not INCOMPLETE');
+    assert.equal(cj.summary.keys, shopTruth.keys.length);
+    const warning = new RegExp(`^checksum mismatch: all ${shopTruth.keys.length} keys read; the file says [0-9a-f]{16}, its bytes give [0-9a-f]{16} \\(CRC-64\\)$`);
+    assert.ok(cj.files[0].warnings.some((w) => warning.test(w)), cj.files[0].warnings.join('\n'));
+    assert.equal(cj.files[0].checksum, 'mismatch');
+    assert.match(readFileSync(join(outC, 'report.md'), 'utf8'), /## File warnings\n\n- checksum mismatch: all \d+ keys read/);
+    assert.match(c.out, /^\S.*\n\[file warning\] checksum mismatch: all \d+ keys read/);
+    assert.doesNotMatch(c.out, /INCOMPLETE/);
+    assert.deepEqual(readdirSync(outC).filter((x) => x.endsWith('.INCOMPLETE')), []);
+    assert.equal(n.code, 2, show(n));
+    assert.match(n.stderr, /checksum [0-9a-f]{16} \(CRC-64 of the bytes before it\), found [0-9a-f]{16}\n/);
+    assert.match(n.stderr, /every key was read but the checksum does not match; use --partial/);
+    assert.equal(existsSync(join(outN, 'report.json')), false);
+  });
+
+  test('--partial is suggested only where a partial report would hold something', async () => {
+    const notRdb = file('not-rdb.txt', Buffer.from('hello, this is no dump\n'));
+    const badVersion = Buffer.from(readFileSync(SHOP));
+    badVersion.write('0000', 5, 'latin1');
+    const firstKeyCut = file('header-only.rdb', readFileSync(SHOP).subarray(0, 120));
+    const runs = await Promise.all(
+      [notRdb, file('future.rdb', badVersion), firstKeyCut].map((f) => rdbscope(['analyze', f, '--out', join(tmp, 'hint-' + f.split('/').pop()), '--quiet'])),
+    );
+    for (const r of runs) {
+      assert.equal(r.code, 2, show(r));
+      assert.doesNotMatch(r.stderr, /--partial/, show(r));
+      assert.equal(lines(r.stderr).length, 1, show(r));
+    }
+    // With --partial and nothing read: no empty report, and it says why.
+    const p = await rdbscope(['analyze', firstKeyCut, '--out', join(tmp, 'hint-partial'), '--quiet', '--partial']);
+    assert.equal(p.code, 2, show(p));
+    assert.match(p.stderr, /no report written \(nothing was read before the error\)/);
+    assert.equal(existsSync(join(tmp, 'hint-partial')), false);
   });
 });
 
@@ -595,6 +647,30 @@ test('analyze --out that cannot be a directory: one line, exit 1, no hang', { ti
     assert.equal(r.code, 1, show(r));
     assert.match(r.stderr, re);
     assert.equal(lines(r.stderr).length, 1, r.stderr);
+  }
+  // merge's report directory and keys' output file say the same in one line.
+  const more: [string[], RegExp][] = [
+    [['merge', SHOP, SHOP, '-q', '-o', '/proc/rdbscope-nope'], /^rdbscope: --out \/proc\/rdbscope-nope: cannot create the output directory \(ENOENT/],
+    [['keys', SHOP, '-q', '-o', dir], /^rdbscope: .* is a directory; give a file name\n$/],
+    [['keys', SHOP, '-q', '-o', '/proc/rdbscope-nope'], /^rdbscope: cannot write \/proc\/rdbscope-nope: ENOENT: no such file or directory\n$/],
+  ];
+  for (const [args, re] of more) {
+    const r = await runCli(args);
+    assert.equal(r.code, 1, show(r));
+    assert.match(r.stderr, re);
+    assert.equal(lines(r.stderr).length, 1, r.stderr);
+  }
+});
+
+test('analyze/merge --out an existing directory nobody may write in: one line before any work, exit 1', { timeout: 60_000 }, async (t) => {
+  await ensureBuilt();
+  // Root may write in any ordinary directory; sysfs refuses new files to everyone.
+  if (!existsSync('/sys/kernel')) return t.skip('no /sys/kernel here to stand for an unwritable directory');
+  for (const args of [['analyze', SHOP, '-q', '-o', '/sys/kernel', '--format', 'json'], ['analyze', SHOP, '-q', '-o', '/sys/kernel'], ['merge', SHOP, '-q', '-o', '/sys/kernel']]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 1, show(r));
+    assert.match(r.stderr, /^rdbscope: --out \/sys\/kernel: cannot write in the output directory \((EACCES|EPERM|EROFS)[^\n]*\)\n$/, show(r));
+    assert.doesNotMatch(r.stderr, /internal error/);
   }
 });
 

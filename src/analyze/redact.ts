@@ -1,23 +1,23 @@
 /**
- * `--redact`: key names become `<namespace pattern>#<hash>`, e.g. `session:*#3f2a9c1d`, where
- * hash = the first 8 hex digits of sha256(key bytes). Stable across runs and files, so the
- * same key can be followed from one report to the next without being named.
- *
- * Two flavours:
- * - `redactReport` (report.json, report.md, namespaces.csv): the pattern is where the key is
- *   counted in the report's namespace trie, so it matches a `namespaces` entry. Namespace
- *   patterns themselves are kept: a literal segment is only there if its level had at most
- *   --max-children distinct values.
- * - `KeyRedactor` (keys.csv / JSONL, streamed before the trie is final): the key's own pattern
- *   (identifiers → `*`), stricter: any remaining segment holding a digit, an `@` or a non-ASCII
- *   character also becomes `*`. The hash is the same in both, so keys can be matched up.
+ * `--redact`: every key name becomes one token, `<pattern>#<hash>`, e.g. `session:*#3f2a9c1d`,
+ * the same in every section of every report (report.json, report.md, report.html, findings,
+ * keys.csv / JSONL, diffs). `KeyRedactor.redact` is the one function that makes it:
+ * - hash = the first 8 hex digits of sha256(the key's bytes): stable across runs and files,
+ *   so a key can be followed from one report to the next without being named;
+ * - pattern = the key's own namespace pattern (identifier-like segments become `*`, as in the
+ *   namespace trie), stricter: any remaining segment holding a digit, an `@`, a non-ASCII
+ *   character or a folded part also becomes `*`. Plain-word segments stay readable.
+ * The pattern depends only on the key and the separators/depth options, never on the other
+ * keys of the file: keys.csv is streamed before the namespace trie is final, and a pattern
+ * taken from the trie would give the same key a second token. So a token's pattern can be
+ * narrower than the namespace row the key is counted in (a level collapsed by --max-children).
+ * Namespace patterns themselves are kept as they are.
  */
 
 import { createHash } from 'node:crypto';
-import type { KeyEntry, QueueEntry, Report } from './schema.ts';
+import type { KeyEntry, Report } from './schema.ts';
 import { keyBytes } from '../core/keyname.ts';
 import { Segmenter, type NamespaceOptions } from './namespace.ts';
-import { trieOfReport } from './merge.ts';
 import { computeFindings } from './findings.ts';
 
 /** First 8 hex digits of sha256 of `b[s, e)`. */
@@ -42,7 +42,8 @@ export class KeyRedactor {
       const body = first ? label : label.slice(1);
       first = false;
       if (body === '*' || /^<[a-z]+>$/.test(body) || body === '{*}') out += label;
-      else out += sep + (STRICT.test(body) ? '*' : body);
+      // A word the trie only partly folded (`aby_*` from `aby_211`) hides all of it.
+      else out += sep + (STRICT.test(body) || body.includes('*') ? '*' : body);
     });
     return out;
   }
@@ -61,31 +62,31 @@ export function redactWarning(w: string): string {
 export function redactReport(report: Report): Report {
   if (report.redacted) return report;
   const r = structuredClone(report);
-  const trie = trieOfReport(report);
-  const cache = new Map<string, string>();
-  const fix = <T extends KeyEntry | QueueEntry | null>(e: T): T => {
-    if (e === null) return e;
-    const id = e.keyB64 ?? 't:' + e.key;
-    let red = cache.get(id);
-    if (red === undefined) {
-      const bytes = keyBytes(e.key, e.keyB64);
-      red = trie.patternOf(bytes, 0, bytes.length) + '#' + keyHash(bytes);
-      cache.set(id, red);
-    }
-    e.key = red;
+  const redactor = new KeyRedactor(report.options);
+  // structuredClone keeps shared entries shared (a type's biggest key is also the head of its
+  // big-keys list): each object is redacted once, or its token would be hashed a second time.
+  const done = new Set<object>();
+  const fix = (e: KeyEntry): void => {
+    if (done.has(e)) return;
+    done.add(e);
+    const bytes = keyBytes(e.key, e.keyB64);
+    e.key = redactor.redact(bytes);
     e.keyB64 = null;
-    return e;
   };
-  r.bigKeys.forEach(fix);
-  for (const l of Object.values(r.bigKeysByType)) l?.forEach(fix);
-  r.noTtl.biggest.forEach(fix);
-  r.bigElements.keys.forEach(fix);
-  r.queues.forEach(fix);
-  fix(r.queueStats.longest);
-  fix(r.queueStats.mostPending);
-  for (const t of r.types) fix(t.biggest);
-  for (const n of r.namespaces) fix(n.largest);
-  for (const n of r.noTtl.namespaces) fix(n.largest);
+  // Every key entry wherever it sits (an object with `key` and `keyB64`), so a section added
+  // to the schema later is redacted too.
+  const walk = (v: unknown): void => {
+    if (v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    if (typeof o.key === 'string' && 'keyB64' in o) fix(o as unknown as KeyEntry);
+    for (const x of Object.values(o)) walk(x);
+  };
+  // Findings quote keys in their text: they are made again from the redacted sections.
+  for (const [name, v] of Object.entries(r)) if (name !== 'findings') walk(v);
   for (const f of r.files) f.warnings = f.warnings.map(redactWarning);
   r.redacted = true;
   r.findings = computeFindings(r, { policy: r.options.policy, maxmemory: r.options.maxmemory });

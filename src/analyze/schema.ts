@@ -15,7 +15,8 @@
  * - A key is `key` (text) plus `keyB64`: when the key is not valid UTF-8, `key` is a readable
  *   rendering (`\xNN` for the bad bytes) and `keyB64` the exact bytes in base64; otherwise
  *   `keyB64` is null and `key` is exact. In a redacted report (`redacted: true`) `key` is
- *   `<namespace pattern>#<first 8 hex of sha256(key bytes)>` and `keyB64` is null.
+ *   the key's one redaction token (`<pattern>#<first 8 hex of sha256(key bytes)>`,
+ *   src/analyze/redact.ts) and `keyB64` is null.
  * - Lists are sorted (biggest first; ties by db, then key bytes, then file) so a report is a
  *   deterministic function of its input: merging the reports of shards gives exactly the
  *   report of analysing the shards together (`mergeReports`).

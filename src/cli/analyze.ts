@@ -4,8 +4,7 @@
  * `--jobs` at a time, per-file reports merged exactly; reports written only when every file
  * was read to the end (or, with --partial, marked INCOMPLETE).
  */
-import { closeSync, createReadStream, createWriteStream, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { once } from 'node:events';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { runJob, type Progress, type RunOptions } from '../run/runner.ts';
@@ -15,14 +14,14 @@ import type { AnalyzeOptions } from '../analyze/aggregate.ts';
 import { mergeReports } from '../analyze/merge.ts';
 import { evaluateBudgets, describeBreaches } from '../analyze/budget.ts';
 import { parseSize } from '../core/units.ts';
-import { ensureDir, foreignOutputs, writeManifest, writeReports, plannedOutputs, REPORT_FILES } from '../report/write.ts';
+import { foreignOutputs, writeManifest, writeReports, plannedOutputs, REPORT_FILES } from '../report/write.ts';
 import { keysCsvHeader } from '../report/csv.ts';
 import type { Report } from '../analyze/schema.ts';
-import { redactWarning } from '../analyze/redact.ts';
+import { redactReport } from '../analyze/redact.ts';
 import { formatBytes, formatCount, formatPercent } from '../core/units.ts';
 import { foldingNotes, partLabel, shortRanking } from '../analyze/ranking.ts';
 import { progressDisplay } from './progress.ts';
-import { UsageError, baseJob, budgetsOf, filesFailureCode, formatsOf, memoryOptions, openOut, refuseExisting, reportFailure, EXIT, VERSION } from './common.ts';
+import { UsageError, baseJob, prepareOutDir, budgetsOf, filesFailureCode, formatsOf, memoryOptions, openOut, refuseExisting, reportFailure, EXIT, VERSION } from './common.ts';
 
 /** Run `job` over every file, `jobs` at a time, with one progress display over all of them. */
 export async function runFiles(files: string[], job: (i: number) => Omit<Job, 'path' | 'file'>, jobs: number, quiet: boolean): Promise<JobResult[]> {
@@ -169,15 +168,12 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   const memory = memoryOptions(o);
   const withKeys = o.keys !== false && formats.includes('csv');
   const planned = plannedOutputs(outDir, formats, withKeys);
+  // A partial run marks its CSV files with a sidecar (a first line would be read as the header).
+  const sidecars = planned.filter((p) => p.endsWith('.csv')).map((p) => p + INCOMPLETE_SUFFIX);
   // Files an earlier run wrote here, unchanged since, are replaced without --force.
-  refuseExisting(foreignOutputs(outDir, planned), !!o.force);
+  refuseExisting(foreignOutputs(outDir, [...planned, ...sidecars]), !!o.force);
   const replace = !!o.force || planned.some((p) => existsSync(p));
-  const createdDir = !existsSync(outDir);
-  try {
-    ensureDir(outDir);
-  } catch (e) {
-    throw new UsageError(`--out ${(e as Error).message}`);
-  }
+  const createdDir = prepareOutDir(outDir);
   // keys.csv streams during the parse into a temporary file, renamed once the run is sound.
   const keysPath = join(outDir, REPORT_FILES.keysCsv);
   const keysTmp = `${keysPath}.partial-${process.pid}`;
@@ -201,29 +197,43 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   }
   const failed = results.filter((r) => !r.ok);
   for (const r of failed) reportFailure(r);
+  // A file read to its end whose only defect is its checksum gives a complete report (with --partial).
+  const broken = failed.filter((r) => !checksumOnly(r));
   const reports = results.map((r) => r.report).filter((r): r is Report => !!r);
-  if (failed.length && (!o.partial || reports.length === 0)) {
+  // A partial report only when it holds something: a sound file, or keys read before the error.
+  const readSome = results.some((r) => r.ok) || failed.some((r) => r.report !== undefined && (r.keys > 0 || checksumOnly(r)));
+  if (failed.length && (!o.partial || !readSome)) {
     if (withKeys) rmSync(keysTmp, { force: true });
     if (createdDir) rmSync(outDir, { recursive: true, force: true });
-    if (failed.length && !o.partial) process.stderr.write('rdbscope: no report written (use --partial to write what was read, marked INCOMPLETE)\n');
+    const hint = o.partial ? (failed.some((r) => r.error?.kind === 'input') ? 'nothing was read before the error' : null) : partialHint(failed, readSome);
+    if (hint) process.stderr.write(`rdbscope: no report written (${hint})\n`);
     process.exitCode = filesFailureCode(failed);
     return;
   }
-  const report = reports.length === 1 ? reports[0] : mergeReports(reports);
-  const incomplete = failed.length ? incompleteLine(files, results) : null;
+  for (const r of failed) if (checksumOnly(r) && r.report) r.report.files[0]?.warnings.unshift(checksumWarning(r));
+  const merged = reports.length === 1 ? reports[0] : mergeReports(reports);
+  // Redacted once here, so the terminal, the budgets and every report quote the same tokens.
+  const report = o.redact ? redactReport(merged) : merged;
+  const incomplete = broken.length ? incompleteLine(files, results) : null;
   // report.json carries the marker as its first property.
   const written = writeReports(incomplete ? ({ incomplete, ...report } as Report) : report, outDir, formats, { force: replace, redact: !!o.redact });
-  // report.json and report.html carry the marker inside (a line before <!doctype> would break the page).
-  if (incomplete) for (const p of written) if (!p.endsWith('.json') && !p.endsWith('.html')) prependLine(p, `${p.endsWith('.md') ? '> **' : '# '}${incomplete}${p.endsWith('.md') ? '**' : ''}`);
+  // report.md starts with it; report.json and report.html carry it inside (a line before <!doctype> would break the page).
+  for (const p of written) if (incomplete && p.endsWith('.md')) prependLine(p, `> **${incomplete}**`);
   if (withKeys) {
-    if (incomplete) await prependFile(keysTmp, keysPath, `# ${incomplete}\n`);
-    else renameSync(keysTmp, keysPath);
+    renameSync(keysTmp, keysPath);
     written.push(keysPath);
   }
+  // The CSV files' marker: a sidecar beside each, removed again by a later complete run.
+  for (const side of sidecars) {
+    if (incomplete && existsSync(side.slice(0, -INCOMPLETE_SUFFIX.length))) {
+      writeFileSync(side, incomplete + '\n');
+      written.push(side);
+    } else rmSync(side, { force: true });
+  }
   writeManifest(outDir, written);
-  printSummary(report, written, incomplete, !!o.redact);
-  if (incomplete) {
-    process.exitCode = EXIT.input;
+  printSummary(report, written, incomplete);
+  if (failed.length) {
+    process.exitCode = filesFailureCode(failed);
     return;
   }
   const verdict = evaluateBudgets(report, budgets);
@@ -233,11 +243,35 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   }
 }
 
-/** `INCOMPLETE: stopped at offset X of Y (Z% of the file): <reason>` for the first failed file. */
+/** Marks a CSV file of an INCOMPLETE report: `keys.csv.INCOMPLETE` holds the INCOMPLETE line. */
+export const INCOMPLETE_SUFFIX = '.INCOMPLETE';
+
+/** The file was read to its end and only its checksum disagrees: every key is in its report. */
+function checksumOnly(r: JobResult): boolean {
+  return r.error?.kind === 'input' && r.info?.checksum === 'mismatch' && r.report !== undefined;
+}
+
+function checksumWarning(r: JobResult): string {
+  const i = r.info;
+  return `checksum mismatch: all ${formatCount(r.keys)} keys read; the file says ${i.storedChecksum}, its bytes give ${i.computedChecksum} (CRC-64)`;
+}
+
+/** What to tell a user whose run wrote no report: --partial only where it would write something. */
+function partialHint(failed: JobResult[], readSome: boolean): string | null {
+  if (!readSome || failed.every((r) => r.error?.kind !== 'input')) return null;
+  if (failed.every(checksumOnly)) return 'every key was read but the checksum does not match; use --partial to write the report anyway, with a checksum warning';
+  return 'use --partial to write what was read, marked INCOMPLETE';
+}
+
+/**
+ * `INCOMPLETE: read K of the N keys the file announces (RESIZEDB of db 0, …); complete records
+ * up to byte X of Y; offset Z: <reason>` for the first file that could not be read to its end.
+ * Keys read against keys announced is the honest share: a truncated copy's size is its own.
+ * Databases after the stop are not counted: each announces its size only where it starts.
+ */
 function incompleteLine(files: string[], results: JobResult[]): string {
-  const i = results.findIndex((r) => !r.ok);
+  const i = results.findIndex((r) => !r.ok && !checksumOnly(r));
   const r = results[i];
-  // Offsets count bytes of the RDB: a share of the file only means something for plain files.
   const size = (() => {
     try {
       const p = peek(files[i]);
@@ -248,10 +282,15 @@ function incompleteLine(files: string[], results: JobResult[]): string {
   })();
   // The report covers the records before the one that failed.
   const at = r.complete ?? r.error?.offset ?? r.bytes;
-  const share = size ? ` (${((100 * at) / size).toFixed(1)}% of the file)` : '';
-  const where = r.error?.offset !== undefined && r.error.offset !== at ? `offset ${r.error.offset}: ` : '';
+  const dbs = Object.entries(r.info?.databases ?? {}).filter(([, d]) => d.resizeKeys > 0);
+  const announced = dbs.reduce((n, [, d]) => n + d.resizeKeys, 0);
+  const keys = announced > 0
+    ? `read ${formatCount(r.keys)} of the ${formatCount(announced)} keys the file announces (RESIZEDB of ${dbs.length === 1 ? 'db' : 'dbs'} ${dbs.map(([db]) => db).join(', ')}, the ${dbs.length === 1 ? 'database' : 'databases'} reached)`
+    : `read ${formatCount(r.keys)} ${r.keys === 1 ? 'key' : 'keys'} (the file announces no key count)`;
+  const bytes = `complete records up to byte ${formatCount(at)} of ${size !== null ? formatCount(size) : 'the decompressed RDB'}`;
+  const where = r.error?.offset !== undefined ? `offset ${r.error.offset}: ` : '';
   const reason = r.error?.expected ?? r.error?.message ?? 'unknown error';
-  return `INCOMPLETE: stopped at offset ${at} of ${size ?? 'an input of unknown size'}${share}: ${files.length > 1 ? `${files[i]}: ` : ''}${where}${reason}`;
+  return `INCOMPLETE: ${files.length > 1 ? `${files[i]}: ` : ''}${keys}; ${bytes}; ${where}${reason}`;
 }
 
 function prependLine(path: string, line: string): void {
@@ -264,15 +303,6 @@ function prependLine(path: string, line: string): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
-}
-
-async function prependFile(src: string, dst: string, head: string): Promise<void> {
-  const out = createWriteStream(dst);
-  out.write(head);
-  const input = createReadStream(src);
-  input.pipe(out);
-  await once(out, 'finish');
-  rmSync(src, { force: true });
 }
 
 /** Parser warnings shown in the terminal summary; the rest are in the reports. */
@@ -296,7 +326,7 @@ function rankingLines(r: Report): string[] {
   return lines;
 }
 
-function printSummary(r: Report, written: string[], incomplete: string | null, redact: boolean): void {
+function printSummary(r: Report, written: string[], incomplete: string | null): void {
   const s = r.summary as unknown as Record<string, number | null>;
   const lines: string[] = [];
   if (incomplete) lines.push(incomplete);
@@ -311,7 +341,7 @@ function printSummary(r: Report, written: string[], incomplete: string | null, r
       `${est !== null ? `; instance estimate ${formatBytes(est)} with tables and baseline` : ''}` +
       `${usage !== undefined && usage > 0 ? `; MEMORY USAGE sum ${formatBytes(usage)}` : ''}${models})`,
   );
-  const warnings = r.files.flatMap((f) => f.warnings.map((w) => `${r.files.length > 1 ? `${f.name}: ` : ''}${redact ? redactWarning(w) : w}`));
+  const warnings = r.files.flatMap((f) => f.warnings.map((w) => `${r.files.length > 1 ? `${f.name}: ` : ''}${w}`));
   for (const w of warnings.slice(0, SUMMARY_WARNINGS)) lines.push(`[file warning] ${w}`);
   if (warnings.length > SUMMARY_WARNINGS) lines.push(`[file warning] … ${warnings.length - SUMMARY_WARNINGS} more in the reports`);
   lines.push(...rankingLines(r));

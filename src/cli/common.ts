@@ -1,6 +1,7 @@
 /** What every command shares: exit codes, failure messages, output files, model options. */
-import { closeSync, openSync, writeFileSync } from 'node:fs';
-import { checkOutputs, parseFormats, type ReportFormat } from '../report/write.ts';
+import { closeSync, existsSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkOutputs, ensureDir, parseFormats, type ReportFormat } from '../report/write.ts';
 import { parseBudgets, type Budget } from '../analyze/budget.ts';
 import type { Job, JobResult } from '../run/job.ts';
 import type { RunOptions } from '../run/runner.ts';
@@ -53,10 +54,40 @@ export function openOut(out: string | undefined, force: boolean): { fd: number; 
   try {
     fd = openSync(out, force ? 'w' : 'wx');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${out} exists; use --force to overwrite it`);
-    throw new UsageError(`cannot write ${out}: ${(e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && statSync(out).isDirectory()) throw new UsageError(`${out} is a directory; give a file name`);
+    if (code === 'EEXIST') throw new UsageError(`${out} exists; use --force to overwrite it`);
+    throw new UsageError(`cannot write ${out}: ${errnoText(e)}`);
   }
   return { fd, close: () => closeSync(fd) };
+}
+
+/** `EACCES: permission denied` from a node fs error (without the repeated path). */
+function errnoText(e: unknown): string {
+  return (e as Error).message.replace(/, \w+ '.*'$/, '');
+}
+
+/**
+ * A report directory, made (level by level) if missing, and proven writable before any long
+ * work: one usage line (exit 1) instead of an internal error after the parse. Returns whether
+ * it was created (to be removed again when nothing is written).
+ */
+export function prepareOutDir(dir: string): boolean {
+  const created = !existsSync(dir);
+  try {
+    ensureDir(dir);
+  } catch (e) {
+    throw new UsageError(`--out ${(e as Error).message}`);
+  }
+  const probe = join(dir, `.rdbscope-probe-${process.pid}`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+    rmSync(probe);
+  } catch (e) {
+    if (created) rmSync(dir, { recursive: true, force: true });
+    throw new UsageError(`--out ${dir}: cannot write in the output directory (${errnoText(e)})`);
+  }
+  return created;
 }
 
 export class UsageError extends Error {}

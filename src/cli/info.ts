@@ -16,6 +16,8 @@ export interface InfoReport {
   storedChecksum: string;
   computedChecksum: string;
   bytes: number;
+  /** Bytes after the RDB's checksum (an AOF's commands after its RDB preamble, or garbage). */
+  trailingBytes: number;
   warnings: string[];
   /** KEY_META module metadata (Redis 8.6+): keys per class name. */
   keyMeta: Record<string, number>;
@@ -43,6 +45,7 @@ export function infoReport(file: string, info: FileInfo, keys: number): InfoRepo
     storedChecksum: info.storedChecksum,
     computedChecksum: info.computedChecksum,
     bytes: info.bytes,
+    trailingBytes: info.trailingBytes,
     warnings: info.warnings,
     keyMeta: info.keyMeta,
     slotImports: info.slotImports,
@@ -64,7 +67,7 @@ export function infoText(r: InfoReport): string {
   const lines: string[] = [];
   lines.push(`file:       ${r.file}`);
   lines.push(`format:     RDB ${r.rdbVersion} (${r.producer}${r.producerVersion ? ' ' + r.producerVersion : ''})`);
-  lines.push(`size:       ${r.bytes} bytes`);
+  lines.push(`size:       ${r.bytes} bytes${r.trailingBytes ? ` of RDB, then ${r.trailingBytes} bytes not read (see warnings)` : ''}`);
   if (r.aux.ctime) lines.push(`saved at:   ${new Date(Number(r.aux.ctime) * 1000).toISOString()}`);
   lines.push(`keys:       ${r.keys}`);
   lines.push(`checksum:   ${CHECKSUM_TEXT[r.checksum]}${r.checksum === 'mismatch' ? ` (stored ${r.storedChecksum}, computed ${r.computedChecksum})` : ''}`);

@@ -21,7 +21,7 @@ import { reportToHtml } from '../report/html.ts';
 import { redactReport } from '../analyze/redact.ts';
 import type { Report } from '../analyze/schema.ts';
 import { plannedOutputs, writeReports, type ReportFormat } from '../report/write.ts';
-import { EXIT, UsageError, formatsOf, openOut, refuseExisting, writeText } from './common.ts';
+import { EXIT, UsageError, formatsOf, openOut, prepareOutDir, refuseExisting, writeText } from './common.ts';
 import { InputError, loadReports, type ModelCliOptions } from './diff.ts';
 
 export interface MergeCliOptions extends ModelCliOptions {
@@ -85,6 +85,7 @@ export async function mergeCommand(files: string[], o: MergeCliOptions, quiet = 
     if (out !== '-') summary(merged, [out]);
     return;
   }
+  prepareOutDir(out);
   const written = writeReports(merged, out, formats, { force: !!o.force });
   summary(merged, written);
 }

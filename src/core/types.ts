@@ -161,6 +161,8 @@ export interface FileInfo {
   computedChecksum: string;
   /** Total bytes consumed (offset just past the checksum). */
   bytes: number;
+  /** Bytes after the checksum (an AOF's commands after its RDB preamble, or garbage); not parsed. */
+  trailingBytes: number;
   /**
    * Non-fatal oddities: what Redis loads without complaint under its default
    * `sanitize-dump-payload no` but that is not as a saving server writes it (empty keys, a

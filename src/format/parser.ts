@@ -15,6 +15,7 @@ import { keyText } from '../core/keyname.ts';
 import { RdbError } from '../core/types.ts';
 import { Reader } from './reader.ts';
 import { trailerHex } from '../input/crc64.ts';
+import { aofKind, aofMessage } from '../input/detect.ts';
 import { ListpackCursor } from './listpack.ts';
 import { ZiplistCursor } from './ziplist.ts';
 import { IntsetCursor } from './intset.ts';
@@ -132,7 +133,7 @@ export function newKeyRecord(): KeyRecord {
 export function newFileInfo(): FileInfo {
   return {
     producer: 'unknown', rdbVersion: 0, producerVersion: '', aux: {}, functions: [], modules: {},
-    slots: [], databases: {}, checksum: 'unread', storedChecksum: '', computedChecksum: '', crcEnd: 0, bytes: 0, warnings: [],
+    slots: [], databases: {}, checksum: 'unread', storedChecksum: '', computedChecksum: '', crcEnd: 0, bytes: 0, trailingBytes: 0, warnings: [],
     keyMeta: {}, slotImports: [], ramLru: 0, streamIdmp: { streams: 0, producers: 0, ids: 0 },
   };
 }
@@ -284,6 +285,7 @@ export class RdbParser {
           if (keyStart >= 0) this.warn(`offset ${keyStart}: key prefix opcodes without a key before EOF`);
           if (!this.headerSent) this.sendHeader();
           this.trailer();
+          this.tail();
           return this.info;
         default:
           return r.fail(`unsupported: opcode ${t} (${this.formatName()})`, at);
@@ -383,7 +385,8 @@ export class RdbParser {
     } else if (text.startsWith('REDIS')) {
       return r.fail(`a 4-digit RDB version after REDIS, found ${JSON.stringify(text.slice(5))}`, 5);
     } else {
-      return r.fail(`the REDIS or VALKEY magic, found ${JSON.stringify(text.slice(0, 9))}`, 0);
+      const aof = aofKind(b.subarray(p, Math.min(r.end, p + 64)));
+      return r.fail(aof ? aofMessage(aof) : `the REDIS or VALKEY magic, found ${JSON.stringify(text.slice(0, 9))}`, 0);
     }
     if (version < 1) r.fail(`an RDB version of at least 1, found ${version}`, 5);
     const newest = this.valkeyTypes ? NEWEST_VALKEY_RDB : NEWEST_REDIS_RDB;
@@ -464,6 +467,31 @@ export class RdbParser {
         r.fail(`checksum ${info.computedChecksum} (CRC-64 of the bytes before it), found ${stored}`, at);
       }
     }
+  }
+
+  /**
+   * Bytes after the EOF opcode and checksum: Redis stops reading there, so they are not part
+   * of the snapshot. They are counted (read through, never kept) and said aloud: RESP
+   * commands there make the file an AOF whose RDB preamble is all that was analysed.
+   */
+  private tail(): void {
+    const r = this.r;
+    // Redis 7+ marks the RDB base file of a multi-part AOF (appendonly.aof.N.base.rdb).
+    // File-level warnings go first: the terminal shows only the first few.
+    if (this.info.aux['aof-base'] === '1') {
+      this.info.warnings.unshift('the RDB base file of a multi-part AOF: the writes made after it (in the .incr.aof files its manifest names) are not in it');
+    }
+    if (r.atEnd()) return;
+    const at = r.offset;
+    const aof = aofKind(r.buf.subarray(r.pos, Math.min(r.end, r.pos + 64))) === 'aof';
+    const n = r.drain();
+    const info = this.info;
+    info.trailingBytes = n;
+    info.warnings.unshift(
+      aof
+        ? `offset ${at}: RDB preamble of an AOF: ${n} bytes of AOF commands after it not analysed`
+        : `offset ${at}: ${n} byte${n === 1 ? '' : 's'} after the end of the RDB (EOF opcode and checksum) ignored, as Redis ignores them`,
+    );
   }
 
   private dbEntry(db: number): FileInfo['databases'][string] {

@@ -191,6 +191,17 @@ export class Reader {
     }
   }
 
+  /** Reads through the rest of the input without keeping it; returns how many bytes that was. */
+  drain(): number {
+    let n = this.end - this.pos;
+    this.pos = this.end;
+    for (;;) {
+      const c = this.pull();
+      if (c === null) return n;
+      n += c.length;
+    }
+  }
+
   u8(what: string): number {
     if (this.pos >= this.end) this.fill(1, what);
     return this.buf[this.pos++];

@@ -10,7 +10,7 @@ import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { RdbError } from '../core/types.ts';
-import { MAGIC_BYTES, detectFormat, type DetectedFormat } from './detect.ts';
+import { MAGIC_BYTES, aofKind, aofMessage, detectFormat, type DetectedFormat } from './detect.ts';
 import { Xxh32, xxh32 } from './xxh32.ts';
 import { Lz4Block, LZ4_BAD_OFFSET, LZ4_OVERFLOW, LZ4_WINDOW } from './lz4-block.ts';
 
@@ -104,7 +104,8 @@ async function openRaw(raw: RawReader, name: string, compressedSize: number | nu
   const format = detectFormat(headBytes);
   if (format === 'unknown') {
     await counted.close();
-    throw new RdbError(0, 'expected an RDB file (REDIS/VALKEY magic) or a gzip, LZ4 or zstd compressed one', name);
+    const aof = aofKind(headBytes);
+    throw new RdbError(0, aof ? aofMessage(aof) : 'expected an RDB file (REDIS/VALKEY magic) or a gzip, LZ4 or zstd compressed one', name);
   }
   const reader = new PeekedReader(head, counted);
 

@@ -24,3 +24,23 @@ export function detectFormat(head: Uint8Array): DetectedFormat {
   }
   return 'unknown';
 }
+
+/**
+ * An append-only file rather than an RDB, from its first bytes: `aof` for RESP commands (a
+ * plain AOF, a Redis 7 `.base.aof`/`.incr.aof`, or the tail after an RDB preamble; `#TS:`
+ * starts one with `aof-timestamp-enabled`), `manifest` for a Redis 7 multi-part AOF manifest
+ * (`file appendonly.aof.1.base.rdb seq 1 type b`), else null.
+ */
+export function aofKind(head: Uint8Array): 'aof' | 'manifest' | null {
+  const text = String.fromCharCode(...head.subarray(0, 64));
+  if (/^(\*\d+\r\n|#TS:\d+\r\n)/.test(text) || /^\*\d+$/.test(text)) return 'aof';
+  if (/^file (\S+|"[^"]*") seq \d+ type [bhi]\b/.test(text) || (text.length < 32 && /^file /.test(text))) return 'manifest';
+  return null;
+}
+
+/** What to tell a user who gave an AOF (see `aofKind`) where an RDB file was expected. */
+export function aofMessage(kind: 'aof' | 'manifest'): string {
+  return kind === 'manifest'
+    ? 'this is the manifest of a multi-part append-only file (AOF, Redis 7+), not an RDB snapshot; rdbscope reads RDB files, e.g. the BGSAVE dump or the base file the manifest names when it is an RDB (appendonly.aof.N.base.rdb)'
+    : 'this is an append-only file (AOF), not an RDB snapshot; rdbscope reads RDB files, e.g. the BGSAVE dump or the AOF\'s RDB preamble base file (appendonly.aof.N.base.rdb)';
+}
