@@ -17,7 +17,7 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,7 +30,7 @@ import { formatBytes, formatCount } from '../src/core/units.ts';
 import { perDay } from '../src/report/page/trend-view.ts';
 import { startRedis, type RespArg } from './helpers/redis.ts';
 import { Sfc32 } from './helpers/sfc32.ts';
-import { ensureBuilt, runCli, showRun } from './helpers/run-cli.ts';
+import { ensureBuilt, repoRoot, runCli, showRun } from './helpers/run-cli.ts';
 
 const REDIS = ['/usr/bin/redis-server', `${process.env.HOME}/.cache/rdbscope-servers/redis-8.0.6/src/redis-server`].find((p) => existsSync(p));
 const CHROMIUM = process.env.RDBSCOPE_CHROMIUM ?? '/usr/bin/chromium';
@@ -103,6 +103,37 @@ describe('trend rules', () => {
     assert.equal(trend.warnings.length, 1);
     assert.match(trend.warnings[0], /n2: the same snapshot as n2/);
   });
+});
+
+/** A report with top-level namespaces only: pattern → [keys, bytes, no-TTL keys, no-TTL bytes]. */
+function synthetic(ns: Record<string, [number, number, number, number]>, extra = 0): Report {
+  const children = Object.entries(ns).map(([pattern, [keys, bytes, noTtlKeys, noTtlBytes]]) => ({ label: pattern, pattern, collapsed: false, keys, bytes, noTtlKeys, noTtlBytes, ownKeys: keys, children: [] }));
+  const sum = (i: number): number => Object.values(ns).reduce((a, v) => a + v[i], 0);
+  return {
+    options: { separators: ':', maxChildren: 100, depth: 0 },
+    summary: { keys: sum(0), bytes: sum(1), noTtlKeys: sum(2), noTtlBytes: sum(3), producers: [], files: 1, estimatedUsedMemory: sum(1) + extra, usedMemAtSave: null },
+    namespaceTree: { label: '', pattern: '', collapsed: false, keys: sum(0), bytes: sum(1), noTtlKeys: sum(2), noTtlBytes: sum(3), ownKeys: 0, children },
+    databases: [],
+    types: [],
+    queues: [],
+    queueStats: { longest: null, mostPending: null },
+  } as unknown as Report;
+}
+
+test('a namespace with TTLs growing 10% a night while the instance grows 1% outgrows it; the big flat one does not', () => {
+  const inputs: TrendInput[] = Array.from({ length: 12 }, (_, d) => {
+    const small = Math.round(1000 * 1.1 ** d);
+    // The instance grows about 1% a night overall: the big namespace absorbs the rest.
+    const big = 100_000 + 1000 * d;
+    return { source: `d${d}`, savedAtMs: d * 86_400_000, timeSource: 'ctime', report: synthetic({ 'feed:item': [small, small * 100, 0, 0], archive: [1000, big * 100, 0, 0] }) };
+  });
+  const { trend } = buildTrend(inputs);
+  assert.deepEqual(trend.findings.map((f) => [f.id, f.subject]), [['outgrows-instance', 'feed:item']]);
+  assert.match(trend.findings[0].message, /feed:item grows by .* a day \(\d+\.\d% of its size a day, the instance \d+\.\d%\)/);
+  // A file time instead of a save time is said.
+  const mtime = buildTrend(inputs.map((x) => ({ ...x, timeSource: 'file-mtime' as const })));
+  assert.equal(mtime.trend.warnings.length, 12);
+  assert.match(mtime.trend.warnings[0], /no save time \(aux ctime\) in the file; ordered by the file's modification time/);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -250,6 +281,25 @@ describe('trend over nightly snapshots of redis-server', { skip: REDIS === undef
     assert.ok(md.includes('## Findings') && md.includes('## Fastest growers'), md);
   });
 
+  test('without a save time in the file, the file time orders the snapshots, with a warning', async () => {
+    const copies: string[] = [];
+    for (let night = 0; night < AS_REPORTS; night++) {
+      const src = join(dir, 'snaps', `snap-${String(FUTURE - night).padStart(2, '0')}`, 'report.json');
+      const r = JSON.parse(readFileSync(src, 'utf8')) as Report;
+      r.summary.savedAtMaxMs = null;
+      r.summary.savedAtMinMs = null;
+      const p = join(dir, `old-${night}.json`);
+      writeFileSync(p, JSON.stringify(r));
+      utimesSync(p, T0 + night * DAY, T0 + night * DAY);
+      copies.push(p);
+    }
+    const run = await runCli(['-q', 'trend', ...copies.reverse(), '--json']);
+    assert.equal(run.code, 0, showRun(run));
+    const t = JSON.parse(run.out) as TrendReport;
+    assert.deepEqual(t.snapshots.map((x) => [x.source, x.savedAtMs, x.timeSource]), copies.reverse().map((c, i) => [c, (T0 + i * DAY) * 1000, 'file-mtime']));
+    assert.equal(run.stderr.match(/no save time \(aux ctime\) in the file; ordered by the file's modification time/g)?.length, AS_REPORTS, run.stderr);
+  });
+
   describe('trend.html in headless Chromium', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, () => {
     test('no console error, no request but the file, figures equal the JSON, the hostile key is text', async () => {
       const { chromium } = await import('playwright-core');
@@ -305,6 +355,8 @@ describe('trend over nightly snapshots of redis-server', { skip: REDIS === undef
         assert.equal(await p.locator('img').count(), 0);
         const queue = await p.locator('#queues figure[data-key="jobs:mail"] g.series').getAttribute('data-values');
         assert.deepEqual(JSON.parse(queue!), trend.queues.find((q) => q.key === 'jobs:mail')!.series.length);
+        mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
+        await p.screenshot({ path: join(repoRoot, 'test-artifacts', 'trend.png'), fullPage: true });
         assert.deepEqual(dialogs, []);
         assert.deepEqual(errors, []);
         assert.deepEqual(requests, [url]);

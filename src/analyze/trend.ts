@@ -181,6 +181,9 @@ export function buildTrend(inputs: readonly TrendInput[], options: Partial<Trend
       warnings.push(`${inp.source}: namespaces built with other options (separators ${JSON.stringify(r.separators)}, max-children ${r.maxChildren}, depth ${r.depth}) than ${kept[0].source}: its namespace series may not line up`);
     }
   }
+  for (let i = 1; i < kept.length; i++) {
+    if (kept[i].savedAtMs === kept[i - 1].savedAtMs) warnings.push(`${kept[i].source} and ${kept[i - 1].source} were saved at the same time: shards of one cluster? Merge them first (rdbscope merge) for one point per night`);
+  }
   for (const inp of kept) if (inp.timeSource === 'file-mtime') warnings.push(`${inp.source}: no save time (aux ctime) in the file; ordered by the file's modification time`);
 
   const n = kept.length;
@@ -487,9 +490,10 @@ function isBelow(p: string, q: string, kids: Map<string, NamespaceTrend[]>): boo
 /**
  * Where the series last jumped: an interval whose change lies far outside the others' (more
  * than 6 robust standard deviations, from the median absolute deviation, and more than 1% of
- * the level). Returns its later snapshot, or -1.
+ * the level), with at least `minAfter` snapshots from its later one on. Returns that
+ * snapshot, or -1.
  */
-export function lastLevelShift(ys: readonly number[]): number {
+export function lastLevelShift(ys: readonly number[], minAfter = 3): number {
   if (ys.length < 4) return -1;
   const d: number[] = [];
   for (let i = 1; i < ys.length; i++) d.push(ys[i] - ys[i - 1]);
@@ -500,7 +504,8 @@ export function lastLevelShift(ys: readonly number[]): number {
   };
   const med = median(d);
   const mad = median(d.map((x) => Math.abs(x - med))) * 1.4826;
-  for (let i = d.length - 1; i >= 0; i--) {
+  // Only a shift with `minAfter` snapshots from it on can start a fit.
+  for (let i = ys.length - 1 - minAfter; i >= 0; i--) {
     const dev = Math.abs(d[i] - med);
     if (dev > 6 * mad && dev > 0.01 * Math.abs(ys[i])) return i + 1;
   }
@@ -513,8 +518,7 @@ function project(inst: Record<string, Series>, days: readonly number[], lastMs: 
   const n = ys.length;
   if (n < 2 || o.maxmemory === null) return null;
   const shift = lastLevelShift(ys);
-  // The fit starts at the jump when enough snapshots follow it; else the jump stays in the fit (and its spread).
-  const from = shift >= 0 && n - shift >= 3 ? shift : 0;
+  const from = shift >= 0 ? shift : 0;
   const xs = days.slice(from);
   const fy = ys.slice(from);
   const f = fitLine(xs, fy);
