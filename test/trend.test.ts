@@ -28,11 +28,11 @@ import type { TrendReport } from '../src/analyze/trend-schema.ts';
 import type { Report } from '../src/analyze/schema.ts';
 import { formatBytes, formatCount } from '../src/core/units.ts';
 import { perDay } from '../src/report/page/trend-view.ts';
-import { startRedis, type RespArg } from './helpers/redis.ts';
+import { findExecutable, startRedis, type RespArg } from './helpers/redis.ts';
 import { Sfc32 } from './helpers/sfc32.ts';
 import { ensureBuilt, repoRoot, runCli, showRun } from './helpers/run-cli.ts';
 
-const REDIS = ['/usr/bin/redis-server', `${process.env.HOME}/.cache/rdbscope-servers/redis-8.0.6/src/redis-server`].find((p) => existsSync(p));
+const REDIS = [findExecutable('redis-server'), '/usr/bin/redis-server', `${process.env.HOME}/.cache/rdbscope-servers/redis-8.0.6/src/redis-server`].find((p): p is string => p !== null && existsSync(p));
 const CHROMIUM = process.env.RDBSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const HOSTILE = '<img src=x onerror=alert(1)>:x';
 const DAY = 86400;
@@ -106,7 +106,7 @@ describe('trend rules', () => {
 });
 
 /** A report with top-level namespaces only: pattern → [keys, bytes, no-TTL keys, no-TTL bytes]. */
-function synthetic(ns: Record<string, [number, number, number, number]>, extra = 0): Report {
+function synthetic(ns: Record<string, [number, number, number, number]>, extra = 0, queueLength: number | null = null): Report {
   const children = Object.entries(ns).map(([pattern, [keys, bytes, noTtlKeys, noTtlBytes]]) => ({ label: pattern, pattern, collapsed: false, keys, bytes, noTtlKeys, noTtlBytes, ownKeys: keys, children: [] }));
   const sum = (i: number): number => Object.values(ns).reduce((a, v) => a + v[i], 0);
   return {
@@ -115,10 +115,20 @@ function synthetic(ns: Record<string, [number, number, number, number]>, extra =
     namespaceTree: { label: '', pattern: '', collapsed: false, keys: sum(0), bytes: sum(1), noTtlKeys: sum(2), noTtlBytes: sum(3), ownKeys: 0, children },
     databases: [],
     types: [],
-    queues: [],
+    queues: queueLength === null ? [] : [{ db: 0, key: 'jobs:q', keyB64: null, type: 'list', length: queueLength, pending: null, bytes: queueLength * 10 }],
     queueStats: { longest: null, mostPending: null },
   } as unknown as Report;
 }
+
+test('a queue listed only once over the threshold: its growth counts from its first listing, not from 0', () => {
+  const inputs: TrendInput[] = Array.from({ length: 12 }, (_, d) => {
+    const length = 8000 + 400 * d;
+    return { source: `d${d}`, savedAtMs: d * 86_400_000, timeSource: 'ctime', report: synthetic({ a: [10, 1000, 0, 0] }, 0, length > 10_000 ? length : null) };
+  });
+  const { trend } = buildTrend(inputs);
+  assert.deepEqual(trend.findings.map((f) => [f.id, f.subject, f.perDay, f.grewIn, f.intervals]), [['queue-growth', 'jobs:q', 400, 5, 5]]);
+  assert.equal(trend.queues[0].slopePerDay.length, 400);
+});
 
 test('a namespace with TTLs growing 10% a night while the instance grows 1% outgrows it; the big flat one does not', () => {
   const inputs: TrendInput[] = Array.from({ length: 12 }, (_, d) => {

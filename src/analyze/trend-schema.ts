@@ -127,7 +127,11 @@ export interface QueueTrend {
   key: string;
   keyB64: string | null;
   type: RedisType;
-  /** `length`: elements; `pending`: a stream's largest consumer-group pending list (null for other types). */
+  /**
+   * `length`: elements; `pending`: a stream's largest consumer-group pending list (null for other
+   * types). A queue is listed only while over the queue threshold: its slopes and the rule use
+   * the window's last stretch of snapshots that list it.
+   */
   series: Record<'length' | 'pending' | 'bytes', Series>;
   slopePerDay: Slopes<'length' | 'pending' | 'bytes'>;
 }

@@ -120,6 +120,17 @@ function slopeOf(s: Series, c: Ctx): number | null {
   return sig(fitLine(xs, ys).slope);
 }
 
+/**
+ * Where a queue's last listed stretch in the window starts: a queue is only in a report while
+ * over the queue threshold, so before that its length is unknown, not 0 (counting it as 0 would
+ * read its first listing as a jump).
+ */
+function listedFrom(s: Series, c: Ctx): number {
+  let from = c.from;
+  for (let i = c.from; i <= c.to; i++) if (s[i] === null) from = Math.min(i + 1, c.to);
+  return from;
+}
+
 export interface Steady {
   grewIn: number;
   intervals: number;
@@ -275,7 +286,10 @@ export function buildTrend(inputs: readonly TrendInput[], options: Partial<Trend
   const typeList = [...types.values()].sort((a, b) => (b.series.bytes[to] ?? 0) - (a.series.bytes[to] ?? 0) || (a.type < b.type ? -1 : 1));
   for (const t of typeList) t.slopePerDay = { keys: slopeOf(t.series.keys, c), bytes: slopeOf(t.series.bytes, c) };
   const queueList = [...queues.values()];
-  for (const t of queueList) t.slopePerDay = { length: slopeOf(t.series.length, c), pending: slopeOf(t.series.pending, c), bytes: slopeOf(t.series.bytes, c) };
+  for (const t of queueList) {
+    const qc = { ...c, from: listedFrom(t.series.length, c) };
+    t.slopePerDay = { length: slopeOf(t.series.length, qc), pending: slopeOf(t.series.pending, qc), bytes: slopeOf(t.series.bytes, qc) };
+  }
   queueList.sort((a, b) => (b.series.length[to] ?? 0) - (a.series.length[to] ?? 0) || a.db - b.db || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
   const findings = findTrends(namespaces, queueList, instance.slopePerDay, inst, kept[to].report.options.separators, c);
@@ -369,9 +383,10 @@ function findTrends(
   // Queues first: a namespace that grows only because a queue in it does is the queue's finding.
   const growingQueues: { q: QueueTrend; bytesPerDay: number }[] = [];
   for (const q of queues) {
+    const from = listedFrom(q.series.length, c);
     for (const fig of ['length', 'pending'] as const) {
       if (fig === 'pending' && q.type !== 'stream') continue;
-      const st = steadyGrowth(q.series[fig], c.from, c.to, c.o);
+      const st = steadyGrowth(q.series[fig], from, c.to, c.o);
       if (!st.steady) continue;
       const perDay = q.slopePerDay[fig] ?? 0;
       const bytesPerDay = Math.max(0, q.slopePerDay.bytes ?? 0);

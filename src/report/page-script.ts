@@ -922,7 +922,8 @@ export const PAGE_SCRIPT = [
   "  // src/report/page/trend-view.ts",
   "  function perDay(v, bytes) {",
   "    if (v === null) return \"\\u2014\";",
-  "    const mag = bytes ? formatBytes(Math.round(Math.abs(v))) : formatCount(Math.abs(v));",
+  "    const a = Math.abs(v);",
+  "    const mag = bytes ? formatBytes(Math.round(a)) : a < 10 && !Number.isInteger(a) ? a.toFixed(1) : formatCount(a);",
   "    return (v > 0 ? \"+\" : v < 0 ? \"-\" : \"\") + mag + \"/day\";",
   "  }",
   "  var CHARTED_NAMESPACES = 24;",
@@ -1099,4 +1100,4 @@ export const PAGE_SCRIPT = [
 ].join('\n');
 
 /** SHA-256 of PAGE_SCRIPT (base64): the page's Content-Security-Policy allows this script only. */
-export const PAGE_SCRIPT_SHA256 = '2Yva3puS0RKpc6YfRcHnRIraMM/DEq8yGCuT5EoYvHc=';
+export const PAGE_SCRIPT_SHA256 = 'hYA/gkHCf2QZSPaO5m4/YfsINXZOAILcwsIxsyDfKfk=';

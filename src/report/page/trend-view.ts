@@ -10,7 +10,9 @@ import type { NamespaceTrend, QueueTrend, TrendReport } from '../../analyze/tren
 /** `+1.5 KiB/day`, `-3/day`, `—` for none. */
 export function perDay(v: number | null, bytes: boolean): string {
   if (v === null) return '—';
-  const mag = bytes ? formatBytes(Math.round(Math.abs(v))) : formatCount(Math.abs(v));
+  // A slow count keeps a decimal: `+0.7/day`, not `+0/day`.
+  const a = Math.abs(v);
+  const mag = bytes ? formatBytes(Math.round(a)) : a < 10 && !Number.isInteger(a) ? a.toFixed(1) : formatCount(a);
   return (v > 0 ? '+' : v < 0 ? '-' : '') + mag + '/day';
 }
 
