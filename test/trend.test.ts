@@ -303,11 +303,19 @@ describe('trend over nightly snapshots of redis-server', { skip: REDIS === undef
       utimesSync(p, T0 + night * DAY, T0 + night * DAY);
       copies.push(p);
     }
-    const run = await runCli(['-q', 'trend', ...copies.reverse(), '--json']);
+    const run = await runCli(['-q', 'trend', ...[...copies].reverse(), '--json']);
     assert.equal(run.code, 0, showRun(run));
     const t = JSON.parse(run.out) as TrendReport;
-    assert.deepEqual(t.snapshots.map((x) => [x.source, x.savedAtMs, x.timeSource]), copies.reverse().map((c, i) => [c, (T0 + i * DAY) * 1000, 'file-mtime']));
+    assert.deepEqual(t.snapshots.map((x) => [x.source, x.savedAtMs, x.timeSource]), copies.map((c, i) => [c, (T0 + i * DAY) * 1000, 'file-mtime']));
     assert.equal(run.stderr.match(/no save time \(aux ctime\) in the file; ordered by the file's modification time/g)?.length, AS_REPORTS, run.stderr);
+    // An analyze budget is checked on the newest snapshot; an INCOMPLETE report is left out.
+    const newest = JSON.parse(readFileSync(copies.at(-1)!, 'utf8')) as Report;
+    writeFileSync(copies[0], JSON.stringify({ incomplete: 'INCOMPLETE: stopped at offset 1 of 2', ...JSON.parse(readFileSync(copies[0], 'utf8')) }));
+    const budget = await runCli(['-q', 'trend', ...copies, '--fail-on', `total-keys>${newest.summary.keys - 1}`, '--json']);
+    assert.equal(budget.code, 3, showRun(budget));
+    assert.match(budget.stderr, new RegExp(`budget exceeded: total-keys>${newest.summary.keys - 1}: ${formatCount(newest.summary.keys)} keys .*\\(newest snapshot\\)`));
+    assert.match(budget.stderr, /old-0\.json: left out of the trend \(an INCOMPLETE report\)/);
+    assert.equal((JSON.parse(budget.out) as TrendReport).snapshots.length, AS_REPORTS - 1);
   });
 
   describe('trend.html in headless Chromium', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, () => {

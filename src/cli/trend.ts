@@ -98,11 +98,16 @@ export async function trendCommand(args: string[], o: TrendCliOptions, quiet: bo
     if (files.length < 2) throw new UsageError(`trend needs at least two snapshots, got ${files.length}`);
     const reports = await loadReports(files, o, quiet);
     if (reports === null) return null;
-    result = buildTrend(
-      reports.map((r, i) => timed(files[i], r)),
-      { window, minGrowths, maxmemory, alertAt },
-      VERSION,
-    );
+    // A report marked INCOMPLETE holds part of a snapshot: as a point it would read as a drop.
+    const inputs: TrendInput[] = [];
+    const left: string[] = [];
+    reports.forEach((r, i) => {
+      if (typeof (r as Report & { incomplete?: unknown }).incomplete === 'string') left.push(files[i]);
+      else inputs.push(timed(files[i], r));
+    });
+    for (const f of left) process.stderr.write(`rdbscope: warning: ${f}: left out of the trend (an INCOMPLETE report)\n`);
+    if (inputs.length < 2) throw new UsageError(`trend needs at least two complete snapshots, got ${inputs.length}`);
+    result = buildTrend(inputs, { window, minGrowths, maxmemory, alertAt }, VERSION);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     process.stderr.write(`rdbscope: ${e.message}\n`);
