@@ -10,12 +10,12 @@
  *   `null` where the snapshot does not have the thing (a namespace that did not exist yet, a
  *   queue under the queue threshold that night). The analysis reads `null` as 0.
  * - Slopes are least-squares fits over save time, in units per day, over the analysis window
- *   (`window`: the last `options.window` intervals), rounded to 6 significant decimals.
+ *   (`window`: the last `options.window` intervals), to 6 significant digits.
  * - Readers must ignore fields they do not know; a change that breaks readers bumps
  *   `schemaVersion`.
  */
 
-import type { RedisType, } from '../core/types.ts';
+import type { RedisType } from '../core/types.ts';
 import type { Severity } from './schema.ts';
 
 export const TREND_SCHEMA = 'rdbscope.trend';
