@@ -27,6 +27,8 @@ export interface ModelCliOptions {
   separators?: string;
   maxChildren?: string;
   depth?: string;
+  /** For RDB inputs (trend): lists, zsets and streams longer than this are queues. */
+  queueThreshold?: string;
   redisVersion?: string;
   allocator?: string;
   jobs?: string;
@@ -117,7 +119,7 @@ export async function loadReports(files: string[], o: ModelCliOptions, quiet: bo
       maxNodes: like?.maxNodes,
       top: like?.top,
       bigElement: like?.bigElement,
-      queueThreshold: like?.queueThreshold,
+      queueThreshold: intOption('--queue-threshold', o.queueThreshold) ?? like?.queueThreshold,
       queueLimit: like?.queueLimit,
       policy: like?.policy ?? null,
       maxmemory: like?.maxmemory ?? null,

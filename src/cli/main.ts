@@ -10,6 +10,7 @@ import { EXIT, UsageError, VERSION, baseJob, failureCode, flags, openOut, report
 import { analyzeCommand, keysCommand } from './analyze.ts';
 import { diffCommand } from './diff.ts';
 import { mergeCommand } from './merge.ts';
+import { trendCommand } from './trend.ts';
 import { NAMESPACE_DEFAULTS } from '../analyze/namespace.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -114,6 +115,31 @@ export function buildProgram(): Command {
     .addOption(redisVersionOption())
     .addOption(allocatorOption())
     .action((files: string[], o) => mergeCommand(files, o, quiet()));
+
+  program
+    .command('trend')
+    .description('series over many snapshots (ordered by save time): namespaces, databases, types, queues; leaks, growing queues, days to maxmemory')
+    .argument('<inputs...>', 'report.json files, RDB files (analysed first) or directories holding them')
+    .option('--json', 'JSON output (see src/analyze/trend-schema.ts for the layout)')
+    .option('--md', 'Markdown output')
+    .option('--html <file>', 'also write a self-contained HTML page with the charts')
+    .option('-o, --out <file>', 'write the output to a file instead of stdout')
+    .option('--force', 'overwrite --out / --html if they exist')
+    .option('--window <n>', 'intervals between snapshots the slopes and leak rules look at', '10')
+    .option('--min-growths <n>', 'steady growth: grew in at least this many of the window\'s intervals', '7')
+    .option('--maxmemory <size>', 'the instance\'s maxmemory: project the days to it and to the alert line')
+    .option('--alert-at <percent>', 'the alert line, a share of --maxmemory', '70%')
+    .option('--fail-on <budget>', "exit 3 on: leak, days-to-maxmemory<14, days-to-alert<30, or any analyze budget on the newest snapshot (repeatable)", collect)
+    .option('--separators <chars>', 'namespace separators for RDB inputs (default: a report input\'s, else :)')
+    .option('--max-children <n>', `namespace max-children for RDB inputs (default: a report input's, else ${NAMESPACE_DEFAULTS.maxChildren})`)
+    .option('--depth <n>', `namespace levels for RDB inputs (default: a report input's, else ${NAMESPACE_DEFAULTS.depth}; 0 = all)`)
+    .option('--queue-threshold <n>', 'for RDB inputs: lists, zsets and streams longer than this are queues (default: a report input\'s, else 10000)')
+    .addOption(redisVersionOption())
+    .addOption(allocatorOption())
+    .option('-j, --jobs <n>', 'files parsed in parallel (default: cores)')
+    .action(async (inputs: string[], o) => {
+      await trendCommand(inputs, o, quiet());
+    });
 
   program
     .command('dump')

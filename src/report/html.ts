@@ -17,11 +17,14 @@
  * (or keys) by namespace from `namespaceTree` (click a cell to drill into its sub-namespaces,
  * the breadcrumb goes back up), TTL coverage and the TTL histogram, the type mix, big keys,
  * queues, namespaces without TTL, databases and files. The diff page shows the totals, a
- * treemap of the aligned namespaces coloured by growth, and the change tables.
+ * treemap of the aligned namespaces coloured by growth, and the change tables. The trend page
+ * draws line charts (inline SVG) of the instance and of namespaces and queues over time.
  */
 
 import type { Report } from '../analyze/schema.ts';
 import type { DiffReport } from '../analyze/diff-schema.ts';
+import type { TrendReport } from '../analyze/trend-schema.ts';
+import { chartedNamespaces } from './page/trend-view.ts';
 import type { PagePayload } from './page/payload.ts';
 import { PAGE_SCRIPT, PAGE_SCRIPT_SHA256 } from './page-script.ts';
 
@@ -98,6 +101,16 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.key{font-family:var(--mono);word-break:break-all}
 .tiny{color:var(--muted);font-size:12px}
 .more{margin-top:6px;font:inherit;font-size:12px;background:none;border:1px solid var(--line);border-radius:4px;color:var(--accent);padding:2px 8px;cursor:pointer}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:14px}
+.chart-box{margin:0}
+.chart-box figcaption{font-size:13px;margin-bottom:4px;word-break:break-all}
+.chart-box .pat{font-family:var(--mono);font-weight:650}
+svg.chart{width:100%;height:auto;display:block}
+svg.chart line.grid{stroke:var(--line);stroke-width:1}
+svg.chart line.limit{stroke-width:1.5;stroke-dasharray:6 3}
+svg.chart line.projection{stroke:var(--muted);stroke-width:1.5;stroke-dasharray:4 4}
+svg.chart text.axis{fill:var(--muted);font-size:11px}
+.legend .swatch{display:inline-block;width:12px;height:3px;border-radius:1px}
 .up{color:var(--nottl)}.down{color:var(--ttl)}
 footer{color:var(--muted);font-size:12px;text-align:center;margin-top:8px}
 `;
@@ -134,6 +147,11 @@ function visible(s: string): string {
 export function reportToHtml(report: Report): string {
   const title = report.files.length === 1 ? report.files[0].name : `${report.files.length} files`;
   return page(`rdbscope report: ${visible(title)}`, { kind: 'report', report });
+}
+
+/** The HTML page of a trend: it embeds the namespaces it charts, not every series (the JSON has those). */
+export function trendToHtml(trend: TrendReport): string {
+  return page(`rdbscope trend: ${trend.snapshots.length} snapshots`, { kind: 'trend', trend: { ...trend, namespaces: chartedNamespaces(trend) } });
 }
 
 /** The HTML page of a diff. */

@@ -5,8 +5,9 @@
 
 import type { Report } from '../../analyze/schema.ts';
 import type { DiffReport } from '../../analyze/diff-schema.ts';
+import type { TrendReport } from '../../analyze/trend-schema.ts';
 
 /** A report, plus the line `analyze` adds when some input file could not be read to the end. */
 export type PageReport = Report & { incomplete?: string };
 
-export type PagePayload = { kind: 'report'; report: PageReport } | { kind: 'diff'; diff: DiffReport };
+export type PagePayload = { kind: 'report'; report: PageReport } | { kind: 'diff'; diff: DiffReport } | { kind: 'trend'; trend: TrendReport };
