@@ -18,7 +18,8 @@ import { parseSize } from '../core/units.ts';
 import { ensureDir, foreignOutputs, writeManifest, writeReports, plannedOutputs, REPORT_FILES } from '../report/write.ts';
 import { keysCsvHeader } from '../report/csv.ts';
 import type { Report } from '../analyze/schema.ts';
-import { redactWarning } from '../analyze/redact.ts';
+import { redactReport, redactWarning } from '../analyze/redact.ts';
+import { openMetricsText } from '../report/openmetrics.ts';
 import { formatBytes, formatCount, formatPercent } from '../core/units.ts';
 import { foldingNotes, partLabel, shortRanking } from '../analyze/ranking.ts';
 import { progressDisplay } from './progress.ts';
@@ -146,11 +147,16 @@ export interface AnalyzeCliOptions extends Omit<KeysCliOptions, 'format' | 'out'
   maxmemory?: string;
   failOn?: string[];
   partial?: boolean;
+  metricsMaxNamespaces?: string;
 }
 
 export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quiet: boolean): Promise<void> {
   const outDir = o.out ?? 'rdbscope-report';
   const formats = formatsOf(o.format ?? 'all');
+  // `-o -`: the metrics alone on stdout, for a pipe into a Pushgateway.
+  const toStdout = outDir === '-';
+  if (toStdout && (formats.length !== 1 || formats[0] !== 'openmetrics')) throw new UsageError('-o -: only --format openmetrics can go to stdout; give a directory for the other reports');
+  const metrics = { maxNamespaces: intOption('--metrics-max-namespaces', o.metricsMaxNamespaces, true) };
   const budgets = budgetsOf(o.failOn);
   const diffOnly = budgets.filter((b) => b.diff);
   if (diffOnly.length) throw new UsageError(`--fail-on ${diffOnly[0].text}: compares two snapshots; use it with rdbscope diff`);
@@ -168,13 +174,13 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   };
   const memory = memoryOptions(o);
   const withKeys = o.keys !== false && formats.includes('csv');
-  const planned = plannedOutputs(outDir, formats, withKeys);
+  const planned = toStdout ? [] : plannedOutputs(outDir, formats, withKeys);
   // Files an earlier run wrote here, unchanged since, are replaced without --force.
   refuseExisting(foreignOutputs(outDir, planned), !!o.force);
   const replace = !!o.force || planned.some((p) => existsSync(p));
-  const createdDir = !existsSync(outDir);
+  const createdDir = !toStdout && !existsSync(outDir);
   try {
-    ensureDir(outDir);
+    if (!toStdout) ensureDir(outDir);
   } catch (e) {
     throw new UsageError(`--out ${(e as Error).message}`);
   }
@@ -212,9 +218,18 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   const report = reports.length === 1 ? reports[0] : mergeReports(reports);
   const incomplete = failed.length ? incompleteLine(files, results) : null;
   // report.json carries the marker as its first property.
-  const written = writeReports(incomplete ? ({ incomplete, ...report } as Report) : report, outDir, formats, { force: replace, redact: !!o.redact });
-  // report.json and report.html carry the marker inside (a line before <!doctype> would break the page).
-  if (incomplete) for (const p of written) if (!p.endsWith('.json') && !p.endsWith('.html')) prependLine(p, `${p.endsWith('.md') ? '> **' : '# '}${incomplete}${p.endsWith('.md') ? '**' : ''}`);
+  const marked = incomplete ? ({ incomplete, ...report } as Report) : report;
+  if (toStdout) {
+    process.stdout.write(openMetricsText(o.redact ? redactReport(marked) : marked, {}, metrics));
+    if (!quiet) printSummary(report, [], incomplete, !!o.redact, process.stderr);
+    if (incomplete) process.exitCode = EXIT.input;
+    else failOnBudgets(report, budgets);
+    return;
+  }
+  const written = writeReports(marked, outDir, formats, { force: replace, redact: !!o.redact, metrics });
+  // report.json, report.html and metrics.prom (rdbscope_report_complete 0) carry the marker
+  // inside (a line before <!doctype> would break the page, OpenMetrics allows no comments).
+  if (incomplete) for (const p of written) if (!/\.(json|html|prom)$/.test(p)) prependLine(p, `${p.endsWith('.md') ? '> **' : '# '}${incomplete}${p.endsWith('.md') ? '**' : ''}`);
   if (withKeys) {
     if (incomplete) await prependFile(keysTmp, keysPath, `# ${incomplete}\n`);
     else renameSync(keysTmp, keysPath);
@@ -226,6 +241,10 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
     process.exitCode = EXIT.input;
     return;
   }
+  failOnBudgets(report, budgets);
+}
+
+function failOnBudgets(report: Report, budgets: ReturnType<typeof budgetsOf>): void {
   const verdict = evaluateBudgets(report, budgets);
   if (verdict.breaches.length) {
     for (const line of describeBreaches(verdict)) process.stderr.write(`rdbscope: budget exceeded: ${line}\n`);
@@ -296,7 +315,7 @@ function rankingLines(r: Report): string[] {
   return lines;
 }
 
-function printSummary(r: Report, written: string[], incomplete: string | null, redact: boolean): void {
+function printSummary(r: Report, written: string[], incomplete: string | null, redact: boolean, to: NodeJS.WritableStream = process.stdout): void {
   const s = r.summary as unknown as Record<string, number | null>;
   const lines: string[] = [];
   if (incomplete) lines.push(incomplete);
@@ -314,6 +333,6 @@ function printSummary(r: Report, written: string[], incomplete: string | null, r
     const where = written.find((p) => p.endsWith('.md')) ?? written.find((p) => p.endsWith('.html')) ?? written.find((p) => p.endsWith('.json'));
     lines.push(`… ${formatCount(more)} more ${more === 1 ? 'finding' : 'findings'}${where ? ` in ${basename(where)}` : ''}`);
   }
-  lines.push(`reports: ${written.join(', ')}`);
-  process.stdout.write(lines.join('\n') + '\n');
+  if (written.length) lines.push(`reports: ${written.join(', ')}`);
+  to.write(lines.join('\n') + '\n');
 }
