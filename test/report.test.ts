@@ -319,7 +319,9 @@ describe('writing', () => {
     assert.deepEqual(parseFormats('html'), ['html']);
     assert.deepEqual(parseFormats('md,json'), ['json', 'md']);
     assert.deepEqual(parseFormats('markdown'), ['md']);
-    assert.throws(() => parseFormats('xml'), /expected all, json, csv, md or html/);
+    assert.deepEqual(parseFormats('all,openmetrics'), ['json', 'csv', 'md', 'html', 'openmetrics']);
+    assert.deepEqual(parseFormats('prometheus'), ['openmetrics']);
+    assert.throws(() => parseFormats('xml'), /expected all, json, csv, md, html or openmetrics/);
   });
 
   test('writes the reports, refuses to overwrite unless forced', () => {

@@ -18,6 +18,7 @@ import { foreignOutputs, writeManifest, writeReports, plannedOutputs, REPORT_FIL
 import { keysCsvHeader } from '../report/csv.ts';
 import type { Report } from '../analyze/schema.ts';
 import { redactReport } from '../analyze/redact.ts';
+import { openMetricsText } from '../report/openmetrics.ts';
 import { formatBytes, formatCount, formatPercent } from '../core/units.ts';
 import { foldingNotes, partLabel, shortRanking } from '../analyze/ranking.ts';
 import { progressDisplay } from './progress.ts';
@@ -145,11 +146,16 @@ export interface AnalyzeCliOptions extends Omit<KeysCliOptions, 'format' | 'out'
   maxmemory?: string;
   failOn?: string[];
   partial?: boolean;
+  metricsMaxNamespaces?: string;
 }
 
 export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quiet: boolean): Promise<void> {
   const outDir = o.out ?? 'rdbscope-report';
   const formats = formatsOf(o.format ?? 'all');
+  // `-o -`: the metrics alone on stdout, for a pipe into a Pushgateway.
+  const toStdout = outDir === '-';
+  if (toStdout && (formats.length !== 1 || formats[0] !== 'openmetrics')) throw new UsageError('-o -: only --format openmetrics can go to stdout; give a directory for the other reports');
+  const metrics = { maxNamespaces: intOption('--metrics-max-namespaces', o.metricsMaxNamespaces, true) };
   const budgets = budgetsOf(o.failOn);
   const diffOnly = budgets.filter((b) => b.diff);
   if (diffOnly.length) throw new UsageError(`--fail-on ${diffOnly[0].text}: compares two snapshots; use it with rdbscope diff`);
@@ -167,13 +173,13 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   };
   const memory = memoryOptions(o);
   const withKeys = o.keys !== false && formats.includes('csv');
-  const planned = plannedOutputs(outDir, formats, withKeys);
+  const planned = toStdout ? [] : plannedOutputs(outDir, formats, withKeys);
   // A partial run marks its CSV files with a sidecar (a first line would be read as the header).
   const sidecars = planned.filter((p) => p.endsWith('.csv')).map((p) => p + INCOMPLETE_SUFFIX);
   // Files an earlier run wrote here, unchanged since, are replaced without --force.
   refuseExisting(foreignOutputs(outDir, [...planned, ...sidecars]), !!o.force);
   const replace = !!o.force || planned.some((p) => existsSync(p));
-  const createdDir = prepareOutDir(outDir);
+  const createdDir = toStdout ? false : prepareOutDir(outDir);
   // keys.csv streams during the parse into a temporary file, renamed once the run is sound.
   const keysPath = join(outDir, REPORT_FILES.keysCsv);
   const keysTmp = `${keysPath}.partial-${process.pid}`;
@@ -216,8 +222,17 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   const report = o.redact ? redactReport(merged) : merged;
   const incomplete = broken.length ? incompleteLine(files, results) : null;
   // report.json carries the marker as its first property.
-  const written = writeReports(incomplete ? ({ incomplete, ...report } as Report) : report, outDir, formats, { force: replace, redact: !!o.redact });
-  // report.md starts with it; report.json and report.html carry it inside (a line before <!doctype> would break the page).
+  const marked = incomplete ? ({ incomplete, ...report } as Report) : report;
+  if (toStdout) {
+    process.stdout.write(openMetricsText(marked, {}, metrics));
+    if (!quiet) printSummary(report, [], incomplete, process.stderr);
+    if (incomplete) process.exitCode = EXIT.input;
+    else failOnBudgets(report, budgets);
+    return;
+  }
+  const written = writeReports(marked, outDir, formats, { force: replace, redact: !!o.redact, metrics });
+  // report.md starts with it; report.json, report.html and metrics.prom (rdbscope_report_complete 0)
+  // carry it inside (a line before <!doctype> would break the page, OpenMetrics allows no comments).
   for (const p of written) if (incomplete && p.endsWith('.md')) prependLine(p, `> **${incomplete}**`);
   if (withKeys) {
     renameSync(keysTmp, keysPath);
@@ -236,6 +251,10 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
     process.exitCode = filesFailureCode(failed);
     return;
   }
+  failOnBudgets(report, budgets);
+}
+
+function failOnBudgets(report: Report, budgets: ReturnType<typeof budgetsOf>): void {
   const verdict = evaluateBudgets(report, budgets);
   if (verdict.breaches.length) {
     for (const line of describeBreaches(verdict)) process.stderr.write(`rdbscope: budget exceeded: ${line}\n`);
@@ -326,7 +345,7 @@ function rankingLines(r: Report): string[] {
   return lines;
 }
 
-function printSummary(r: Report, written: string[], incomplete: string | null): void {
+function printSummary(r: Report, written: string[], incomplete: string | null, to: NodeJS.WritableStream = process.stdout): void {
   const s = r.summary as unknown as Record<string, number | null>;
   const lines: string[] = [];
   if (incomplete) lines.push(incomplete);
@@ -352,6 +371,6 @@ function printSummary(r: Report, written: string[], incomplete: string | null): 
     const where = written.find((p) => p.endsWith('.md')) ?? written.find((p) => p.endsWith('.html')) ?? written.find((p) => p.endsWith('.json'));
     lines.push(`… ${formatCount(more)} more ${more === 1 ? 'finding' : 'findings'}${where ? ` in ${basename(where)}` : ''}`);
   }
-  lines.push(`reports: ${written.join(', ')}`);
-  process.stdout.write(lines.join('\n') + '\n');
+  if (written.length) lines.push(`reports: ${written.join(', ')}`);
+  to.write(lines.join('\n') + '\n');
 }

@@ -12,6 +12,7 @@ import { diffCommand } from './diff.ts';
 import { mergeCommand } from './merge.ts';
 import { trendCommand } from './trend.ts';
 import { NAMESPACE_DEFAULTS } from '../analyze/namespace.ts';
+import { METRICS_MAX_NAMESPACES } from '../report/openmetrics.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -45,7 +46,7 @@ export function buildProgram(): Command {
     .description('memory by namespace, database and type; TTL audit; big keys; oversized queues; findings; reports')
     .argument('<files...>', 'RDB files (cluster shards are combined), optionally compressed; - for stdin')
     .option('-o, --out <dir>', 'report directory', 'rdbscope-report')
-    .option('--format <list>', 'all, or a comma list of json, csv, md, html', 'all')
+    .option('--format <list>', 'all (json, csv, md, html), or a comma list of json, csv, md, html, openmetrics (metrics.prom; alone with -o - to stdout)', 'all')
     .option('--no-keys', 'do not write keys.csv')
     .option('--force', 'overwrite existing report files')
     .option('--separators <chars>', 'namespace separators', NAMESPACE_DEFAULTS.separators)
@@ -61,6 +62,7 @@ export function buildProgram(): Command {
     .addOption(allocatorOption())
     .addOption(redactOption())
     .option('--partial', 'on a defective file, still write what was read, marked INCOMPLETE (exit 2)')
+    .option('--metrics-max-namespaces <n>', 'openmetrics: namespaces exported one by one, the rest add up into namespace="<other>"', String(METRICS_MAX_NAMESPACES))
     .option('-j, --jobs <n>', 'files parsed in parallel (default: cores)')
     .action((files: string[], o) => analyzeCommand(files, o, quiet()));
 
@@ -104,8 +106,8 @@ export function buildProgram(): Command {
     .command('merge')
     .description('combine the reports of cluster shards into one, exactly (RDB inputs are analysed first)')
     .argument('<reports...>', 'report.json files (or RDB files)')
-    .option('-o, --out <dir|file>', 'a directory (reports as analyze writes them), a .json/.md/.html/.csv file, or - for stdout', '-')
-    .option('--format <list>', 'all, or a comma list of json, csv, md, html (default: json on stdout, all in a directory)')
+    .option('-o, --out <dir|file>', 'a directory (reports as analyze writes them), a .json/.md/.html/.csv/.prom file, or - for stdout', '-')
+    .option('--format <list>', 'all (json, csv, md, html), or a comma list of json, csv, md, html, openmetrics (default: json on stdout, all in a directory)')
     .option('--force', 'overwrite existing report files')
     .addOption(redactOption())
     .option('--separators <chars>', 'namespace separators for RDB inputs')

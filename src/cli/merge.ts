@@ -6,8 +6,8 @@
  * with the options of the JSON reports among the inputs.
  *
  * Output (`--out`):
- *   absent or `-`          one format on stdout (json unless --format says md, html or csv)
- *   a file ending in .json, .md, .html or .csv: that format into that file
+ *   absent or `-`          one format on stdout (json unless --format says md, html, csv or openmetrics)
+ *   a file ending in .json, .md, .html, .csv or .prom: that format into that file
  *   anything else          a directory, written like `analyze --out` (--format, default all;
  *                          namespaces.csv but no keys.csv, which needs the keys themselves)
  */
@@ -20,7 +20,8 @@ import { namespacesCsv } from '../report/namespaces-csv.ts';
 import { reportToHtml } from '../report/html.ts';
 import { redactReport } from '../analyze/redact.ts';
 import type { Report } from '../analyze/schema.ts';
-import { plannedOutputs, writeReports, type ReportFormat } from '../report/write.ts';
+import { plannedOutputs, writeAtomically, writeReports, type ReportFormat } from '../report/write.ts';
+import { openMetricsText } from '../report/openmetrics.ts';
 import { EXIT, UsageError, formatsOf, openOut, prepareOutDir, refuseExisting, writeText } from './common.ts';
 import { InputError, loadReports, type ModelCliOptions } from './diff.ts';
 
@@ -32,10 +33,10 @@ export interface MergeCliOptions extends ModelCliOptions {
   allowMixedModels?: boolean;
 }
 
-const BY_EXTENSION: Record<string, ReportFormat> = { '.json': 'json', '.md': 'md', '.markdown': 'md', '.html': 'html', '.htm': 'html', '.csv': 'csv' };
+const BY_EXTENSION: Record<string, ReportFormat> = { '.json': 'json', '.md': 'md', '.markdown': 'md', '.html': 'html', '.htm': 'html', '.csv': 'csv', '.prom': 'openmetrics' };
 
 function render(r: Report, f: ReportFormat): string {
-  return f === 'json' ? reportToJson(r) : f === 'md' ? reportToMarkdown(r) : f === 'html' ? reportToHtml(r) : namespacesCsv(r);
+  return f === 'json' ? reportToJson(r) : f === 'md' ? reportToMarkdown(r) : f === 'html' ? reportToHtml(r) : f === 'openmetrics' ? openMetricsText(r) : namespacesCsv(r);
 }
 
 export async function mergeCommand(files: string[], o: MergeCliOptions, quiet = false): Promise<void> {
@@ -74,6 +75,11 @@ export async function mergeCommand(files: string[], o: MergeCliOptions, quiet = 
   }
   if (o.redact) merged = redactReport(merged);
 
+  if (single === 'openmetrics' && out !== '-') {
+    writeAtomically(out, render(merged, single), !!o.force);
+    summary(merged, [out]);
+    return;
+  }
   if (single !== null) {
     const w = openOut(out, !!o.force);
     try {

@@ -7,12 +7,15 @@
  *                                     with `KeysCsvWriter` (skipped with --no-keys)
  *   report.md       (format `md`)     the ticket-friendly summary
  *   report.html     (format `html`)   the self-contained page (treemap, tables), see html.ts
+ *   metrics.prom    (format `openmetrics`, not in `all`) OpenMetrics text, see openmetrics.ts;
+ *                                     written under a temporary name and renamed, so a collector
+ *                                     watching the directory never reads half a file
  *
  * Existing files are never overwritten unless `force`: call `checkOutputs` before the (long)
  * parse so the refusal comes first; the writers also open with `wx` as a last guard.
  */
 
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { KeyRecord } from '../core/types.ts';
 import type { Report } from '../analyze/schema.ts';
@@ -25,9 +28,13 @@ import { writeKeyJsonl } from './jsonl.ts';
 import { ByteSink } from './sink.ts';
 import { redactReport, type KeyRedactor } from '../analyze/redact.ts';
 import { reportToHtml } from './html.ts';
+import { OPENMETRICS_FILE, openMetricsText, type OpenMetricsOptions } from './openmetrics.ts';
 
-export type ReportFormat = 'json' | 'csv' | 'md' | 'html';
-export const REPORT_FORMATS: readonly ReportFormat[] = ['json', 'csv', 'md', 'html'];
+export type ReportFormat = 'json' | 'csv' | 'md' | 'html' | 'openmetrics';
+/** Every format, in writing order. */
+export const REPORT_FORMATS: readonly ReportFormat[] = ['json', 'csv', 'md', 'html', 'openmetrics'];
+/** What `all` means: the reports people read (metrics are for a collector, asked for by name). */
+export const ALL_FORMATS: readonly ReportFormat[] = ['json', 'csv', 'md', 'html'];
 
 export const REPORT_FILES = {
   json: 'report.json',
@@ -35,18 +42,23 @@ export const REPORT_FILES = {
   keysCsv: 'keys.csv',
   md: 'report.md',
   html: 'report.html',
+  openmetrics: OPENMETRICS_FILE,
 } as const;
 
-/** `--format` value → formats: `all` or a comma list of json, csv, md, html (`markdown` accepted). */
+/**
+ * `--format` value → formats: `all` (json, csv, md, html) or a comma list of json, csv, md, html,
+ * openmetrics (`markdown`, `prometheus` accepted).
+ */
 export function parseFormats(text: string): ReportFormat[] {
   const out = new Set<ReportFormat>();
   for (const raw of text.split(',')) {
     const f = raw.trim().toLowerCase();
     if (f === '') continue;
-    if (f === 'all') REPORT_FORMATS.forEach((x) => out.add(x));
-    else if (f === 'json' || f === 'csv' || f === 'md' || f === 'html') out.add(f);
+    if (f === 'all') ALL_FORMATS.forEach((x) => out.add(x));
+    else if (f === 'json' || f === 'csv' || f === 'md' || f === 'html' || f === 'openmetrics') out.add(f);
     else if (f === 'markdown') out.add('md');
-    else throw new Error(`--format ${JSON.stringify(raw.trim())}: expected all, json, csv, md or html`);
+    else if (f === 'prometheus') out.add('openmetrics');
+    else throw new Error(`--format ${JSON.stringify(raw.trim())}: expected all, json, csv, md, html or openmetrics`);
   }
   if (out.size === 0) throw new Error('--format: no format given');
   return REPORT_FORMATS.filter((f) => out.has(f));
@@ -69,6 +81,7 @@ export function plannedOutputs(outDir: string, formats: readonly ReportFormat[],
   }
   if (formats.includes('md')) out.push(join(outDir, REPORT_FILES.md));
   if (formats.includes('html')) out.push(join(outDir, REPORT_FILES.html));
+  if (formats.includes('openmetrics')) out.push(join(outDir, REPORT_FILES.openmetrics));
   return out;
 }
 
@@ -125,6 +138,8 @@ export interface WriteOptions {
   /** Replace key names by `pattern#hash` (the report is redacted first). */
   redact?: boolean;
   markdown?: MarkdownOptions;
+  /** metrics.prom: extra labels (after the report's own) and the namespace cap. */
+  metrics?: OpenMetricsOptions & { labels?: Record<string, string> };
 }
 
 /** Runs `create` for the new file `path`, reporting an existing one as OutputExistsError. */
@@ -139,6 +154,23 @@ function creating<T>(path: string, create: () => T): T {
 
 function writeNew(path: string, data: string, force: boolean): void {
   creating(path, () => writeFileSync(path, data, { flag: force ? 'w' : 'wx' }));
+}
+
+/**
+ * Writes `data` to a temporary name beside `path` and renames it there: whoever reads `path`
+ * (node_exporter's textfile collector) sees the old file or the new one, never a part. The
+ * temporary name does not end in `.prom`, so the collector ignores it.
+ */
+export function writeAtomically(path: string, data: string, force: boolean): void {
+  if (!force) checkOutputs([path], false);
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 /**
@@ -182,11 +214,16 @@ export function writeReports(report: Report, outDir: string, formats: readonly R
   if (formats.includes('csv')) jobs.push([join(outDir, REPORT_FILES.namespacesCsv), () => namespacesCsv(r)]);
   if (formats.includes('md')) jobs.push([join(outDir, REPORT_FILES.md), () => reportToMarkdown(r, opts.markdown)]);
   if (formats.includes('html')) jobs.push([join(outDir, REPORT_FILES.html), () => reportToHtml(r)]);
+  const metricsPath = join(outDir, REPORT_FILES.openmetrics);
+  if (formats.includes('openmetrics')) jobs.push([metricsPath, () => openMetricsText(r, opts.metrics?.labels, opts.metrics)]);
   checkOutputs(
     jobs.map(([p]) => p),
     force,
   );
-  for (const [p, make] of jobs) writeNew(p, make(), force);
+  for (const [p, make] of jobs) {
+    if (p === metricsPath) writeAtomically(p, make(), force);
+    else writeNew(p, make(), force);
+  }
   return jobs.map(([p]) => p);
 }
 
