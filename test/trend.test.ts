@@ -30,6 +30,7 @@ import { formatBytes, formatCount } from '../src/core/units.ts';
 import { perDay } from '../src/report/page/trend-view.ts';
 import { findExecutable, startRedis, type RespArg } from './helpers/redis.ts';
 import { Sfc32 } from './helpers/sfc32.ts';
+import { spawnSync } from 'node:child_process';
 import { ensureBuilt, repoRoot, runCli, showRun } from './helpers/run-cli.ts';
 
 const REDIS = [findExecutable('redis-server'), '/usr/bin/redis-server', `${process.env.HOME}/.cache/rdbscope-servers/redis-8.0.6/src/redis-server`].find((p): p is string => p !== null && existsSync(p));
@@ -171,6 +172,7 @@ describe('trend over nightly snapshots of redis-server', { skip: REDIS === undef
   let maxmemory = 0;
   let jsonRun: Awaited<ReturnType<typeof runCli>>;
   let quietRun: Awaited<ReturnType<typeof runCli>>;
+  let metricsRun: Awaited<ReturnType<typeof runCli>>;
   let leakPattern = '';
 
   before(async () => {
@@ -225,10 +227,11 @@ describe('trend over nightly snapshots of redis-server', { skip: REDIS === undef
     maxmemory = future.summary.estimatedUsedMemory!;
     const common = ['-q', 'trend', snaps, '--queue-threshold', '100', '--maxmemory', String(maxmemory)];
     let mdRun: Awaited<ReturnType<typeof runCli>>;
-    [jsonRun, quietRun, mdRun] = await Promise.all([
+    [jsonRun, quietRun, mdRun, metricsRun] = await Promise.all([
       runCli([...common, '--json', '--out', join(dir, 'trend.json'), '--html', join(dir, 'trend.html'), '--fail-on', 'days-to-maxmemory<14', '--fail-on', 'leak']),
       runCli([...common, '--fail-on', 'days-to-maxmemory<5']),
       runCli([...common, '--md']),
+      runCli([...common, '--openmetrics']),
     ]);
     trend = JSON.parse(readFileSync(join(dir, 'trend.json'), 'utf8')) as TrendReport;
     text = quietRun.out;
@@ -281,6 +284,25 @@ describe('trend over nightly snapshots of redis-server', { skip: REDIS === undef
     assert.match(jsonRun.stderr, /budget exceeded: days-to-maxmemory<14: /);
     assert.match(jsonRun.stderr, /budget exceeded: leak: 2 found \[/);
     assert.equal(quietRun.code, 0, showRun(quietRun));
+  });
+
+  test('--openmetrics: the newest snapshot\'s metrics plus the trend\'s gauges, equal to the JSON; promtool accepts it', (t) => {
+    assert.equal(metricsRun.code, 0, showRun(metricsRun));
+    const m = metricsRun.out;
+    const value = (re: RegExp): number => Number(re.exec(m)?.[1]);
+    const newest = trend.snapshots[LAST];
+    assert.equal(value(/^rdbscope_keys (\S+)$/m), newest.keys);
+    assert.equal(value(/^rdbscope_key_bytes (\S+)$/m), newest.bytes);
+    assert.equal(value(/^rdbscope_trend_snapshots (\S+)$/m), NIGHTS);
+    assert.equal(value(/^rdbscope_trend_seconds_to_maxmemory (\S+)$/m), trend.projection!.limit.days! * 86400);
+    assert.equal(value(/^rdbscope_trend_seconds_to_alert (\S+)$/m), trend.projection!.alert.days! * 86400);
+    assert.equal(value(/^rdbscope_trend_findings (\S+)$/m), 2);
+    const leak = trend.findings.find((f) => f.id === 'no-ttl-leak')!;
+    assert.equal(value(new RegExp(`^rdbscope_trend_finding_per_day\\{finding="no-ttl-leak",subject="${leak.subject.replace(/[*]/g, '\\*')}",series="${leak.series}"\\} (\\S+)$`, 'm')), leak.perDay);
+    assert.ok(m.endsWith('# EOF\n'));
+    const r = spawnSync('promtool', ['check', 'metrics'], { input: m, encoding: 'utf8' });
+    if (r.error) return t.skip('promtool not installed (Debian package prometheus; .ci/run installs it)');
+    assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 
   test('text and Markdown name the findings and the projection', () => {

@@ -124,6 +124,8 @@ export function buildProgram(): Command {
     .argument('<inputs...>', 'report.json files, RDB files (analysed first) or directories holding them')
     .option('--json', 'JSON output (see src/analyze/trend-schema.ts for the layout)')
     .option('--md', 'Markdown output')
+    .option('--openmetrics', 'OpenMetrics text: the newest snapshot\'s metrics (as analyze --format openmetrics) plus the trend\'s slopes, findings and days to the alert line / maxmemory')
+    .option('--metrics-max-namespaces <n>', 'with --openmetrics: namespaces exported one by one (default 100)')
     .option('--html <file>', 'also write a self-contained HTML page with the charts')
     .option('-o, --out <file>', 'write the output to a file instead of stdout')
     .option('--force', 'overwrite --out / --html if they exist')

@@ -13,6 +13,8 @@ import { buildTrend, TREND_DEFAULTS, type TrendInput, type TrendResult } from '.
 import { evaluateTrendBudgets, parseTrendBudget, type TrendBudget } from '../analyze/trend-budget.ts';
 import { trendToJson, trendToMarkdown, trendToText } from '../report/trend.ts';
 import { trendToHtml } from '../report/html.ts';
+import { openMetricsText } from '../report/openmetrics.ts';
+import { trendMetricFamilies } from '../report/trend-metrics.ts';
 import { intOption, sizeOption } from './analyze.ts';
 import { InputError, loadReports, type ModelCliOptions } from './diff.ts';
 import { EXIT, UsageError, VERSION, asUsage, openOut, refuseExisting, writeText } from './common.ts';
@@ -20,6 +22,8 @@ import { EXIT, UsageError, VERSION, asUsage, openOut, refuseExisting, writeText 
 export interface TrendCliOptions extends ModelCliOptions {
   json?: boolean;
   md?: boolean;
+  openmetrics?: boolean;
+  metricsMaxNamespaces?: string;
   html?: string;
   out?: string;
   force?: boolean;
@@ -82,7 +86,8 @@ function timed(source: string, report: Report): TrendInput {
 }
 
 export async function trendCommand(args: string[], o: TrendCliOptions, quiet: boolean): Promise<TrendResult | null> {
-  if (o.json && o.md) throw new UsageError('--json and --md: choose one output format');
+  if ([o.json, o.md, o.openmetrics].filter(Boolean).length > 1) throw new UsageError('--json, --md and --openmetrics: choose one output format');
+  const maxNamespaces = intOption('--metrics-max-namespaces', o.metricsMaxNamespaces, true);
   const window = intOption('--window', o.window, true) ?? TREND_DEFAULTS.window;
   const minGrowths = intOption('--min-growths', o.minGrowths, true) ?? TREND_DEFAULTS.minGrowths;
   if (minGrowths > window) throw new UsageError(`--min-growths ${minGrowths}: at most --window (${window})`);
@@ -116,11 +121,13 @@ export async function trendCommand(args: string[], o: TrendCliOptions, quiet: bo
   }
   const { trend, last } = result;
   // The text summary lists the warnings itself; other outputs get them on stderr.
-  if (o.json || o.md || (o.out && o.out !== '-')) for (const w of trend.warnings) process.stderr.write(`rdbscope: warning: ${w}\n`);
+  if (o.json || o.md || o.openmetrics || (o.out && o.out !== '-')) for (const w of trend.warnings) process.stderr.write(`rdbscope: warning: ${w}\n`);
   const htmlFd = o.html ? openOut(o.html, !!o.force).fd : -1;
   const out = openOut(o.out, !!o.force);
   try {
-    writeText(out.fd, o.json ? trendToJson(trend) : o.md ? trendToMarkdown(trend) : trendToText(trend));
+    // OpenMetrics: the newest snapshot as `analyze --format openmetrics` exports it, plus the trend's gauges.
+    const metrics = (): string => openMetricsText(last, {}, { maxNamespaces, extra: trendMetricFamilies(trend) });
+    writeText(out.fd, o.json ? trendToJson(trend) : o.md ? trendToMarkdown(trend) : o.openmetrics ? metrics() : trendToText(trend));
     if (htmlFd >= 0) writeFileSync(htmlFd, trendToHtml(trend));
   } finally {
     out.close();

@@ -34,10 +34,12 @@ export const RESERVED_LABELS: readonly string[] = ['namespace', 'db', 'type', 'k
 export interface OpenMetricsOptions {
   /** Namespaces exported one by one (a positive integer; default METRICS_MAX_NAMESPACES). */
   maxNamespaces?: number;
+  /** More gauge families (e.g. `trend`'s slopes and projection), written after the report's. */
+  extra?: MetricFamily[];
 }
 
 type Labels = [string, string][];
-interface Family {
+export interface MetricFamily {
   name: string;
   help: string;
   samples: { labels: Labels; value: number }[];
@@ -75,9 +77,9 @@ export function openMetricsText(report: Report, labels: Record<string, string> =
     if (problem !== null) throw new Error(`label ${JSON.stringify(k)}: ${problem}`);
   }
 
-  const families: Family[] = [];
-  const family = (name: string, help: string): Family['samples'] => {
-    const f: Family = { name, help, samples: [] };
+  const families: MetricFamily[] = [];
+  const family = (name: string, help: string): MetricFamily['samples'] => {
+    const f: MetricFamily = { name, help, samples: [] };
     families.push(f);
     return f.samples;
   };
@@ -184,6 +186,7 @@ export function openMetricsText(report: Report, labels: Record<string, string> =
     if (q.pending !== null) qPending.push({ labels: l, value: q.pending });
   }
 
+  families.push(...(opts.extra ?? []));
   // HELP texts are fixed and hold nothing that needs escaping (no backslash, quote or newline).
   const out: string[] = [];
   for (const f of families) {
