@@ -291,6 +291,27 @@ describe('rdbscope CLI', { concurrency: Math.max(2, availableParallelism()), tim
     await sameAsPlain([{ name: 'zstd via fzstd', path: p, env: { RDBSCOPE_ZSTD_TOOL: 'none' } }]);
   });
 
+  test('zstd input: a wrong CRC and bytes after the RDB give the plain file\'s lines, with and without the zstd tool', { skip: !findExecutable('zstd') && 'zstd CLI not installed' }, async () => {
+    const plain = readFileSync(MATRIX);
+    const badCrc = Buffer.from(plain);
+    badCrc[badCrc.length - 1] = badCrc[badCrc.length - 1]! ^ 1;
+    for (const [name, rdb, code] of [
+      ['bad-crc', badCrc, 2],
+      ['trailing', Buffer.concat([plain, Buffer.from('bytes after the RDB\n')]), 0],
+    ] as const) {
+      const raw = file(`${name}.rdb`, rdb);
+      const z = file(`${name}.rdb.zst`, execFileSync('zstd', ['-q', '-c', raw]));
+      const want = await rdbscope(['check', raw]);
+      assert.equal(want.code, code, show(want));
+      for (const env of [{}, { RDBSCOPE_ZSTD_TOOL: 'none' }] as Record<string, string>[]) {
+        const r = await rdbscope(['check', z], { env });
+        assert.equal(r.code, code, show(r));
+        assert.equal(r.stderr.replace(z, raw), want.stderr);
+        assert.equal(r.out.replace(z, raw), want.out);
+      }
+    }
+  });
+
   test('damaged zstd input: exit 2 and the same one line with and without the zstd tool', { skip: !findExecutable('zstd') && 'zstd CLI not installed' }, async () => {
     const z = Buffer.from(execFileSync('zstd', ['-q', '-c', MATRIX]));
     const flipped = Buffer.from(z);
