@@ -15,10 +15,10 @@ import type { AnalyzeOptions } from '../analyze/aggregate.ts';
 import { mergeReports } from '../analyze/merge.ts';
 import { evaluateBudgets, describeBreaches } from '../analyze/budget.ts';
 import { parseSize } from '../core/units.ts';
-import { ensureDir, foreignOutputs, writeManifest, writeReports, plannedOutputs, REPORT_FILES } from '../report/write.ts';
+import { ensureDir, foreignOutputs, writeManifest, writeReports, plannedOutputs, PARQUET_FILES, REPORT_FILES } from '../report/write.ts';
 import { keysCsvHeader } from '../report/csv.ts';
 import type { Report } from '../analyze/schema.ts';
-import { redactWarning } from '../analyze/redact.ts';
+import { redactReport, redactWarning } from '../analyze/redact.ts';
 import { formatBytes, formatCount, formatPercent } from '../core/units.ts';
 import { foldingNotes, partLabel, shortRanking } from '../analyze/ranking.ts';
 import { progressDisplay } from './progress.ts';
@@ -89,6 +89,8 @@ export function sizeOption(name: string, v: string | undefined): number | null {
 
 export interface KeysCliOptions {
   format?: string;
+  label?: string[];
+  labels?: string[];
   out?: string;
   force?: boolean;
   db?: string[];
@@ -105,7 +107,12 @@ const TYPES = ['string', 'list', 'set', 'zset', 'hash', 'stream', 'module'];
 
 export async function keysCommand(files: string[], o: KeysCliOptions, quiet: boolean): Promise<void> {
   const format = o.format ?? 'csv';
-  if (format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl, got ${format}`);
+  if (format !== 'csv' && format !== 'jsonl' && format !== 'parquet') throw new UsageError(`--format must be csv, jsonl or parquet, got ${format}`);
+  const labels = labelsOption(o);
+  if (format === 'parquet') {
+    if (!o.out || o.out === '-') throw new UsageError('--format parquet: give the output file with --out FILE');
+    oneFileForParquet(files);
+  }
   const dbs = o.db?.flatMap((d) => d.split(',')).map((d) => {
     if (!/^\d+$/.test(d)) throw new UsageError(`--db: expected a database number, got ${d}`);
     return Number(d);
@@ -120,6 +127,7 @@ export async function keysCommand(files: string[], o: KeysCliOptions, quiet: boo
       ...baseJob('keys'),
       outFd: out.fd,
       rows: format,
+      labels,
       filter: { dbs: dbs ?? null, types: types ?? null, match: o.match ?? null, minBytes: sizeOption('--min-bytes', o.minBytes) ?? 0 },
       memory,
       redact: !!o.redact,
@@ -136,6 +144,7 @@ export interface AnalyzeCliOptions extends Omit<KeysCliOptions, 'format' | 'out'
   out?: string;
   format?: string;
   keys?: boolean;
+  keysFormat?: string;
   separators?: string;
   maxChildren?: string;
   depth?: string;
@@ -167,8 +176,15 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
     nowMs: Date.now(),
   };
   const memory = memoryOptions(o);
-  const withKeys = o.keys !== false && formats.includes('csv');
-  const planned = plannedOutputs(outDir, formats, withKeys);
+  const labels = labelsOption(o);
+  const keysFormat = o.keysFormat ?? 'csv';
+  if (keysFormat !== 'csv' && keysFormat !== 'parquet') throw new UsageError(`--keys-format must be csv or parquet, got ${keysFormat}`);
+  const parquet = keysFormat === 'parquet';
+  if (parquet) oneFileForParquet(files);
+  // keys.csv comes with the csv format; keys.parquet and namespaces.parquet whenever asked for.
+  const withKeys = o.keys !== false && (parquet || formats.includes('csv'));
+  const planned = plannedOutputs(outDir, formats, withKeys && !parquet);
+  if (parquet) planned.push(...(withKeys ? [join(outDir, PARQUET_FILES.keys)] : []), join(outDir, PARQUET_FILES.namespaces));
   // Files an earlier run wrote here, unchanged since, are replaced without --force.
   refuseExisting(foreignOutputs(outDir, planned), !!o.force);
   const replace = !!o.force || planned.some((p) => existsSync(p));
@@ -178,20 +194,21 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   } catch (e) {
     throw new UsageError(`--out ${(e as Error).message}`);
   }
-  // keys.csv streams during the parse into a temporary file, renamed once the run is sound.
-  const keysPath = join(outDir, REPORT_FILES.keysCsv);
+  // keys.csv / keys.parquet stream during the parse into a temporary file, renamed once the run is sound.
+  const keysPath = join(outDir, parquet ? PARQUET_FILES.keys : REPORT_FILES.keysCsv);
   const keysTmp = `${keysPath}.partial-${process.pid}`;
   let keysFd = -1;
   if (withKeys) {
     keysFd = openSync(keysTmp, 'w');
-    writeSync(keysFd, keysCsvHeader());
+    if (!parquet) writeSync(keysFd, keysCsvHeader());
   }
   let results: JobResult[];
   try {
     results = await runFiles(files, () => ({
       ...baseJob('analyze'),
       outFd: keysFd,
-      rows: withKeys ? 'csv' : null,
+      rows: withKeys ? keysFormat : null,
+      labels,
       memory,
       analyze,
       redact: !!o.redact,
@@ -209,17 +226,22 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
     process.exitCode = filesFailureCode(failed);
     return;
   }
-  const report = reports.length === 1 ? reports[0] : mergeReports(reports);
+  const report = withLabels(reports.length === 1 ? reports[0] : mergeReports(reports), labels);
   const incomplete = failed.length ? incompleteLine(files, results) : null;
   // report.json carries the marker as its first property.
   const written = writeReports(incomplete ? ({ incomplete, ...report } as Report) : report, outDir, formats, { force: replace, redact: !!o.redact });
   // report.json and report.html carry the marker inside (a line before <!doctype> would break the page).
   if (incomplete) for (const p of written) if (!p.endsWith('.json') && !p.endsWith('.html')) prependLine(p, `${p.endsWith('.md') ? '> **' : '# '}${incomplete}${p.endsWith('.md') ? '**' : ''}`);
   if (withKeys) {
-    if (incomplete) await prependFile(keysTmp, keysPath, `# ${incomplete}\n`);
+    // Parquet has no room for a marker line: an incomplete run's keys.parquet keeps the
+    // .partial name, so that it is never taken for a whole snapshot.
+    if (parquet) {
+      if (!incomplete) renameSync(keysTmp, keysPath);
+    } else if (incomplete) await prependFile(keysTmp, keysPath, `# ${incomplete}\n`);
     else renameSync(keysTmp, keysPath);
-    written.push(keysPath);
+    if (!parquet || !incomplete) written.push(keysPath);
   }
+  if (parquet && !incomplete) written.push(await writeNamespacesFile(outDir, report, labels, !!o.redact, replace));
   writeManifest(outDir, written);
   printSummary(report, written, incomplete, !!o.redact);
   if (incomplete) {
@@ -231,6 +253,47 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
     for (const line of describeBreaches(verdict)) process.stderr.write(`rdbscope: budget exceeded: ${line}\n`);
     process.exitCode = EXIT.budget;
   }
+}
+
+/**
+ * `--label name=value` (repeatable) and `--labels name=value,name=value`: where a shard's
+ * report belongs (cluster, shard, environment). Names are identifiers, so they can be
+ * Parquet column names (`label_<name>`) and metric labels as they are.
+ */
+export function labelsOption(o: { label?: string[]; labels?: string[] }): Record<string, string> {
+  const out: Record<string, string> = {};
+  const pairs = [...(o.label ?? []), ...(o.labels ?? []).flatMap((l) => l.split(','))];
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    const name = eq < 0 ? p : p.slice(0, eq);
+    if (eq < 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--label: expected name=value with a name of letters, digits and _, got ${p}`);
+    if (name in out && out[name] !== p.slice(eq + 1)) throw new UsageError(`--label: ${name} given twice`);
+    out[name] = p.slice(eq + 1);
+  }
+  return out;
+}
+
+/** The report with the run's labels at the top and on each file (shards keep theirs through merge). */
+function withLabels(r: Report, labels: Record<string, string>): Report {
+  if (Object.keys(labels).length === 0) return r;
+  return { ...r, labels, files: r.files.map((f) => ({ ...f, labels })) };
+}
+
+/** Parquet rows carry one snapshot's identity: one input file per run (one run per shard). */
+function oneFileForParquet(files: string[]): void {
+  if (files.length > 1) throw new UsageError('Parquet output takes one input file per run: run one analyze per shard (each with its --label) and merge the reports');
+}
+
+async function writeNamespacesFile(outDir: string, report: Report, labels: Record<string, string>, redact: boolean, force: boolean): Promise<string> {
+  const { writeNamespacesParquet } = await import('../report/keys-parquet.ts');
+  const path = join(outDir, PARQUET_FILES.namespaces);
+  const fd = openSync(path, force ? 'w' : 'wx');
+  try {
+    writeNamespacesParquet(fd, redact ? redactReport(report) : report, labels);
+  } finally {
+    closeSync(fd);
+  }
+  return path;
 }
 
 /** `INCOMPLETE: stopped at offset X of Y (Z% of the file): <reason>` for the first failed file. */

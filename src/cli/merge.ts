@@ -5,6 +5,8 @@
  * recomputed). An input that is not a JSON report is taken for an RDB file and analysed first,
  * with the options of the JSON reports among the inputs.
  *
+ * Inputs may be directories (every report.json beneath) or quoted globs (cli/inputs.ts).
+ *
  * Output (`--out`):
  *   absent or `-`          one format on stdout (json unless --format says md, html or csv)
  *   a file ending in .json, .md, .html or .csv: that format into that file
@@ -23,6 +25,7 @@ import type { Report } from '../analyze/schema.ts';
 import { plannedOutputs, writeReports, type ReportFormat } from '../report/write.ts';
 import { EXIT, UsageError, formatsOf, openOut, refuseExisting, writeText } from './common.ts';
 import { InputError, loadReports, type ModelCliOptions } from './diff.ts';
+import { expandInputs } from './inputs.ts';
 
 export interface MergeCliOptions extends ModelCliOptions {
   out?: string;
@@ -59,7 +62,7 @@ export async function mergeCommand(files: string[], o: MergeCliOptions, quiet = 
   let reports: Report[] | null;
   let merged: Report;
   try {
-    reports = await loadReports(files, o, quiet || out === '-');
+    reports = await loadReports(expandInputs(files), o, quiet || out === '-');
     if (reports === null) return;
     // Keys can only be ranked together when they are named the same way.
     const anyRedacted = reports.some((r) => r.redacted);
@@ -72,6 +75,7 @@ export async function mergeCommand(files: string[], o: MergeCliOptions, quiet = 
     return;
   }
   if (o.redact) merged = redactReport(merged);
+  merged = withCommonLabels(merged);
 
   if (single !== null) {
     const w = openOut(out, !!o.force);
@@ -86,6 +90,19 @@ export async function mergeCommand(files: string[], o: MergeCliOptions, quiet = 
   }
   const written = writeReports(merged, out, formats, { force: !!o.force });
   summary(merged, written);
+}
+
+/**
+ * Each file keeps the labels of the run that read it; the merged report's own labels are the
+ * pairs all its files share (a fleet merge over shards keeps `cluster`, drops `shard`).
+ */
+export function withCommonLabels(r: Report): Report {
+  const [first, ...rest] = r.files.map((f) => f.labels ?? {});
+  if (!first) return r;
+  const common: Record<string, string> = {};
+  for (const [k, v] of Object.entries(first)) if (rest.every((l) => l[k] === v)) common[k] = v;
+  const { labels: _old, ...plain } = r;
+  return Object.keys(common).length ? { ...plain, labels: common } : plain;
 }
 
 function mergeReportsOrFail(reports: Report[], files: string[]): Report {

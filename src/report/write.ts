@@ -37,6 +37,12 @@ export const REPORT_FILES = {
   html: 'report.html',
 } as const;
 
+/** analyze --keys-format parquet (report/keys-parquet.ts). */
+export const PARQUET_FILES = {
+  keys: 'keys.parquet',
+  namespaces: 'namespaces.parquet',
+} as const;
+
 /** `--format` value → formats: `all` or a comma list of json, csv, md, html (`markdown` accepted). */
 export function parseFormats(text: string): ReportFormat[] {
   const out = new Set<ReportFormat>();
