@@ -35,7 +35,7 @@ type Element = Schema[number];
 type Columns = Parameters<ParquetWriter['write']>[0]['columnData'];
 
 /** Rows per row group: what is held in memory before it is encoded and written. */
-export const ROW_GROUP = 65536;
+export const ROW_GROUP = 16384;
 
 /** What identifies a snapshot on every row, so files of many shards can be queried together. */
 export interface SnapshotIdentity {
@@ -84,13 +84,15 @@ function identitySchema(labels: Record<string, string>): Element[] {
 
 function identityColumns(id: SnapshotIdentity, n: number): Columns {
   const fill = <T>(v: T): T[] => new Array<T>(n).fill(v);
+  // One value per file: a one-entry dictionary (min/max kept, so engines skip other shards' files).
+  const o = { encoding: 'RLE_DICTIONARY', statistics: true } as const;
   return [
-    { name: 'snapshot_id', data: fill(id.snapshotId) },
-    { name: 'source_file', data: fill(id.sourceFile) },
-    { name: 'server', data: fill(id.server) },
-    { name: 'server_version', data: fill(id.serverVersion) },
-    { name: 'saved_at', data: fill(id.savedAtMs) },
-    ...Object.entries(id.labels).map(([k, v]) => ({ name: `label_${k}`, data: fill(v) })),
+    { name: 'snapshot_id', data: fill(id.snapshotId), ...o },
+    { name: 'source_file', data: fill(id.sourceFile), ...o },
+    { name: 'server', data: fill(id.server), ...o },
+    { name: 'server_version', data: fill(id.serverVersion), ...o },
+    { name: 'saved_at', data: fill(id.savedAtMs), ...o },
+    ...Object.entries(id.labels).map(([k, v]) => ({ name: `label_${k}`, data: fill(v), ...o })),
   ];
 }
 
@@ -136,6 +138,9 @@ export class KeysParquetWriter {
   private n = 0;
   private db = new Int32Array(ROW_GROUP);
   private key: (Uint8Array | string | null)[] = new Array(ROW_GROUP);
+  /** The row group's key bytes, back to back (`key` holds views into it): one allocation, not one per key. */
+  private arena = new Uint8Array(1 << 20);
+  private arenaPos = 0;
   private keyB64: (string | null)[] = new Array(ROW_GROUP);
   private type: string[] = new Array(ROW_GROUP);
   private encoding: string[] = new Array(ROW_GROUP);
@@ -171,7 +176,7 @@ export class KeysParquetWriter {
     } else {
       const ok = isValidUtf8(b, 0, e);
       // The parser reuses rec.key: keep a copy.
-      this.key[i] = ok ? b.slice(0, e) : null;
+      this.key[i] = ok ? this.copy(b, e) : null;
       this.keyB64[i] = ok ? null : toBase64(b, 0, e);
       this.ns[i] = this.seg.pattern(b, 0, e);
     }
@@ -183,6 +188,18 @@ export class KeysParquetWriter {
     this.largest[i] = rec.largestElement < 0 ? null : BigInt(rec.largestElement);
     this.expire[i] = rec.expireAtMs < 0 ? null : rec.expireAtMs;
     if (++this.n === ROW_GROUP) this.group();
+  }
+
+  private copy(b: Uint8Array, e: number): Uint8Array {
+    if (this.arenaPos + e > this.arena.length) {
+      // Views already taken keep the old arena alive until the group is written.
+      this.arena = new Uint8Array(Math.max(this.arena.length, e));
+      this.arenaPos = 0;
+    }
+    const at = this.arenaPos;
+    this.arena.set(b.subarray(0, e), at);
+    this.arenaPos += e;
+    return this.arena.subarray(at, at + e);
   }
 
   private open(): ParquetWriter {
@@ -202,7 +219,9 @@ export class KeysParquetWriter {
       str('namespace'),
       ...identitySchema(id.labels),
     ];
-    this.writer = new ParquetWriter({ writer: new FdWriter(this.fd), schema: schemaOf(fields), createdBy: CREATED_BY });
+    // Min/max statistics only on the identity columns (set there): they let engines skip other
+    // shards' files; on per-key columns they cost a tenth of the encoding and skip little.
+    this.writer = new ParquetWriter({ writer: new FdWriter(this.fd), schema: schemaOf(fields), createdBy: CREATED_BY, statistics: false });
     return this.writer;
   }
 
@@ -215,20 +234,22 @@ export class KeysParquetWriter {
       rowGroupSize: n,
       columnData: [
         { name: 'db', data: this.db.subarray(0, n) },
-        { name: 'key', data: part(this.key) },
-        { name: 'key_b64', data: part(this.keyB64) },
-        { name: 'type', data: part(this.type) },
-        { name: 'encoding', data: part(this.encoding) },
+        // Keys are (nearly) all distinct: no dictionary to try, no min/max worth comparing.
+        { name: 'key', data: part(this.key), encoding: 'PLAIN' },
+        { name: 'key_b64', data: part(this.keyB64), encoding: 'PLAIN' },
+        { name: 'type', data: part(this.type), encoding: 'RLE_DICTIONARY' },
+        { name: 'encoding', data: part(this.encoding), encoding: 'RLE_DICTIONARY' },
         { name: 'memory_usage', data: this.memory.subarray(0, n) },
         { name: 'real_bytes', data: this.real.subarray(0, n) },
         { name: 'length', data: this.length.subarray(0, n) },
         { name: 'largest_element', data: part(this.largest) },
         { name: 'expire_at', data: part(this.expire) },
-        { name: 'namespace', data: part(this.ns) },
+        { name: 'namespace', data: part(this.ns), encoding: 'RLE_DICTIONARY' },
         ...identityColumns(this.id!, n),
       ],
     });
     this.n = 0;
+    this.arenaPos = 0;
   }
 
   /** Writes the rows still held and the footer (a file without keys has no row group). */
