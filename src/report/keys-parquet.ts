@@ -10,15 +10,17 @@
  *   bytes in base64 when `key` is null, else null); type, encoding STRING (dictionary-encoded);
  *   memory_usage INT64 (MEMORY USAGE as estimated); real_bytes INT64 (what a DEL would free);
  *   length INT64; largest_element INT64 (null when unknown); expire_at TIMESTAMP (ms, UTC;
- *   null without TTL); namespace STRING (the key's pattern by the namespace rules 1–4: the
- *   report's namespace is this pattern or one it was folded into);
+ *   null without TTL); key_pattern STRING (the key's pattern by the namespace rules 1–4 of
+ *   analyze/namespace.ts, a function of the key alone and so the same in every shard; the
+ *   report's namespaces may fold such patterns further, by evidence from the other keys:
+ *   namespaces.parquet has those);
  *   then the snapshot's identity, the same on every row of a file: snapshot_id, source_file,
  *   server (redis/valkey), server_version, saved_at TIMESTAMP (aux ctime, or null), and one
  *   STRING column `label_<name>` per `--label name=value`.
  * namespaces.parquet: one row per entry of report.json's `namespaces` (pattern, keys, bytes,
  * ttl_keys, no_ttl_keys, no_ttl_bytes, largest_key, largest_key_bytes) with the same identity
  * columns.
- * With a redactor, `key` is `pattern#hash`, `key_b64` is null and `namespace` the strict pattern.
+ * With a redactor, `key` is `pattern#hash`, `key_b64` is null and `key_pattern` the strict pattern.
  */
 import { createHash } from 'node:crypto';
 import { writeSync } from 'node:fs';
@@ -216,7 +218,7 @@ export class KeysParquetWriter {
       i64('length'),
       i64('largest_element', true),
       time('expire_at'),
-      str('namespace'),
+      str('key_pattern'),
       ...identitySchema(id.labels),
     ];
     // Min/max statistics only on the identity columns (set there): they let engines skip other
@@ -244,7 +246,7 @@ export class KeysParquetWriter {
         { name: 'length', data: this.length.subarray(0, n) },
         { name: 'largest_element', data: part(this.largest) },
         { name: 'expire_at', data: part(this.expire) },
-        { name: 'namespace', data: part(this.ns), encoding: 'RLE_DICTIONARY' },
+        { name: 'key_pattern', data: part(this.ns), encoding: 'RLE_DICTIONARY' },
         ...identityColumns(this.id!, n),
       ],
     });
