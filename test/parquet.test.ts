@@ -75,6 +75,10 @@ test('keys.parquet: totals, no-TTL figures and per-type figures of each shard ar
     );
     const dbs = await rows(`select db, count(*) keys from read_parquet(${keysOf(i)}) group by db order by db`);
     assert.deepEqual(dbs, r.databases.map((d) => ({ db: d.db, keys: d.keys })));
+    // The shard knows its place: in report.json and report.md.
+    assert.deepEqual(r.labels, { cluster: 'eu1', shard: String(i) });
+    assert.deepEqual(r.files[0].labels, r.labels);
+    assert.match(readFileSync(join(dir, `s${i}`, 'report.md'), 'utf8'), new RegExp(`\\| Labels \\| cluster=eu1, shard=${i} \\|`));
   }
 });
 
