@@ -142,3 +142,18 @@ test('merge takes a quoted glob as well as a directory', () => {
   assert.equal(none.status, 1);
   assert.match(none.stderr, /matches no file/);
 });
+
+test('merge reads report.json inputs one at a time and gets what merging them all at once gets', async () => {
+  const { mergeReports } = await import('../src/analyze/merge.ts');
+  const names = ['shop', 'incident', 'lfu', 'lru', 'matrix'];
+  const paths = names.map((n) => {
+    const out = join(dir, 'fold', n);
+    const r = spawnSync(process.execPath, [cliPath, 'analyze', fixture(`${n}-7.0.rdb`), '--no-keys', '--format', 'json', '--out', out, '-q'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return join(out, 'report.json');
+  });
+  const m = spawnSync(process.execPath, [cliPath, 'merge', ...paths, '--out', join(dir, 'fold.json')], { encoding: 'utf8' });
+  assert.equal(m.status, 0, m.stderr);
+  const all = mergeReports(paths.map(load));
+  assert.deepEqual(load(join(dir, 'fold.json')), JSON.parse(JSON.stringify(all)));
+});

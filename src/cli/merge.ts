@@ -13,6 +13,7 @@
  *   anything else          a directory, written like `analyze --out` (--format, default all;
  *                          namespaces.csv but no keys.csv, which needs the keys themselves)
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
 import { mergeReports } from '../analyze/merge.ts';
 import { formatBytes, formatCount } from '../core/units.ts';
@@ -24,7 +25,7 @@ import { redactReport } from '../analyze/redact.ts';
 import type { Report } from '../analyze/schema.ts';
 import { plannedOutputs, writeReports, type ReportFormat } from '../report/write.ts';
 import { EXIT, UsageError, formatsOf, openOut, refuseExisting, writeText } from './common.ts';
-import { InputError, loadReports, type ModelCliOptions } from './diff.ts';
+import { InputError, loadReports, looksLikeJson, type ModelCliOptions } from './diff.ts';
 import { expandInputs } from './inputs.ts';
 
 export interface MergeCliOptions extends ModelCliOptions {
@@ -62,12 +63,19 @@ export async function mergeCommand(files: string[], o: MergeCliOptions, quiet = 
   let reports: Report[] | null;
   let merged: Report;
   try {
-    reports = await loadReports(expandInputs(files), o, quiet || out === '-');
-    if (reports === null) return;
-    // Keys can only be ranked together when they are named the same way.
-    const anyRedacted = reports.some((r) => r.redacted);
-    const inputs = anyRedacted ? reports.map(redactReport) : reports;
-    merged = inputs.length === 1 ? inputs[0] : mergeReportsOrFail(inputs, files);
+    const inputs = expandInputs(files);
+    if (inputs.every(looksLikeJson)) {
+      const m = await foldReports(inputs, o, quiet || out === '-');
+      if (m === null) return;
+      merged = m;
+    } else {
+      reports = await loadReports(inputs, o, quiet || out === '-');
+      if (reports === null) return;
+      // Keys can only be ranked together when they are named the same way.
+      const anyRedacted = reports.some((r) => r.redacted);
+      const named = anyRedacted ? reports.map(redactReport) : reports;
+      merged = named.length === 1 ? named[0] : mergeReportsOrFail(named, files);
+    }
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     process.stderr.write(`rdbscope: ${e.message}\n`);
@@ -90,6 +98,37 @@ export async function mergeCommand(files: string[], o: MergeCliOptions, quiet = 
   }
   const written = writeReports(merged, out, formats, { force: !!o.force });
   summary(merged, written);
+}
+
+/**
+ * report.json inputs, read and merged one at a time: memory holds the merge so far and one
+ * report, whatever the number of shards (100 shard reports of 2.9 MB: peak RSS 397 MB when
+ * all were loaded first). Merging is associative (sums, tries merged by the same rules, top
+ * lists re-ranked, findings recomputed at the end of each step), so the result is the same.
+ */
+async function foldReports(inputs: string[], o: MergeCliOptions, quiet: boolean): Promise<Report | null> {
+  // Keys can only be ranked together when they are named the same way: one redacted input redacts all.
+  const anyRedacted = inputs.some(isRedacted);
+  let acc: Report | null = null;
+  for (const f of inputs) {
+    const loaded = await loadReports([f], o, quiet);
+    if (loaded === null) return null;
+    const r = anyRedacted ? redactReport(loaded[0]) : loaded[0];
+    acc = acc === null ? r : mergeReportsOrFail([acc, r], [inputs[0], f]);
+  }
+  return acc;
+}
+
+/** report.json writes `redacted` among its first properties: its head tells. */
+function isRedacted(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return /"redacted":\s*true/.test(head.toString('utf8', 0, n));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
