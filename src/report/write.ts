@@ -173,6 +173,8 @@ export function ensureDir(dir: string): void {
     try {
       mkdirSync(d);
     } catch (e) {
+      // Another run creating the same parent at the same time (shards analysed in parallel into reports/…).
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && statSync(d).isDirectory()) continue;
       throw new Error(`${dir}: cannot create the output directory (${(e as Error).message})`);
     }
   }
