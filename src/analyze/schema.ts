@@ -37,6 +37,12 @@ export interface Report {
   tool: { name: 'rdbscope'; version: string | null };
   /** True when key names were replaced by `pattern#hash` (see conventions). */
   redacted: boolean;
+  /**
+   * `--label name=value` pairs naming where the snapshot belongs (cluster, shard …); after a
+   * merge, the pairs every file shares (each file keeps its own in `files[].labels`). Absent
+   * without labels.
+   */
+  labels?: Record<string, string>;
   /** The analysis options that shaped the figures (needed to merge reports). */
   options: ReportOptions;
   /** Headline numbers over all files. */
@@ -158,6 +164,8 @@ export interface Summary {
 
 export interface FileSection {
   name: string;
+  /** The `--label` pairs of the run that read this file; absent without labels. */
+  labels?: Record<string, string>;
   producer: 'redis' | 'valkey' | 'unknown';
   producerVersion: string;
   rdbVersion: number;

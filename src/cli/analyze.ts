@@ -14,7 +14,7 @@ import type { AnalyzeOptions } from '../analyze/aggregate.ts';
 import { mergeReports } from '../analyze/merge.ts';
 import { evaluateBudgets, describeBreaches } from '../analyze/budget.ts';
 import { parseSize } from '../core/units.ts';
-import { foreignOutputs, writeManifest, writeReports, plannedOutputs, REPORT_FILES } from '../report/write.ts';
+import { foreignOutputs, writeManifest, writeReports, plannedOutputs, PARQUET_FILES, REPORT_FILES } from '../report/write.ts';
 import { keysCsvHeader } from '../report/csv.ts';
 import type { Report } from '../analyze/schema.ts';
 import { redactReport } from '../analyze/redact.ts';
@@ -89,6 +89,8 @@ export function sizeOption(name: string, v: string | undefined): number | null {
 
 export interface KeysCliOptions {
   format?: string;
+  label?: string[];
+  labels?: string[];
   out?: string;
   force?: boolean;
   db?: string[];
@@ -105,7 +107,12 @@ const TYPES = ['string', 'list', 'set', 'zset', 'hash', 'stream', 'module'];
 
 export async function keysCommand(files: string[], o: KeysCliOptions, quiet: boolean): Promise<void> {
   const format = o.format ?? 'csv';
-  if (format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl, got ${format}`);
+  if (format !== 'csv' && format !== 'jsonl' && format !== 'parquet') throw new UsageError(`--format must be csv, jsonl or parquet, got ${format}`);
+  const labels = labelsOption(o);
+  if (format === 'parquet') {
+    if (!o.out || o.out === '-') throw new UsageError('--format parquet: give the output file with --out FILE');
+    oneFileForParquet(files);
+  }
   const dbs = o.db?.flatMap((d) => d.split(',')).map((d) => {
     if (!/^\d+$/.test(d)) throw new UsageError(`--db: expected a database number, got ${d}`);
     return Number(d);
@@ -120,6 +127,7 @@ export async function keysCommand(files: string[], o: KeysCliOptions, quiet: boo
       ...baseJob('keys'),
       outFd: out.fd,
       rows: format,
+      labels,
       filter: { dbs: dbs ?? null, types: types ?? null, match: o.match ?? null, minBytes: sizeOption('--min-bytes', o.minBytes) ?? 0 },
       memory,
       redact: !!o.redact,
@@ -136,6 +144,7 @@ export interface AnalyzeCliOptions extends Omit<KeysCliOptions, 'format' | 'out'
   out?: string;
   format?: string;
   keys?: boolean;
+  keysFormat?: string;
   separators?: string;
   maxChildren?: string;
   depth?: string;
@@ -172,28 +181,37 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
     nowMs: Date.now(),
   };
   const memory = memoryOptions(o);
-  const withKeys = o.keys !== false && formats.includes('csv');
-  const planned = toStdout ? [] : plannedOutputs(outDir, formats, withKeys);
+  const labels = labelsOption(o);
+  const keysFormat = o.keysFormat ?? 'csv';
+  if (keysFormat !== 'csv' && keysFormat !== 'parquet') throw new UsageError(`--keys-format must be csv or parquet, got ${keysFormat}`);
+  const parquet = keysFormat === 'parquet';
+  if (parquet) oneFileForParquet(files);
+  if (parquet && toStdout) throw new UsageError('-o -: Parquet output needs a directory');
+  // keys.csv comes with the csv format; keys.parquet and namespaces.parquet whenever asked for.
+  const withKeys = o.keys !== false && (parquet || formats.includes('csv'));
+  const planned = toStdout ? [] : plannedOutputs(outDir, formats, withKeys && !parquet);
+  if (parquet) planned.push(...(withKeys ? [join(outDir, PARQUET_FILES.keys)] : []), join(outDir, PARQUET_FILES.namespaces));
   // A partial run marks its CSV files with a sidecar (a first line would be read as the header).
   const sidecars = planned.filter((p) => p.endsWith('.csv')).map((p) => p + INCOMPLETE_SUFFIX);
   // Files an earlier run wrote here, unchanged since, are replaced without --force.
   refuseExisting(foreignOutputs(outDir, [...planned, ...sidecars]), !!o.force);
   const replace = !!o.force || planned.some((p) => existsSync(p));
   const createdDir = toStdout ? false : prepareOutDir(outDir);
-  // keys.csv streams during the parse into a temporary file, renamed once the run is sound.
-  const keysPath = join(outDir, REPORT_FILES.keysCsv);
+  // keys.csv / keys.parquet stream during the parse into a temporary file, renamed once the run is sound.
+  const keysPath = join(outDir, parquet ? PARQUET_FILES.keys : REPORT_FILES.keysCsv);
   const keysTmp = `${keysPath}.partial-${process.pid}`;
   let keysFd = -1;
   if (withKeys) {
     keysFd = openSync(keysTmp, 'w');
-    writeSync(keysFd, keysCsvHeader());
+    if (!parquet) writeSync(keysFd, keysCsvHeader());
   }
   let results: JobResult[];
   try {
     results = await runFiles(files, () => ({
       ...baseJob('analyze'),
       outFd: keysFd,
-      rows: withKeys ? 'csv' : null,
+      rows: withKeys ? keysFormat : null,
+      labels,
       memory,
       analyze,
       redact: !!o.redact,
@@ -217,7 +235,7 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
     return;
   }
   for (const r of failed) if (checksumOnly(r) && r.report) r.report.files[0]?.warnings.unshift(checksumWarning(r));
-  const merged = reports.length === 1 ? reports[0] : mergeReports(reports);
+  const merged = withLabels(reports.length === 1 ? reports[0] : mergeReports(reports), labels);
   // Redacted once here, so the terminal, the budgets and every report quote the same tokens.
   const report = o.redact ? redactReport(merged) : merged;
   const incomplete = broken.length ? incompleteLine(files, results) : null;
@@ -235,9 +253,14 @@ export async function analyzeCommand(files: string[], o: AnalyzeCliOptions, quie
   // carry it inside (a line before <!doctype> would break the page, OpenMetrics allows no comments).
   for (const p of written) if (incomplete && p.endsWith('.md')) prependLine(p, `> **${incomplete}**`);
   if (withKeys) {
-    renameSync(keysTmp, keysPath);
-    written.push(keysPath);
+    // Parquet has no room for a marker: an incomplete run's keys.parquet keeps its .partial
+    // name, so that it is never taken for a whole snapshot.
+    if (!parquet || !incomplete) {
+      renameSync(keysTmp, keysPath);
+      written.push(keysPath);
+    }
   }
+  if (parquet && !incomplete) written.push(await writeNamespacesFile(outDir, report, labels, !!o.redact, replace));
   // The CSV files' marker: a sidecar beside each, removed again by a later complete run.
   for (const side of sidecars) {
     if (incomplete && existsSync(side.slice(0, -INCOMPLETE_SUFFIX.length))) {
@@ -261,6 +284,48 @@ function failOnBudgets(report: Report, budgets: ReturnType<typeof budgetsOf>): v
     process.exitCode = EXIT.budget;
   }
 }
+
+/**
+ * `--label name=value` (repeatable) and `--labels name=value,name=value`: where a shard's
+ * report belongs (cluster, shard, environment). Names are identifiers, so they can be
+ * Parquet column names (`label_<name>`) and metric labels as they are.
+ */
+export function labelsOption(o: { label?: string[]; labels?: string[] }): Record<string, string> {
+  const out: Record<string, string> = {};
+  const pairs = [...(o.label ?? []), ...(o.labels ?? []).flatMap((l) => l.split(','))];
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    const name = eq < 0 ? p : p.slice(0, eq);
+    if (eq < 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--label: expected name=value with a name of letters, digits and _, got ${p}`);
+    if (name in out && out[name] !== p.slice(eq + 1)) throw new UsageError(`--label: ${name} given twice`);
+    out[name] = p.slice(eq + 1);
+  }
+  return out;
+}
+
+/** The report with the run's labels at the top and on each file (shards keep theirs through merge). */
+function withLabels(r: Report, labels: Record<string, string>): Report {
+  if (Object.keys(labels).length === 0) return r;
+  return { ...r, labels, files: r.files.map((f) => ({ ...f, labels })) };
+}
+
+/** Parquet rows carry one snapshot's identity: one input file per run (one run per shard). */
+function oneFileForParquet(files: string[]): void {
+  if (files.length > 1) throw new UsageError('Parquet output takes one input file per run: run one analyze per shard (each with its --label) and merge the reports');
+}
+
+async function writeNamespacesFile(outDir: string, report: Report, labels: Record<string, string>, redact: boolean, force: boolean): Promise<string> {
+  const { writeNamespacesParquet } = await import('../report/keys-parquet.ts');
+  const path = join(outDir, PARQUET_FILES.namespaces);
+  const fd = openSync(path, force ? 'w' : 'wx');
+  try {
+    writeNamespacesParquet(fd, redact ? redactReport(report) : report, labels);
+  } finally {
+    closeSync(fd);
+  }
+  return path;
+}
+
 
 /** Marks a CSV file of an INCOMPLETE report: `keys.csv.INCOMPLETE` holds the INCOMPLETE line. */
 export const INCOMPLETE_SUFFIX = '.INCOMPLETE';

@@ -35,7 +35,7 @@ export interface ModelCliOptions {
 }
 
 /** True when the file (not stdin) starts, after white space, with `{`. */
-function looksLikeJson(file: string): boolean {
+export function looksLikeJson(file: string): boolean {
   if (file === '-') return false;
   let fd: number;
   try {

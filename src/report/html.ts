@@ -145,7 +145,8 @@ function visible(s: string): string {
 
 /** report.html for a report (redact it first for a redacted page: see `redactReport`). */
 export function reportToHtml(report: Report): string {
-  const title = report.files.length === 1 ? report.files[0].name : `${report.files.length} files`;
+  const labels = Object.entries(report.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+  const title = (report.files.length === 1 ? report.files[0].name : `${report.files.length} files`) + (labels ? ` [${labels}]` : '');
   return page(`rdbscope report: ${visible(title)}`, { kind: 'report', report });
 }
 

@@ -27,6 +27,11 @@ function visibleControls(s: string): string {
   });
 }
 
+/** `cluster=eu1, shard=3` (escaped). */
+function labelText(labels: Record<string, string>): string {
+  return escapeMarkdown(Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', ') || '—');
+}
+
 /** Escapes free text for Markdown (inline, in or out of tables). */
 export function escapeMarkdown(text: string): string {
   return visibleControls(text.replace(/\\/g, '\\\\')).replace(/[`*_[\]<>|~&#!]/g, '\\$&');
@@ -91,6 +96,7 @@ export function reportToMarkdown(r: Report, opts: MarkdownOptions = {}): string 
       '.\n',
   );
   const head: string[][] = [
+    ...(r.labels && Object.keys(r.labels).length ? [['Labels', labelText(r.labels)]] : []),
     ['Files', String(s.files)],
     ['Producer', escapeMarkdown(s.producers.join(', ') || 'unknown')],
     ['Saved at', s.savedAtMinMs === s.savedAtMaxMs ? iso(s.savedAtMinMs) : `${iso(s.savedAtMinMs)} … ${iso(s.savedAtMaxMs)}`],
@@ -247,11 +253,14 @@ export function reportToMarkdown(r: Report, opts: MarkdownOptions = {}): string 
   );
 
   out.push('## Files\n');
+  // Shards merged from runs with different --label pairs: each file's own.
+  const fileLabels = r.files.some((f) => f.labels && Object.keys(f.labels).length);
   out.push(
     table(
-      ['File', 'Producer', 'RDB', 'Saved at', 'Keys', 'Memory', 'Estimated instance', 'used-mem', 'Checksum'],
+      ['File', ...(fileLabels ? ['Labels'] : []), 'Producer', 'RDB', 'Saved at', 'Keys', 'Memory', 'Estimated instance', 'used-mem', 'Checksum'],
       r.files.map((f) => [
         escapeMarkdown(f.name),
+        ...(fileLabels ? [labelText(f.labels ?? {})] : []),
         escapeMarkdown(`${f.producer} ${f.producerVersion}`.trim()),
         String(f.rdbVersion),
         iso(f.savedAtMs),
@@ -261,7 +270,7 @@ export function reportToMarkdown(r: Report, opts: MarkdownOptions = {}): string 
         f.usedMemAtSave === null ? '—' : formatBytes(f.usedMemAtSave),
         f.checksum,
       ]),
-      ['l', 'l', 'r', 'l', 'r', 'r', 'r', 'r', 'l'],
+      [...(fileLabels ? ['l' as const] : []), 'l', 'l', 'r', 'l', 'r', 'r', 'r', 'r', 'l'],
     ),
   );
   const warnings = r.files.flatMap((f) => f.warnings.map((w) => (r.files.length > 1 ? `${escapeMarkdown(f.name)}: ` : '') + escapeMarkdown(visibleControls(w))));

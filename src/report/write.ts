@@ -45,6 +45,12 @@ export const REPORT_FILES = {
   openmetrics: OPENMETRICS_FILE,
 } as const;
 
+/** analyze --keys-format parquet (report/keys-parquet.ts). */
+export const PARQUET_FILES = {
+  keys: 'keys.parquet',
+  namespaces: 'namespaces.parquet',
+} as const;
+
 /**
  * `--format` value → formats: `all` (json, csv, md, html) or a comma list of json, csv, md, html,
  * openmetrics (`markdown`, `prometheus` accepted).
@@ -199,6 +205,8 @@ export function ensureDir(dir: string): void {
     try {
       mkdirSync(d);
     } catch (e) {
+      // Another run creating the same parent at the same time (shards analysed in parallel into reports/…).
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && statSync(d).isDirectory()) continue;
       throw new Error(`${dir}: cannot create the output directory (${(e as Error).message})`);
     }
   }

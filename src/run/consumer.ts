@@ -5,16 +5,16 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { newKeyRecord } from '../format/parser.ts';
-import { makeHandler } from './handlers.ts';
+import { makeHandler, type ParquetModule } from './handlers.ts';
 import { abortRing, RingAborted, RingReader } from './record-ring.ts';
 import { toJobError, type Job, type JobError } from './job.ts';
 import type { Report } from '../analyze/schema.ts';
 
 export type ConsumerResult = { ok: true; report: Report | undefined } | { ok: false; error: JobError; aborted: boolean };
 
-function run(job: Job, ring: SharedArrayBuffer): ConsumerResult {
+function run(job: Job, ring: SharedArrayBuffer, parquet: ParquetModule | null): ConsumerResult {
   try {
-    const handler = makeHandler(job);
+    const handler = makeHandler(job, parquet);
     const reader = new RingReader(ring);
     const rec = newKeyRecord();
     const onKey = handler.onKey;
@@ -34,4 +34,6 @@ function run(job: Job, ring: SharedArrayBuffer): ConsumerResult {
 }
 
 const input = workerData as { job: Job; ring: SharedArrayBuffer };
-parentPort!.postMessage(run(input.job, input.ring));
+// The Parquet writer is loaded only by the runs that write Parquet.
+const parquet: ParquetModule | null = input.job.rows === 'parquet' ? await import('../report/keys-parquet.ts') : null;
+parentPort!.postMessage(run(input.job, input.ring, parquet));

@@ -19,15 +19,26 @@ export interface Handler {
   finish(info: FileInfo, instance: InstanceEstimate | null, error: JobError | null): Report | undefined;
 }
 
-export function makeHandler(job: Job): Handler {
-  const out = job.outFd >= 0 ? new LineWriter(job.outFd, false) : null;
+/** report/keys-parquet.ts, loaded by the caller only when Parquet rows are asked for. */
+export type ParquetModule = typeof import('../report/keys-parquet.ts');
+
+/** Per-key rows as the job asks: write(rec) per key, flush() at the end. */
+interface RowWriter {
+  begin?(name: string, info: FileInfo): void;
+  write(rec: KeyRecord): void;
+  flush(): void;
+}
+
+export function makeHandler(job: Job, parquet: ParquetModule | null = null): Handler {
+  const out = job.outFd >= 0 && job.rows !== 'parquet' ? new LineWriter(job.outFd, false) : null;
+  const rows = job.outFd >= 0 && job.rows !== null ? rowWriter(job, out, parquet) : null;
   switch (job.kind) {
     case 'dump':
       return dumpHandler(out!);
     case 'keys':
-      return keysHandler(job, out!);
+      return keysHandler(job, rows!);
     case 'analyze':
-      return analyzeHandler(job, out);
+      return analyzeHandler(job, rows);
     default:
       return { onKey() {}, finish: () => undefined };
   }
@@ -98,18 +109,23 @@ export function keyFilter(spec: KeyFilterSpec | null): ((rec: KeyRecord) => bool
     (glob === null || glob.match(rec.key, 0, rec.keyLength));
 }
 
-/** Per-key rows (CSV or JSONL) into `out`; the CSV header is written by the caller. */
-function rowWriter(job: Job, out: LineWriter): KeysCsvWriter | KeysJsonlWriter {
+/** Per-key rows (CSV, JSONL or Parquet) into the job's output; the CSV header is written by the caller. */
+function rowWriter(job: Job, out: LineWriter | null, parquet: ParquetModule | null): RowWriter {
   const redactor = job.redact ? new KeyRedactor(job.analyze ?? undefined) : null;
-  return job.rows === 'jsonl' ? new KeysJsonlWriter(out, { redactor }) : new KeysCsvWriter(out, { redactor, header: false });
+  if (job.rows === 'parquet') {
+    if (!parquet) throw new Error('Parquet rows without the Parquet writer');
+    return new parquet.KeysParquetWriter(job.outFd, { labels: job.labels ?? {}, redactor, namespace: job.analyze ?? undefined });
+  }
+  return job.rows === 'jsonl' ? new KeysJsonlWriter(out!, { redactor }) : new KeysCsvWriter(out!, { redactor, header: false });
 }
 
-function keysHandler(job: Job, out: LineWriter): Handler {
-  const rows = rowWriter(job, out);
+function keysHandler(job: Job, rows: RowWriter): Handler {
   const pass = keyFilter(job.filter);
   return {
+    onHeader: rows.begin ? (info) => rows.begin!(job.file, info) : undefined,
     onKey: pass ? (rec) => pass(rec) && rows.write(rec) : (rec) => rows.write(rec),
-    finish() {
+    finish(info) {
+      rows.begin?.(job.file, info);
       rows.flush();
       return undefined;
     },
@@ -117,11 +133,13 @@ function keysHandler(job: Job, out: LineWriter): Handler {
 }
 
 /** `analyze`: the file's aggregate, plus keys.csv rows when asked. */
-function analyzeHandler(job: Job, out: LineWriter | null): Handler {
+function analyzeHandler(job: Job, rows: RowWriter | null): Handler {
   const agg = new Aggregator(job.analyze ?? {});
-  const rows = out && job.rows ? rowWriter(job, out) : null;
   return {
-    onHeader: (info) => agg.beginFile(job.file, info),
+    onHeader: (info) => {
+      agg.beginFile(job.file, info);
+      rows?.begin?.(job.file, info);
+    },
     onKey: rows
       ? (rec) => {
           agg.add(rec);
@@ -129,7 +147,8 @@ function analyzeHandler(job: Job, out: LineWriter | null): Handler {
         }
       : (rec) => agg.add(rec),
     finish(info, instance) {
-      (rows ?? out)?.flush();
+      rows?.begin?.(job.file, info);
+      rows?.flush();
       agg.addFile(
         info,
         job.file,

@@ -22,8 +22,10 @@ export interface Job {
   path: string | null;
   /** Output descriptor for streamed rows (dump, keys, analyze's keys.csv), or -1. */
   outFd: number;
-  /** Per-key output format for `keys` and analyze's keys.csv. */
-  rows: 'csv' | 'jsonl' | null;
+  /** Per-key output format for `keys` and analyze's keys.csv / keys.parquet. */
+  rows: 'csv' | 'jsonl' | 'parquet' | null;
+  /** `--label name=value` pairs (Parquet rows carry them). */
+  labels?: Record<string, string>;
   filter: KeyFilterSpec | null;
   memory: { allocator: AllocatorProfile; version: string | null } | null;
   /** Options for the analysis (analyze). */
