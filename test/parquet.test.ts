@@ -125,11 +125,11 @@ test('keys --format parquet holds the same rows as keys.csv, binary keys include
   assert.equal(c.code, 0, showRun(c));
   const csv = Papa.parse<Record<string, string>>(c.out, { header: true, skipEmptyLines: true }).data;
   const fromCsv = csv
-    .map((x) => [x.database, x.type, x.key_b64 || Buffer.from(x.key, 'utf8').toString('base64'), x.size_in_bytes, x.encoding, x.num_elements, x.len_largest_element, x.expire_at_ms].join('|'))
+    .map((x) => [x.database, x.type, x.key_b64 || Buffer.from(x.key, 'utf8').toString('base64'), x.size_in_bytes, x.memory_usage, x.encoding, x.num_elements, x.len_largest_element, x.expire_at_ms].join('|'))
     .sort();
-  const got = await rows(`select db, type, coalesce(to_base64(encode(key)), key_b64) b64, memory_usage, encoding, length, largest_element, epoch_ms(expire_at) exp, label_env, key is null as binary
+  const got = await rows(`select db, type, coalesce(to_base64(encode(key)), key_b64) b64, real_bytes, memory_usage, encoding, length, largest_element, epoch_ms(expire_at) exp, label_env, key is null as binary
     from read_parquet('${pq}')`);
-  const fromParquet = got.map((x) => [x.db, x.type, x.b64, x.memory_usage, x.encoding, x.length, x.largest_element ?? '', x.exp ?? ''].join('|')).sort();
+  const fromParquet = got.map((x) => [x.db, x.type, x.b64, x.real_bytes, x.memory_usage, x.encoding, x.length, x.largest_element ?? '', x.exp ?? ''].join('|')).sort();
   assert.equal(fromParquet.length, csv.length);
   assert.deepEqual(fromParquet, fromCsv);
   assert.ok(got.some((x) => x.binary === true), 'the matrix dump has a key that is not UTF-8');
