@@ -14,8 +14,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { CHROMIUM, launchChromium, openRecorded, type RecordedPage } from './helpers/browser.ts';
 import { formatBytes, formatCount } from '../src/core/units.ts';
 import { reportToHtml } from '../src/report/html.ts';
 import type { KeyEntry, Report } from '../src/analyze/schema.ts';
@@ -24,7 +24,6 @@ import { ensureBuilt, fixture, repoRoot, runCli, showRun } from './helpers/run-c
 import { bundlePage, pageModule, PAGE_MODULE } from '../scripts/build-page.ts';
 import { shortRanking } from '../src/analyze/ranking.ts';
 
-const CHROMIUM = process.env.RDBSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(repoRoot, 'test-artifacts');
 const HOSTILE = '<script>alert(1)</script>';
 
@@ -81,12 +80,7 @@ describe('report.html in headless Chromium', { skip }, () => {
     for (const r of runs) assert.equal(r.code, 0, showRun(r));
     plain = JSON.parse(readFileSync(join(dir, 'plain', 'report.json'), 'utf8')) as Report;
     redacted = JSON.parse(readFileSync(join(dir, 'red', 'report.json'), 'utf8')) as Report;
-    ctx = await chromium!.launchPersistentContext(mkdtempSync(join(tmpdir(), 'rdbscope-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ctx = await launchChromium(chromium!);
   });
 
   after(async () => {
@@ -94,28 +88,7 @@ describe('report.html in headless Chromium', { skip }, () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Opens a file with every console error, page error, dialog and request recorded. */
-  async function open(path: string): Promise<{ p: Page; errors: string[]; requests: string[]; dialogs: string[]; url: string }> {
-    const url = pathToFileURL(path).href;
-    const p = await ctx.newPage();
-    const errors: string[] = [];
-    const requests: string[] = [];
-    const dialogs: string[] = [];
-    p.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
-    });
-    p.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    p.on('request', (r) => requests.push(r.url()));
-    p.on('dialog', (d) => {
-      dialogs.push(`${d.type()}: ${d.message()}`);
-      void d.dismiss();
-    });
-    // Anything but the file itself is refused (and recorded above).
-    await p.route('**/*', (route) => (route.request().url() === url ? route.continue() : route.abort()));
-    await p.goto(url);
-    await p.waitForSelector('html[data-ready="1"]', { timeout: 10_000 });
-    return { p, errors, requests, dialogs, url };
-  }
+  const open = (path: string): Promise<RecordedPage> => openRecorded(ctx, path);
 
   test('renders the report’s numbers, drills down, runs no key as code, stays offline', async () => {
     const { p, errors, requests, dialogs, url } = await open(page('plain'));

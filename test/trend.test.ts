@@ -20,7 +20,6 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Crc64 } from '../src/input/crc64.ts';
 import { buildTrend, fitLine, lastLevelShift, steadyGrowth, TREND_DEFAULTS, type TrendInput } from '../src/analyze/trend.ts';
 import { parseTrendBudget } from '../src/analyze/trend-budget.ts';
@@ -34,7 +33,7 @@ import { spawnSync } from 'node:child_process';
 import { ensureBuilt, repoRoot, runCli, showRun } from './helpers/run-cli.ts';
 
 const REDIS = [findExecutable('redis-server'), '/usr/bin/redis-server', `${process.env.HOME}/.cache/rdbscope-servers/redis-8.0.6/src/redis-server`].find((p): p is string => p !== null && existsSync(p));
-const CHROMIUM = process.env.RDBSCOPE_CHROMIUM ?? '/usr/bin/chromium';
+import { CHROMIUM, launchChromium, openRecorded } from './helpers/browser.ts';
 const HOSTILE = '<img src=x onerror=alert(1)>:x';
 const DAY = 86400;
 const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
@@ -343,30 +342,9 @@ describe('trend over nightly snapshots of redis-server', { skip: REDIS === undef
   describe('trend.html in headless Chromium', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, () => {
     test('no console error, no request but the file, figures equal the JSON, the hostile key is text', async () => {
       const { chromium } = await import('playwright-core');
-      const ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'rdbscope-chromium-')), {
-        executablePath: CHROMIUM,
-        headless: true,
-        viewport: { width: 1280, height: 900 },
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
+      const ctx = await launchChromium(chromium);
       try {
-        const url = pathToFileURL(join(dir, 'trend.html')).href;
-        const p = await ctx.newPage();
-        const errors: string[] = [];
-        const requests: string[] = [];
-        const dialogs: string[] = [];
-        p.on('console', (m) => {
-          if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
-        });
-        p.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-        p.on('request', (q) => requests.push(q.url()));
-        p.on('dialog', (d) => {
-          dialogs.push(d.message());
-          void d.dismiss();
-        });
-        await p.route('**/*', (route) => (route.request().url() === url ? route.continue() : route.abort()));
-        await p.goto(url);
-        await p.waitForSelector('html[data-ready="1"]', { timeout: 10_000 });
+        const { p, errors, requests, dialogs, url } = await openRecorded(ctx, join(dir, 'trend.html'));
 
         assert.equal(await p.textContent('#trend-snapshots'), formatCount(trend.snapshots.length));
         const last = trend.instance.series.estimatedUsedMemory[LAST]!;
