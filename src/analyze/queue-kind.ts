@@ -45,24 +45,27 @@ const SCHEDULE_NAMES = new Set([
   'delayed_queue_schedule',
 ]);
 
-const MAX_NAME = 24;
+/** The names as lowercase ASCII bytes, by length: a key is compared with the few of its length. */
+const BY_LENGTH: Uint8Array[][] = [];
+for (const n of SCHEDULE_NAMES) (BY_LENGTH[n.length] ??= []).push(new TextEncoder().encode(n));
 
 /**
  * True when the last segment of `key[s, e)` (after the last separator byte, `isSep[b] === 1`)
- * is a job-schedule name, compared case-insensitively. No allocation.
+ * is a job-schedule name, compared case-insensitively. No allocation: it runs for every zset.
  */
 export function isScheduleName(key: Uint8Array, s: number, e: number, isSep: Uint8Array): boolean {
   let i = e;
   while (i > s && isSep[key[i - 1]] !== 1) i--;
-  const n = e - i;
-  if (n === 0 || n > MAX_NAME) return false;
-  let name = '';
-  for (let j = i; j < e; j++) {
-    const c = key[j];
-    if (c >= 0x80) return false;
-    name += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
+  const names = BY_LENGTH[e - i];
+  if (names === undefined) return false;
+  next: for (const name of names) {
+    for (let j = 0; j < name.length; j++) {
+      const c = key[i + j];
+      if ((c >= 65 && c <= 90 ? c + 32 : c) !== name[j]) continue next;
+    }
+    return true;
   }
-  return SCHEDULE_NAMES.has(name);
+  return false;
 }
 
 /** The separator table `isScheduleName` takes. */
