@@ -44,7 +44,7 @@ import type {
   TtlBucketId,
   TypeStats,
 } from './schema.ts';
-import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from './schema.ts';
+import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION, modelLabel } from './schema.ts';
 import {
   type Entry,
   entryFromRecord,
@@ -752,7 +752,7 @@ export function finalize(state: State, files: FileSection[]): Report {
       if (savedMax === null || f.savedAtMs > savedMax) savedMax = f.savedAtMs;
     }
     producers.add(f.producerVersion ? `${f.producer} ${f.producerVersion}` : f.producer);
-    if (f.memoryModel) models.add(`${f.memoryModel.server}, ${f.memoryModel.allocator}`);
+    if (f.memoryModel) models.add(modelLabel(f.memoryModel));
     for (const d of f.databases) {
       let a = dbs.get(d.db);
       if (a === undefined) dbs.set(d.db, (a = newDbAcc()));

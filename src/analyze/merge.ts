@@ -7,8 +7,8 @@
  * A and B gives exactly the report of analysing A then B.
  */
 
-import type { FileSection, KeyEntry, NamespaceEntry, NamespaceTreeNode, Report, ReportOptions } from './schema.ts';
-import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from './schema.ts';
+import type { KeyEntry, NamespaceEntry, NamespaceTreeNode, Report, ReportOptions } from './schema.ts';
+import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION, modelLabel } from './schema.ts';
 import { type Entry, fromKeyEntry } from './entry.ts';
 import { NamespaceTrie, type TrieShape } from './namespace.ts';
 import { NsData, TYPES, finalize, mergeNsData, newState } from './aggregate.ts';
@@ -28,11 +28,6 @@ export interface MergeOptions {
    * `summary.memoryModels` and a `mixed-memory-models` finding.
    */
   allowMixedModels?: boolean;
-}
-
-/** `Redis 7.0, jemalloc`: how a file's figures were modelled ('no memory model' without one). */
-export function modelLabel(m: FileSection['memoryModel']): string {
-  return m ? `${m.server}, ${m.allocator}` : 'no memory model';
 }
 
 /** The distinct models of the reports' files, sorted. */

@@ -239,6 +239,11 @@ export interface MemoryModelInfo {
   startupBytes?: number;
 }
 
+/** `Redis 7.0, jemalloc`: how a file's figures were modelled, as `summary.memoryModels` lists it ('no memory model' without one). */
+export function modelLabel(m: MemoryModelInfo | null | undefined): string {
+  return m ? `${m.server}, ${m.allocator}` : 'no memory model';
+}
+
 export interface DatabaseStats {
   db: number;
   keys: number;
