@@ -39,8 +39,8 @@ function isRedacted(file: string): boolean {
   }
 }
 
-
-function mergeReportsOrFail(reports: Report[], files: string[], allowMixedModels: boolean): Report {
+/** mergeReports, its refusal turned into an InputError naming the files. */
+export function mergeReportsOrFail(reports: Report[], files: string[], allowMixedModels: boolean): Report {
   try {
     return mergeReports(reports, { allowMixedModels });
   } catch (e) {

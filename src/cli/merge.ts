@@ -15,7 +15,7 @@
  */
 import { statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { mergeReports, modelsOf } from '../analyze/merge.ts';
+import { modelsOf } from '../analyze/merge.ts';
 import { formatBytes, formatCount } from '../core/units.ts';
 import { reportToJson } from '../report/json.ts';
 import { reportToMarkdown } from '../report/markdown.ts';
@@ -28,7 +28,7 @@ import { openMetricsText } from '../report/openmetrics.ts';
 import { EXIT, UsageError, formatsOf, openOut, prepareOutDir, refuseExisting, writeText } from './common.ts';
 import { InputError, loadReports, looksLikeJson, type ModelCliOptions } from './diff.ts';
 import { expandInputs } from './inputs.ts';
-import { foldReports, type FoldResult } from './merge-fold.ts';
+import { foldReports, mergeReportsOrFail, type FoldResult } from './merge-fold.ts';
 import { spawnWorker } from '../run/spawn.ts';
 
 export interface MergeCliOptions extends ModelCliOptions {
@@ -80,7 +80,7 @@ export async function mergeCommand(files: string[], o: MergeCliOptions, quiet = 
       // Keys can only be ranked together when they are named the same way.
       const anyRedacted = reports.some((r) => r.redacted);
       const named = anyRedacted ? reports.map(redactReport) : reports;
-      merged = named.length === 1 ? named[0] : mergeReportsOrFail(named, files, !!o.allowMixedModels);
+      merged = named.length === 1 ? named[0] : mergeOrFail(named, files, !!o.allowMixedModels);
     }
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
@@ -155,14 +155,10 @@ function warnMixed(models: string[]): void {
   process.stderr.write(`rdbscope: warning: merging figures of different memory models (${models.join('; ')}): the sums mix them\n`);
 }
 
-function mergeReportsOrFail(reports: Report[], files: string[], allowMixedModels: boolean): Report {
+function mergeOrFail(reports: Report[], files: string[], allowMixedModels: boolean): Report {
   const models = modelsOf(reports);
   if (models.length > 1 && allowMixedModels) warnMixed(models);
-  try {
-    return mergeReports(reports, { allowMixedModels });
-  } catch (e) {
-    throw new InputError(`cannot merge ${files.join(', ')}: ${(e as Error).message}`);
-  }
+  return mergeReportsOrFail(reports, files, allowMixedModels);
 }
 
 function summary(r: Report, written: string[]): void {
