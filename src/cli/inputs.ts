@@ -3,7 +3,7 @@
  * `?` or `[…]` for the paths it matches (the shell may have expanded it already; quoted, it
  * reaches us as it is, which is what CI and Kubernetes steps do). Anything else is a file.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, sep } from 'node:path';
 import { Glob } from '../analyze/glob.ts';
 import { UsageError } from './common.ts';
@@ -44,19 +44,21 @@ function isDir(p: string): boolean {
   }
 }
 
-/** Every report.json under `dir`, in sorted path order (so shard order is stable). */
-function reportsBeneath(dir: string): string[] {
+/** Every entry under `dir` (not a directory) that `accept`s, in sorted path order (so shard order is stable). */
+export function filesBeneath(dir: string, accept: (e: Dirent) => boolean): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true }).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name === 'report.json') out.push(p);
+      else if (accept(e)) out.push(p);
     }
   };
   walk(dir);
   return out;
 }
+
+const reportsBeneath = (dir: string): string[] => filesBeneath(dir, (e) => e.name === 'report.json');
 
 /** Paths matching `pattern`, one path segment at a time (wildcards never cross a `/`). */
 function matchPath(pattern: string): string[] {

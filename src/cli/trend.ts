@@ -6,8 +6,8 @@
  * time recorded in the file (aux `ctime`), by file mtime only when a file has none (with a
  * warning), never by name.
  */
-import { closeSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, statSync, writeFileSync } from 'node:fs';
+import { filesBeneath } from './inputs.ts';
 import type { Report } from '../analyze/schema.ts';
 import { buildTrend, TREND_DEFAULTS, type TrendInput, type TrendResult } from '../analyze/trend.ts';
 import { evaluateTrendBudgets, parseTrendBudget, type TrendBudget } from '../analyze/trend-budget.ts';
@@ -34,19 +34,11 @@ export interface TrendCliOptions extends ModelCliOptions {
   failOn?: string[];
 }
 
-const SNAPSHOT_FILE = /(^|\/)report\.json$|\.rdb(\.(gz|lz4|zst))?$/i;
+const SNAPSHOT_FILE = /^report\.json$|\.rdb(\.(gz|lz4|zst))?$/i;
 
 /** Files named on the command line as they are; directories walked (sorted, for a stable input order). */
-export function expandInputs(args: readonly string[]): string[] {
+export function expandTrendInputs(args: readonly string[]): string[] {
   const out: string[] = [];
-  const walk = (dir: string): void => {
-    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && SNAPSHOT_FILE.test(p)) out.push(p);
-    }
-  };
   for (const a of args) {
     if (a === '-') throw new UsageError('trend reads files and directories, not stdin');
     let isDir = false;
@@ -57,13 +49,14 @@ export function expandInputs(args: readonly string[]): string[] {
     }
     if (!isDir) out.push(a);
     else {
-      const before = out.length;
+      let found: string[];
       try {
-        walk(a);
+        found = filesBeneath(a, (e) => e.isFile() && SNAPSHOT_FILE.test(e.name));
       } catch (e) {
         throw new InputError(`${a}: cannot read the directory: ${(e as Error).message}`);
       }
-      if (out.length === before) throw new InputError(`${a}: no report.json or .rdb[.gz|.lz4|.zst] file beneath it`);
+      if (found.length === 0) throw new InputError(`${a}: no report.json or .rdb[.gz|.lz4|.zst] file beneath it`);
+      out.push(...found);
     }
   }
   return out;
@@ -99,7 +92,7 @@ export async function trendCommand(args: string[], o: TrendCliOptions, quiet: bo
 
   let result: TrendResult;
   try {
-    const files = expandInputs(args);
+    const files = expandTrendInputs(args);
     if (files.length < 2) throw new UsageError(`trend needs at least two snapshots, got ${files.length}`);
     const reports = await loadReports(files, o, quiet);
     if (reports === null) return null;
