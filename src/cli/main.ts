@@ -26,6 +26,13 @@ const redisVersionOption = () => new Option('--redis-version <x.y>', 'model the 
 const allocatorOption = () =>
   new Option('--allocator <profile>', 'jemalloc (Redis builds), jemalloc16 (distribution packages such as Debian\'s), libc').default('jemalloc');
 const redactOption = () => new Option('--redact', 'replace key names by namespace pattern and a stable hash');
+/** How diff, merge and trend analyse their RDB inputs (report.json inputs bring their own). */
+const rdbInputOptions = (): Option[] => [
+  new Option('--separators <chars>', 'namespace separators for RDB inputs (default: a report input\'s, else :)'),
+  new Option('--max-children <n>', `namespace max-children for RDB inputs (default: a report input's, else ${NAMESPACE_DEFAULTS.maxChildren})`),
+  new Option('--depth <n>', `namespace levels for RDB inputs (default: a report input's, else ${NAMESPACE_DEFAULTS.depth}; 0 = all)`),
+];
+const addAll = (cmd: Command, options: Option[]): Command => options.reduce((c, o) => c.addOption(o), cmd);
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -88,7 +95,7 @@ export function buildProgram(): Command {
     .option('-j, --jobs <n>', 'files parsed in parallel (default: cores)')
     .action((files: string[], o) => keysCommand(files, o, quiet()));
 
-  program
+  const diff = program
     .command('diff')
     .description('what changed between two snapshots: namespaces, databases, types, keys without TTL, queues that grew, new big keys')
     .argument('<old>', 'RDB file (any input format; - for stdin) or report.json')
@@ -99,38 +106,34 @@ export function buildProgram(): Command {
     .option('-o, --out <file>', 'write the output to a file instead of stdout')
     .option('--force', 'overwrite --out / --html if they exist')
     .option('--fail-on <budget>', "exit 3 when exceeded: growth>20%, growth>1gb, no-ttl-growth>10000, or any analyze budget on the new side (repeatable)", collect)
-    .addOption(redactOption())
-    .option('--separators <chars>', 'namespace separators for RDB inputs (default: a report input\'s, else :)')
-    .option('--max-children <n>', `namespace max-children for RDB inputs (default: a report input's, else ${NAMESPACE_DEFAULTS.maxChildren})`)
-    .option('--depth <n>', `namespace levels for RDB inputs (default: a report input's, else ${NAMESPACE_DEFAULTS.depth}; 0 = all)`)
+    .addOption(redactOption());
+  addAll(diff, rdbInputOptions())
     .addOption(redisVersionOption())
     .addOption(allocatorOption())
     .action((oldFile: string, newFile: string, o) => diffCommand(oldFile, newFile, o, quiet()));
 
-  program
+  const merge = program
     .command('merge')
     .description('combine the reports of cluster shards into one, exactly (RDB inputs are analysed first)')
     .argument('<reports...>', 'report.json files, directories (every report.json beneath) or quoted globs (or RDB files)')
     .option('-o, --out <dir|file>', 'a directory (reports as analyze writes them), a .json/.md/.html/.csv/.prom file, or - for stdout', '-')
     .option('--format <list>', 'all (json, csv, md, html), or a comma list of json, csv, md, html, openmetrics (default: json on stdout, all in a directory)')
     .option('--force', 'overwrite existing report files')
-    .addOption(redactOption())
-    .option('--separators <chars>', 'namespace separators for RDB inputs')
-    .option('--max-children <n>', 'namespace max-children for RDB inputs')
-    .option('--depth <n>', 'namespace levels for RDB inputs')
+    .addOption(redactOption());
+  addAll(merge, rdbInputOptions())
     .option('--allow-mixed-models', 'merge reports made with different server models or allocator profiles (warns; their sums are not comparable)')
     .addOption(redisVersionOption())
     .addOption(allocatorOption())
     .action((files: string[], o) => mergeCommand(files, o, quiet()));
 
-  program
+  const trend = program
     .command('trend')
     .description('series over many snapshots (ordered by save time): namespaces, databases, types, queues; leaks, growing queues, days to maxmemory')
     .argument('<inputs...>', 'report.json files, RDB files (analysed first) or directories holding them')
     .option('--json', 'JSON output (see src/analyze/trend-schema.ts for the layout)')
     .option('--md', 'Markdown output')
     .option('--openmetrics', 'OpenMetrics text: the newest snapshot\'s metrics (as analyze --format openmetrics) plus the trend\'s slopes, findings and days to the alert line / maxmemory')
-    .option('--metrics-max-namespaces <n>', 'with --openmetrics: namespaces exported one by one (default 100)')
+    .option('--metrics-max-namespaces <n>', `with --openmetrics: namespaces exported one by one (default ${METRICS_MAX_NAMESPACES})`)
     .option('--html <file>', 'also write a self-contained HTML page with the charts')
     .option('-o, --out <file>', 'write the output to a file instead of stdout')
     .option('--force', 'overwrite --out / --html if they exist')
@@ -138,10 +141,8 @@ export function buildProgram(): Command {
     .option('--min-growths <n>', 'steady growth: grew in at least this many of the window\'s intervals', '7')
     .option('--maxmemory <size>', 'the instance\'s maxmemory: project the days to it and to the alert line')
     .option('--alert-at <percent>', 'the alert line, a share of --maxmemory', '70%')
-    .option('--fail-on <budget>', "exit 3 on: leak, days-to-maxmemory<14, days-to-alert<30, or any analyze budget on the newest snapshot (repeatable)", collect)
-    .option('--separators <chars>', 'namespace separators for RDB inputs (default: a report input\'s, else :)')
-    .option('--max-children <n>', `namespace max-children for RDB inputs (default: a report input's, else ${NAMESPACE_DEFAULTS.maxChildren})`)
-    .option('--depth <n>', `namespace levels for RDB inputs (default: a report input's, else ${NAMESPACE_DEFAULTS.depth}; 0 = all)`)
+    .option('--fail-on <budget>', "exit 3 on: leak, days-to-maxmemory<14, days-to-alert<30, or any analyze budget on the newest snapshot (repeatable)", collect);
+  addAll(trend, rdbInputOptions())
     .option('--queue-threshold <n>', 'for RDB inputs: lists, zsets and streams longer than this are queues (default: a report input\'s, else 10000)')
     .addOption(redisVersionOption())
     .addOption(allocatorOption())
