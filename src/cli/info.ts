@@ -1,32 +1,11 @@
 /** `rdbscope info`: the file's header, producer, aux fields, databases, functions, modules, checksum. */
 import type { FileInfo } from '../core/types.ts';
 
-export interface InfoReport {
+/** `info --json`: the parser's FileInfo (but the CRC's end offset), `slots` counted, plus the file and its key count. */
+export interface InfoReport extends Omit<FileInfo, 'slots' | 'crcEnd'> {
   file: string;
-  rdbVersion: number;
-  producer: string;
-  producerVersion: string;
-  aux: Record<string, string>;
-  databases: Record<string, { keys: number; expires: number; resizeKeys: number; resizeExpires: number }>;
   keys: number;
-  functions: string[];
-  modules: Record<string, number>;
   slots: number;
-  checksum: FileInfo['checksum'];
-  storedChecksum: string;
-  computedChecksum: string;
-  bytes: number;
-  /** Bytes after the RDB's checksum (an AOF's commands after its RDB preamble, or garbage). */
-  trailingBytes: number;
-  warnings: string[];
-  /** KEY_META module metadata (Redis 8.6+): keys per class name. */
-  keyMeta: Record<string, number>;
-  /** Valkey 9 SLOT_IMPORT records (an unfinished atomic slot migration). */
-  slotImports: FileInfo['slotImports'];
-  /** Redis Enterprise RAM_LRU opcodes read and ignored. */
-  ramLru: number;
-  /** Streams with idempotent producers (Redis 8.6+): streams, producers, ids tracked. */
-  streamIdmp: FileInfo['streamIdmp'];
 }
 
 export function infoReport(file: string, info: FileInfo, keys: number): InfoReport {
