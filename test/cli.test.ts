@@ -273,6 +273,8 @@ describe('rdbscope CLI', { concurrency: Math.max(2, availableParallelism()), tim
     await sameAsPlain([
       { name: 'stdin', path: '-', stdin: plain },
       { name: 'gzip', path: file('matrix.rdb.gz', gzipSync(plain)) },
+      // Without igzip (ISA-L) whether or not it is installed: node's zlib.
+      { name: 'gzip through zlib', path: file('matrix.rdb.gz'), env: { RDBSCOPE_GZIP_TOOL: 'none' } },
       { name: 'gzip on stdin', path: '-', stdin: gzipSync(plain) },
     ]);
   });

@@ -660,6 +660,93 @@ describe('zstd through the zstd tool (RDBSCOPE_ZSTD_TOOL), fzstd as the fallback
   });
 });
 
+describe('gzip through igzip (RDBSCOPE_GZIP_TOOL), node zlib as the fallback', { skip: !hasCli('igzip') && 'igzip (ISA-L) not installed' }, () => {
+  let gz: Uint8Array;
+  let want: string;
+  let log: string;
+  /** A shell script standing in for igzip; every run appends a line to `log` first. */
+  const fakeTool = (name: string, body: string) => {
+    const p = file(name, new TextEncoder().encode(`#!/bin/sh\necho "$0" >> '${log}'\n${body}\n`));
+    chmodSync(p, 0o755);
+    return p;
+  };
+  const runs = () => readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+  async function withTool<T>(tool: string, fn: () => Promise<T>): Promise<T> {
+    const old = process.env.RDBSCOPE_GZIP_TOOL;
+    process.env.RDBSCOPE_GZIP_TOOL = tool;
+    try {
+      return await fn();
+    } finally {
+      if (old === undefined) delete process.env.RDBSCOPE_GZIP_TOOL;
+      else process.env.RDBSCOPE_GZIP_TOOL = old;
+    }
+  }
+  /** The bytes, or the error message, of reading `p`. */
+  const outcome = async (p: string) => {
+    try {
+      const { input, bytes } = await readAll(p);
+      assert.equal(input.bytesRead(), input.compressedSize, `progress ends at the file's size: ${p}`);
+      return sha(bytes);
+    } catch (e) {
+      assert.ok(e instanceof RdbError, String(e));
+      return e.message;
+    }
+  };
+
+  before(() => {
+    gz = gzipSync(payload, { level: 1 });
+    file('tool.rdb.gz', gz);
+    want = sha(payload);
+    log = file('gz-tool.log', new Uint8Array(0));
+  });
+
+  test('the same bytes through the tool and through zlib; a stream never goes through the tool', async () => {
+    const real = fakeTool('logging-igzip', 'exec igzip "$@"');
+    const half = payload.length >> 1;
+    const two = file('tool-two.rdb.gz', cat(gzipSync(payload.subarray(0, half)), gzipSync(payload.subarray(half))));
+    const before = runs();
+    for (const p of [file('tool.rdb.gz'), two]) {
+      assert.equal(await withTool(real, () => outcome(p)), want, p);
+      assert.equal(await withTool('none', () => outcome(p)), want, p);
+    }
+    // Two members: the trailer gives the second one's size only, so zlib reads the file again to confirm its end.
+    assert.equal(runs(), before + 2, 'the tool ran once a file');
+    const streamed = await withTool(real, async () => drain(await openStream(Readable.from([Buffer.from(gz)]), 'piped')));
+    assert.equal(sha(streamed), want);
+    assert.equal(runs(), before + 2, 'and not for a stream');
+  });
+
+  test('a missing tool, one that quits without output, or one that fails mid-stream: the same bytes through zlib', async () => {
+    const quits = fakeTool('quitting-igzip', 'echo "igzip: gave up" >&2; exit 3');
+    const fails = fakeTool('failing-igzip', 'igzip "$@" | head -c 1000000; exit 1');
+    const before = runs();
+    for (const tool of [join(dir, 'no-such-igzip'), quits, fails]) assert.equal(await withTool(tool, () => outcome(file('tool.rdb.gz'))), want, tool);
+    assert.equal(runs(), before + 2);
+  });
+
+  test('bytes after the last member, zero padding, truncation and damage: the same outcome with and without the tool', async () => {
+    const real = fakeTool('logging-igzip', 'exec igzip "$@"');
+    const bad = Buffer.from(gz);
+    for (let i = 1000; i < 1100; i++) bad[i] = 0xff;
+    const cases: [string, Uint8Array, RegExp | null][] = [
+      ['tool-garbage.gz', cat(gz, new TextEncoder().encode('garbage after the member\n')), /offset \d+: corrupt gzip data/],
+      ['tool-zeros.gz', cat(gz, new Uint8Array(512)), null],
+      ['tool-cut.gz', gz.subarray(0, gz.length >> 1), /gzip data ends unexpectedly/],
+      ['tool-cut-tail.gz', gz.subarray(0, gz.length - 3), /gzip data ends unexpectedly/],
+      ['tool-bad.gz', bad, /offset \d+: corrupt gzip data/],
+    ];
+    const before = runs();
+    for (const [name, data, error] of cases) {
+      const p = file(name, data);
+      const viaTool = await withTool(real, () => outcome(p));
+      assert.equal(viaTool, await withTool('none', () => outcome(p)), name);
+      if (error) assert.match(viaTool, error, name);
+      else assert.equal(viaTool, want, name);
+    }
+    assert.equal(runs(), before + cases.length, 'the tool ran for every file');
+  });
+});
+
 describe('channel (main thread → worker)', () => {
   interface WorkerReport {
     ok: boolean;

@@ -114,18 +114,25 @@ async function openRaw(raw: RawReader, name: string, compressedSize: number | nu
     case 'rdb':
       chunks = plainChunks(reader);
       break;
-    case 'gzip':
-      chunks = gunzipChunks(reader, name, counted);
+    case 'gzip': {
+      // Only a file: a stream could not be decoded again if the tool failed.
+      const tool = file && compressedSize !== null ? toolFor('gzip') : null;
+      const gunzip = (r: RawReader, c: CountingReader) => gunzipChunks(r, name, c);
+      chunks = tool
+        ? toolChunks('gzip', tool, reader, name, counted, { path: file!, size: compressedSize!, contentSize: await gzipTrailerSize(file!, compressedSize!) }, gunzip)
+        : gunzip(reader, counted);
       break;
+    }
     case 'lz4':
       // Its ByteReader copies what it keeps of a chunk before it reads the next one.
       raw.reuseBuffers?.();
       chunks = lz4Chunks(reader, name);
       break;
     case 'zstd': {
-      const tool = zstdTool();
+      const tool = toolFor('zstd');
       const onDisk = file && compressedSize !== null ? { path: file, size: compressedSize, contentSize: zstdContentSize(headBytes) } : null;
-      chunks = tool ? zstdToolChunks(tool, reader, name, counted, onDisk) : zstdChunks(reader, name, counted);
+      const fzstd = (r: RawReader, c: CountingReader) => zstdChunks(r, name, c);
+      chunks = tool ? toolChunks('zstd', tool, reader, name, counted, onDisk, fzstd) : fzstd(reader, counted);
       break;
     }
   }
@@ -304,13 +311,14 @@ async function* gunzipChunks(r: RawReader, name: string, counted: CountingReader
 }
 
 // ---------------------------------------------------------------------------------------
-// zstd through the zstd CLI in a child process (fzstd, in JS, is several times slower): a file
-// is read by the tool itself, anything else is fed through its stdin
+// External decoders: the zstd tool (fzstd, in JS, is several times slower) and ISA-L's igzip
+// (inflates in about two thirds of zlib's time) in a child process. A file is read by the
+// tool itself; a stream is fed through its stdin (zstd only: node's own gzip is close enough)
 
-/** The zstd command: `zstd` from PATH unless RDBSCOPE_ZSTD_TOOL names another (`none` or empty: always fzstd). */
-function zstdTool(): string | null {
-  const v = process.env.RDBSCOPE_ZSTD_TOOL;
-  if (v === undefined) return 'zstd';
+/** The command for `format`: RDBSCOPE_ZSTD_TOOL / RDBSCOPE_GZIP_TOOL when set (`none` or empty: never), else zstd / igzip. */
+function toolFor(format: 'zstd' | 'gzip'): string | null {
+  const v = process.env[format === 'zstd' ? 'RDBSCOPE_ZSTD_TOOL' : 'RDBSCOPE_GZIP_TOOL'];
+  if (v === undefined) return format === 'zstd' ? 'zstd' : 'igzip';
   return v === '' || v === 'none' ? null : v;
 }
 
@@ -340,23 +348,46 @@ export function zstdContentSize(h: Uint8Array): number {
   return size === 2 ? v + 256 : v;
 }
 
+/** The last gzip member's ISIZE (its decoded size mod 2^32): the file's last 4 bytes, little-endian. */
+async function gzipTrailerSize(path: string, size: number): Promise<number> {
+  if (size < 18) return -1;
+  const fh = await open(path, 'r');
+  try {
+    const b = new Uint8Array(4);
+    await fh.read(b, 0, 4, size - 4);
+    return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+  } finally {
+    await fh.close();
+  }
+}
+
 /** The gist of the tool's complaint, on one line. */
 function toolMessage(stderr: string, code: number | null, signal: string | null): string {
   const line = stderr.split('\n').map((l) => l.replace(/^zstd:\s*/, '').replace(/^\/\*stdin\*\\\s*:\s*/, '').trim()).filter(Boolean).pop();
   return line ?? (signal ? `killed by ${signal}` : `exit status ${code}`);
 }
 
+/** A regular file's path and size, and what its header or trailer says of the decoded size. */
+interface OnDisk {
+  path: string;
+  size: number;
+  /** zstd: the frame header's content size; gzip: the last member's ISIZE (mod 2^32); -1 when unknown. */
+  contentSize: number;
+}
+
 /**
  * `file`: the input's path when it is a regular file, read by the tool itself; then `counted`
- * is advanced by an estimate (output so far × size / content size, when the frame header
- * gives the content size), for progress.
+ * is advanced by an estimate (output so far × size / content size, when the file says its
+ * content size), for progress. `fallback` is the in-process decoder over a reader.
  */
-async function* zstdToolChunks(
+async function* toolChunks(
+  format: 'zstd' | 'gzip',
   tool: string,
   r: RawReader,
   name: string,
   counted: CountingReader,
-  file: { path: string; size: number; contentSize: number } | null,
+  file: OnDisk | null,
+  fallback: (r: RawReader, counted: CountingReader) => AsyncGenerator<Uint8Array>,
 ): AsyncGenerator<Uint8Array> {
   const args = file ? ['-d', '-c', '-q', '--', file.path] : ['-d', '-c', '-q'];
   const child = spawn(tool, args, { stdio: [file ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
@@ -365,7 +396,7 @@ async function* zstdToolChunks(
   });
   if (child.pid === undefined) {
     // Missing or not runnable: nothing was read yet.
-    yield* zstdChunks(r, name, counted);
+    yield* fallback(r, counted);
     return;
   }
   const stdout = child.stdout!;
@@ -396,7 +427,10 @@ async function* zstdToolChunks(
       })()
     : r.close();
 
-  const ratio = file && file.contentSize > 0 ? file.size / file.contentSize : 0;
+  // gzip's ISIZE is mod 2^32: the smallest decoded size it allows that is not below the file's.
+  let content = file ? file.contentSize : -1;
+  if (file && format === 'gzip' && content >= 0) while (content < file.size) content += 2 ** 32;
+  const ratio = file && content > 0 ? file.size / content : 0;
   let delivered = 0;
   let failure: [number | null, string | null] | null = null;
   try {
@@ -410,9 +444,12 @@ async function* zstdToolChunks(
     if (readError !== null) throw readError;
     if (status[0] === 0) {
       if (file) counted.count = file.size;
-      return;
+      // igzip ignores what follows the last member, node's zlib refuses it: when the trailer's
+      // size does not match the output (bytes after the end, or several members), node decides.
+      if (!file || format !== 'gzip' || file.contentSize === delivered % 2 ** 32) return;
+    } else {
+      failure = status;
     }
-    failure = status;
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill();
     stdin?.destroy();
@@ -420,11 +457,13 @@ async function* zstdToolChunks(
     await r.close();
   }
   if (file) {
-    // A file is decoded again by fzstd, whose verdict (and offset) then stands: results never
+    // A file is decoded again in-process, whose verdict (and offset) then stands: results never
     // depend on the tool. What the tool delivered already is skipped.
     const again = new CountingReader(fileReader(await open(file.path, 'r'), READ_SIZE));
     let skip = delivered;
-    for await (const c of zstdChunks(again, name, again)) {
+    for await (const c of fallback(again, again)) {
+      // Progress: the estimate so far until the second reading passes it.
+      if (again.count > counted.count) counted.count = again.count;
       if (skip >= c.length) {
         skip -= c.length;
         continue;
@@ -432,12 +471,13 @@ async function* zstdToolChunks(
       yield skip ? c.subarray(skip) : c;
       skip = 0;
     }
+    counted.count = file.size;
     return;
   }
-  const why = toolMessage(stderr, failure[0], failure[1]);
-  if (/premature end|truncated/i.test(why)) throw new RdbError(counted.count, 'zstd data ends unexpectedly (truncated file?)', name);
+  const why = toolMessage(stderr, failure![0], failure![1]);
+  if (/premature end|truncated/i.test(why)) throw new RdbError(counted.count, `${format} data ends unexpectedly (truncated file?)`, name);
   // The tool names no position: it had been handed this many bytes.
-  throw new RdbError(fed, `corrupt zstd data at or before this offset (zstd: ${why})`, name);
+  throw new RdbError(fed, `corrupt ${format} data at or before this offset (${format}: ${why})`, name);
 }
 
 // ---------------------------------------------------------------------------------------
