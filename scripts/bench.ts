@@ -242,6 +242,7 @@ function machine(loadStart: number[]): Record<string, string> {
     node: process.version,
     redis: redis.replace(/^Redis server /, ''),
     zstd: findExecutable('zstd') ? (/v\d[\d.]*/.exec(spawnSync('zstd', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[0] ?? '?') : 'not installed (no .zst rows through the tool)',
+    igzip: findExecutable('igzip') ? (/\d+\.\d+[\d.]*/.exec(spawnSync('igzip', ['-V'], { encoding: 'utf8' }).stdout ?? '')?.[0] ?? '?') : 'not installed (.gz through node zlib)',
     commit: `${git}${dirty ? ' + uncommitted changes under src/' : ''}`,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     load: `${loadStart.map((x) => x.toFixed(2)).join(' ')} at the start, ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end (1/5/15 min)` +
@@ -403,6 +404,7 @@ function markdown(m: Record<string, string>, o: Options, dumps: BenchDump[], row
     ['node', m.node!],
     ['redis-check-rdb / redis-server', m.redis!],
     ['zstd', m.zstd!],
+    ['igzip', m.igzip!],
     ['rdbscope commit', `${m.commit} (dist/ built from the working tree)`],
     ['bench data', BENCH_DATA_VERSION],
     ['options', [`--runs ${o.runs}`, ...o.only.map((x) => `--only ${x}`), ...(o.skip1g ? ['--skip-1g'] : [])].join(' ')],
