@@ -13,7 +13,7 @@ import lz4js from 'lz4js';
 import { RdbError } from '../src/core/types.ts';
 import { bufferSource, fileSource, type ChunkSource } from '../src/input/source.ts';
 import { detectFormat } from '../src/input/detect.ts';
-import { openInput, openStream, zstdContentSize, type Input } from '../src/input/decompress.ts';
+import { openInput, openStream, zstdContentSize, zstdLibraryVersion, type Input } from '../src/input/decompress.ts';
 import { Xxh32, xxh32 } from '../src/input/xxh32.ts';
 import { Lz4Block, LZ4_BAD_OFFSET, LZ4_OVERFLOW, LZ4_TRUNCATED } from '../src/input/lz4-block.ts';
 import { createControl, pumpToRing, readProgress, type PumpResult } from '../src/input/channel.ts';
@@ -591,8 +591,11 @@ describe('zstd through the zstd tool (RDBSCOPE_ZSTD_TOOL), fzstd as the fallback
     }
   }
   const fromStream = async () => drain(await openStream(Readable.from([Buffer.from(zst)]), 'piped'));
+  // The tool is skipped for libzstd when that is installed and no tool is named: not here.
+  const lib = process.env.RDBSCOPE_ZSTD_LIB;
 
   before(() => {
+    process.env.RDBSCOPE_ZSTD_LIB = 'none';
     zst = spawnSync('zstd', ['-q', '-c', '-3', file('plain.rdb')], { maxBuffer: 64 << 20 }).stdout;
     file('tool.rdb.zst', zst);
     want = sha(payload);
@@ -657,6 +660,146 @@ describe('zstd through the zstd tool (RDBSCOPE_ZSTD_TOOL), fzstd as the fallback
       assert.equal(errors[0], errors[1], p);
       assert.match(errors[0]!, /: offset \d+: (corrupt zstd data|zstd data ends unexpectedly)/);
     }
+  });
+
+  after(() => {
+    if (lib === undefined) delete process.env.RDBSCOPE_ZSTD_LIB;
+    else process.env.RDBSCOPE_ZSTD_LIB = lib;
+  });
+});
+
+describe('zstd through libzstd (zstd-napi), fzstd as the fallback', { skip: zstdLibraryVersion() === null && 'zstd-napi (an optional dependency) is not installed' }, () => {
+  let zst: Uint8Array;
+  let want: string;
+  async function without<T>(fn: () => Promise<T>): Promise<T> {
+    const old = process.env.RDBSCOPE_ZSTD_LIB;
+    const tool = process.env.RDBSCOPE_ZSTD_TOOL;
+    process.env.RDBSCOPE_ZSTD_LIB = 'none';
+    process.env.RDBSCOPE_ZSTD_TOOL = 'none';
+    try {
+      return await fn();
+    } finally {
+      if (old === undefined) delete process.env.RDBSCOPE_ZSTD_LIB;
+      else process.env.RDBSCOPE_ZSTD_LIB = old;
+      if (tool === undefined) delete process.env.RDBSCOPE_ZSTD_TOOL;
+      else process.env.RDBSCOPE_ZSTD_TOOL = tool;
+    }
+  }
+  /** The bytes, or the error message, of reading `p`; and whether libzstd was used. */
+  const outcome = async (p: string): Promise<[string, boolean]> => {
+    const input = await openInput(p);
+    try {
+      const bytes = await drain(input);
+      assert.equal(input.bytesRead(), input.compressedSize, `progress ends at the file's size: ${p}`);
+      return [sha(bytes), input.fill !== null];
+    } catch (e) {
+      assert.ok(e instanceof RdbError, String(e));
+      return [e.message, input.fill !== null];
+    }
+  };
+
+  before(() => {
+    // zstd's frame format written by hand would prove little: the reference CLI, else the sample.
+    zst = hasCli('zstd') ? spawnSync('zstd', ['-q', '-c', '-3', file('plain.rdb')], { maxBuffer: 64 << 20 }).stdout : new Uint8Array(0);
+    want = sha(payload);
+  });
+
+  test('the same bytes as fzstd from files, and from a stream', async () => {
+    const files = [join(DATA, 'sample.rdb.zst')];
+    if (zst.length) files.push(file('lib.rdb.zst', zst));
+    for (const p of files) {
+      const [viaLib, used] = await outcome(p);
+      assert.ok(used, `libzstd decoded ${p}`);
+      assert.deepEqual(await without(() => outcome(p)), [viaLib, false], p);
+      if (p !== files[0]) assert.equal(viaLib, want);
+      const streamed = await openStream(Readable.from([readFileSync(p)]), 'piped');
+      assert.ok(streamed.fill !== null);
+      assert.equal(sha(await drain(streamed)), viaLib === want ? want : viaLib);
+    }
+  });
+
+  test('Input.fill: decodes into output of any size, down to a byte', async () => {
+    const input = await openInput(join(DATA, 'sample.rdb.zst'));
+    const whole = await drain(await openInput(join(DATA, 'sample.rdb.zst')));
+    const out = new Uint8Array(whole.length + 1);
+    let at = 0;
+    for (let i = 0; ; i++) {
+      const n = await input.fill!(out.subarray(at, Math.min(out.length, at + [1, 7, 300, 65536][i % 4]!)));
+      if (n === 0) break;
+      at += n;
+    }
+    assert.equal(at, whole.length);
+    assert.equal(sha(out.subarray(0, at)), sha(whole));
+    await input.close();
+  });
+
+  test('truncation, bytes after the frame, skippable and further frames: the same bytes or kind of error as fzstd', { skip: !hasCli('zstd') && 'zstd CLI not installed' }, async () => {
+    const cases: [string, Uint8Array, RegExp | null][] = [
+      ['lib-cut.zst', zst.subarray(0, zst.length >> 1), /offset \d+: zstd data ends unexpectedly/],
+      ['lib-cut-tail.zst', zst.subarray(0, zst.length - 2), /offset \d+: zstd data ends unexpectedly/],
+      ['lib-garbage.zst', cat(zst, new TextEncoder().encode('garbage after the frame\n')), /offset \d+: corrupt zstd data/],
+      ['lib-zeros.zst', cat(zst, new Uint8Array(512)), /offset \d+: corrupt zstd data/],
+      ['lib-skippable.zst', cat(zst, skippableFrame(100)), null],
+    ];
+    for (const [name, data, error] of cases) {
+      const p = file(name, data);
+      const [viaLib, used] = await outcome(p);
+      const [viaFzstd, usedThen] = await without(() => outcome(p));
+      assert.ok(used && !usedThen, name);
+      // libzstd names the offset where the garbage starts, fzstd where its slice did.
+      for (const got of [viaLib, viaFzstd]) {
+        if (error) assert.match(got, new RegExp(`^${p}: ${error.source}`), name);
+        else assert.equal(got, want, name);
+      }
+      const streamed = openStream(Readable.from([Buffer.from(data)]), 'piped').then(drain);
+      if (error) await assert.rejects(streamed, isRdbError(new RegExp(`^piped: ${error.source}`)), name);
+      else assert.equal(sha(await streamed), want, name);
+    }
+    const two = file('lib-two.zst', cat(zst, spawnSync('zstd', ['-q', '-c', '--no-check'], { input: payload.subarray(0, 5000) }).stdout));
+    assert.equal((await outcome(two))[0], sha(cat(payload, payload.subarray(0, 5000))));
+  });
+
+  test('damaged blocks and a wrong content checksum: libzstd\'s verdict, from a file and from a stream', { skip: !hasCli('zstd') && 'zstd CLI not installed' }, async () => {
+    const bad = Buffer.from(zst);
+    for (let i = 2000; i < 2040; i++) bad[i] = bad[i]! ^ 0x5a;
+    const badSum = Buffer.from(zst);
+    badSum[badSum.length - 1] = badSum[badSum.length - 1]! ^ 1;
+    for (const [name, data] of [['lib-bad.zst', bad], ['lib-sum.zst', badSum]] as const) {
+      const p = file(name, data);
+      const [viaLib, used] = await outcome(p);
+      assert.ok(used, name);
+      // fzstd does not check the content checksum: libzstd (like the zstd tool) does.
+      assert.match(viaLib, new RegExp(`^${p}: offset \\d+: corrupt zstd data at or after this offset \\(Restored data doesn't match checksum\\)$`), name);
+      const streamed = openStream(Readable.from([Buffer.from(data)]), 'piped').then(drain);
+      await assert.rejects(streamed, isRdbError(/^piped: offset \d+: corrupt zstd data at or after this offset \(Restored data doesn't match checksum\)$/), name);
+    }
+  });
+
+  test('a window over libzstd\'s 128 MiB limit (zstd --long=28 from a pipe): fzstd, from a file and from a stream', { skip: !hasCli('zstd') && 'zstd CLI not installed' }, async () => {
+    const part = payload.subarray(0, 1 << 20);
+    const long = spawnSync('zstd', ['-q', '-c', '--long=28'], { input: part }).stdout;
+    assert.equal(spawnSync('zstd', ['-t', '-q', '-'], { input: long }).status, 1, 'the zstd tool needs --memory for it');
+    const p = file('lib-long.zst', long);
+    const [viaLib, used] = await outcome(p);
+    assert.ok(used);
+    assert.equal(viaLib, sha(part));
+    assert.equal(sha(await drain(await openStream(Readable.from([Buffer.from(long)]), 'piped'))), sha(part));
+  });
+
+  test('an explicit RDBSCOPE_ZSTD_TOOL or RDBSCOPE_ZSTD_LIB=none: not libzstd', async () => {
+    for (const [k, v] of [['RDBSCOPE_ZSTD_TOOL', 'zstd'], ['RDBSCOPE_ZSTD_LIB', 'none']] as const) {
+      const old = process.env[k];
+      process.env[k] = v;
+      try {
+        const input = await openInput(join(DATA, 'sample.rdb.zst'));
+        assert.equal(input.fill, null, k);
+        await input.close();
+      } finally {
+        if (old === undefined) delete process.env[k];
+        else process.env[k] = old;
+      }
+    }
+    assert.match(zstdLibraryVersion() ?? '', /^1\.\d+\.\d+$/);
   });
 });
 

@@ -74,7 +74,7 @@ async function run(path: string | null, input: Input | null, file: string, opts:
     transferList: ch ? [ch.port2] : [],
     resourceLimits: { maxYoungGenerationSizeMb: 4 },
   });
-  const pump = input && ch ? pumpToRing(input.chunks, control, ch.port1) : null;
+  const pump = input && ch ? pumpToRing(input.fill ?? input.chunks, control, ch.port1) : null;
 
   const events: Event[] = [];
   let wake: (() => void) | null = null;

@@ -26,6 +26,7 @@
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { RdbError } from '../core/types.ts';
+import type { Filler } from './decompress.ts';
 import type { ChunkSource } from './source.ts';
 
 const HEADER_BYTES = 32;
@@ -105,13 +106,14 @@ function waitChange(ctl: Int32Array, index: number, value: number, timeoutMs: nu
 }
 
 /**
- * Main side: copies every chunk of `chunks` into the ring, waiting (never blocking the event
- * loop) while it is full, then marks the end; if the iterable throws, posts the error on
+ * Main side: copies every chunk of `chunks` into the ring (or, given a filler, has it decode
+ * straight into the ring), waiting (never blocking the event loop) while it is full, then marks
+ * the end; if the iterable throws, posts the error on
  * `port` (RdbError fields included) and marks the channel failed, resolving with outcome
  * 'error' — it never rejects for errors of the iterable. Stops early, closing the iterable,
  * when the channel is cancelled (cancelChannel, or the worker's RingSource.close()).
  */
-export async function pumpToRing(chunks: AsyncIterable<Uint8Array>, control: SharedArrayBuffer, port: MessagePort): Promise<PumpResult> {
+export async function pumpToRing(chunks: AsyncIterable<Uint8Array> | Filler, control: SharedArrayBuffer, port: MessagePort): Promise<PumpResult> {
   const ctl = new Int32Array(control, 0, 4);
   const ring = new Uint8Array(control, HEADER_BYTES);
   const cap = ring.length;
@@ -129,7 +131,19 @@ export async function pumpToRing(chunks: AsyncIterable<Uint8Array>, control: Sha
     }
   };
   try {
-    for await (const chunk of chunks) {
+    if (typeof chunks === 'function') {
+      // The decoder writes into the ring itself: no copy.
+      for (;;) {
+        const free = await room();
+        if (free < 0) return { outcome: 'cancelled', bytes };
+        const n = await chunks(ring.subarray(head, head + Math.min(free, cap - head)));
+        if (n === 0) break;
+        bytes += n;
+        head = head + n === cap ? 0 : head + n;
+        Atomics.store(ctl, HEAD, head);
+        Atomics.notify(ctl, HEAD);
+      }
+    } else for await (const chunk of chunks) {
       let s = 0;
       while (s < chunk.length) {
         const free = await room();

@@ -4,6 +4,7 @@
  * (everything is pulled by the consumer of `Input.chunks`).
  */
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fstatSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
@@ -13,6 +14,9 @@ import { RdbError } from '../core/types.ts';
 import { MAGIC_BYTES, aofKind, aofMessage, detectFormat, type DetectedFormat } from './detect.ts';
 import { Xxh32, xxh32 } from './xxh32.ts';
 import { Lz4Block, LZ4_BAD_OFFSET, LZ4_OVERFLOW, LZ4_WINDOW } from './lz4-block.ts';
+
+/** Decodes the next bytes into `dst`, resolving with how many (0 at the end): Input.fill. */
+export type Filler = (dst: Uint8Array) => Promise<number>;
 
 export type InputFormat = Exclude<DetectedFormat, 'unknown'>;
 
@@ -28,6 +32,12 @@ export interface Input {
    * RdbErrors naming the input, except I/O errors from the OS, which pass through as is.
    */
   chunks: AsyncIterable<Uint8Array>;
+  /**
+   * For decoders that can write into given memory (zstd through libzstd), the other way to
+   * read: decodes the next bytes into `dst`, resolving with how many (0 at the end). Use either
+   * this or `chunks`, not both; null when the decoder cannot.
+   */
+  fill: Filler | null;
   /** Input (compressed) bytes consumed so far, for progress against compressedSize. */
   bytesRead(): number;
   /**
@@ -110,6 +120,8 @@ async function openRaw(raw: RawReader, name: string, compressedSize: number | nu
   const reader = new PeekedReader(head, counted);
 
   let chunks: AsyncGenerator<Uint8Array>;
+  let fill: Input['fill'] = null;
+  let closeFill = async (): Promise<void> => {};
   switch (format) {
     case 'rdb':
       chunks = plainChunks(reader);
@@ -129,9 +141,19 @@ async function openRaw(raw: RawReader, name: string, compressedSize: number | nu
       chunks = lz4Chunks(reader, name);
       break;
     case 'zstd': {
-      const tool = toolFor('zstd');
       const onDisk = file && compressedSize !== null ? { path: file, size: compressedSize, contentSize: zstdContentSize(headBytes) } : null;
       const fzstd = (r: RawReader, c: CountingReader) => zstdChunks(r, name, c);
+      const lib = zstdLibrary();
+      if (lib) {
+        // libzstd is done with an input chunk before it asks for the next one.
+        raw.reuseBuffers?.();
+        const f = libzstdFiller(lib, reader, name, counted, onDisk, fzstd);
+        fill = f.fill;
+        closeFill = f.close;
+        chunks = filledChunks(fill, reader);
+        break;
+      }
+      const tool = toolFor('zstd');
       chunks = tool ? toolChunks('zstd', tool, reader, name, counted, onDisk, fzstd) : fzstd(reader, counted);
       break;
     }
@@ -148,9 +170,11 @@ async function openRaw(raw: RawReader, name: string, compressedSize: number | nu
     format,
     compressedSize,
     chunks: iterable,
+    fill,
     bytesRead: () => counted.count,
     close: async () => {
       await chunks.return(undefined);
+      await closeFill();
       await reader.close();
     },
   };
@@ -457,27 +481,178 @@ async function* toolChunks(
     await r.close();
   }
   if (file) {
-    // A file is decoded again in-process, whose verdict (and offset) then stands: results never
-    // depend on the tool. What the tool delivered already is skipped.
-    const again = new CountingReader(fileReader(await open(file.path, 'r'), READ_SIZE));
-    let skip = delivered;
-    for await (const c of fallback(again, again)) {
-      // Progress: the estimate so far until the second reading passes it.
-      if (again.count > counted.count) counted.count = again.count;
-      if (skip >= c.length) {
-        skip -= c.length;
-        continue;
-      }
-      yield skip ? c.subarray(skip) : c;
-      skip = 0;
-    }
-    counted.count = file.size;
+    yield* decodeAgain(file, delivered, counted, fallback);
     return;
   }
   const why = toolMessage(stderr, failure![0], failure![1]);
   if (/premature end|truncated/i.test(why)) throw new RdbError(counted.count, `${format} data ends unexpectedly (truncated file?)`, name);
   // The tool names no position: it had been handed this many bytes.
   throw new RdbError(fed, `corrupt ${format} data at or before this offset (${format}: ${why})`, name);
+}
+
+/**
+ * After an external or native decoder failed on a file: the file decoded again in-process, whose
+ * verdict (and offset) then stands, so results never depend on which decoder ran. The `skip`
+ * bytes delivered already are not delivered again.
+ */
+async function* decodeAgain(
+  file: OnDisk,
+  skip: number,
+  counted: CountingReader,
+  fallback: (r: RawReader, counted: CountingReader) => AsyncGenerator<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  const again = new CountingReader(fileReader(await open(file.path, 'r'), READ_SIZE));
+  for await (const c of fallback(again, again)) {
+    // Progress: the figure so far until the second reading passes it.
+    if (again.count > counted.count) counted.count = again.count;
+    if (skip >= c.length) {
+      skip -= c.length;
+      continue;
+    }
+    yield skip ? c.subarray(skip) : c;
+    skip = 0;
+  }
+  counted.count = file.size;
+}
+
+// ---------------------------------------------------------------------------------------
+// zstd through libzstd in-process (zstd-napi, an optional native dependency): no child
+// process and no copy of the decoded bytes, which it writes straight into the input ring
+
+/** What is used of zstd-napi's low-level binding (a thin wrapper of libzstd's API). */
+interface ZstdLibrary {
+  DCtx: new () => {
+    /** ZSTD_decompressStream: [0 once a frame is complete, else a hint; bytes written; bytes consumed]. */
+    decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
+  };
+  versionString(): string;
+}
+let library: ZstdLibrary | null | undefined;
+
+/** zstd-napi's binding, unless RDBSCOPE_ZSTD_LIB=none, an explicit RDBSCOPE_ZSTD_TOOL, or it is not installed. */
+function zstdLibrary(): ZstdLibrary | null {
+  if (process.env.RDBSCOPE_ZSTD_LIB === 'none') return null;
+  const tool = process.env.RDBSCOPE_ZSTD_TOOL;
+  if (tool !== undefined && tool !== '' && tool !== 'none') return null;
+  if (library === undefined) {
+    try {
+      library = createRequire(import.meta.url)('zstd-napi/binding') as ZstdLibrary;
+    } catch {
+      library = null;
+    }
+  }
+  return library;
+}
+
+/** libzstd's version when zstd input is decoded by it in this process, else null (for tests and the benchmark). */
+export function zstdLibraryVersion(): string | null {
+  return zstdLibrary()?.versionString() ?? null;
+}
+
+/**
+ * libzstd's streaming decoder as Input.fill. Its verdict on the data stands (it also checks
+ * the content checksum, which fzstd does not). A frame whose window is over libzstd's default
+ * limit (128 MiB, as for the zstd tool without --memory) goes to `fallback` instead, which has
+ * no such limit: a file decoded again, or a stream whose first frame it is.
+ */
+function libzstdFiller(
+  lib: ZstdLibrary,
+  r: RawReader,
+  name: string,
+  counted: CountingReader,
+  file: OnDisk | null,
+  fallback: (r: RawReader, counted: CountingReader) => AsyncGenerator<Uint8Array>,
+): { fill: Filler; close(): Promise<void> } {
+  const dctx = new lib.DCtx();
+  let src: Uint8Array = EMPTY;
+  let ended = false;
+  /** 0 once a frame is complete (libzstd's return value), else more input is needed. */
+  let hint = 0;
+  /** The last call filled its output: the context may hold decoded bytes still. */
+  let full = false;
+  let delivered = 0;
+  let again: AsyncGenerator<Uint8Array> | null = null;
+  let left: Uint8Array = EMPTY;
+
+  const decode = async (dst: Uint8Array): Promise<number> => {
+    for (;;) {
+      if (src.length === 0 && !full) {
+        if (ended) {
+          if (hint !== 0) throw new RdbError(counted.count, 'zstd data ends unexpectedly (truncated file?)', name);
+          return 0;
+        }
+        const c = await r.read();
+        if (c === null) ended = true;
+        else src = c;
+        continue;
+      }
+      let res: [number, number, number];
+      try {
+        res = dctx.decompressStream(dst, src);
+      } catch (e) {
+        // libzstd names no position: the offset is where the input it failed in starts.
+        throw new RdbError(counted.count - src.length, `corrupt zstd data at or after this offset (${(e as Error).message})`, name);
+      }
+      const [h, written, consumed] = res;
+      // A call that neither reads nor writes (after a frame, with no input) hints at the next
+      // frame's header: that is not a frame left unfinished.
+      if (written || consumed) hint = h;
+      full = written === dst.length;
+      src = src.subarray(consumed);
+      if (written) return written;
+    }
+  };
+  /** The fallback's chunks, copied into `dst` as far as they go. */
+  const decodeFallback = async (dst: Uint8Array): Promise<number> => {
+    while (left.length === 0) {
+      const c = await again!.next();
+      if (c.done) return 0;
+      left = c.value;
+    }
+    const n = Math.min(dst.length, left.length);
+    dst.set(left.subarray(0, n));
+    left = left.subarray(n);
+    return n;
+  };
+  return {
+    fill: async (dst) => {
+      if (again) return decodeFallback(dst);
+      try {
+        const n = await decode(dst);
+        delivered += n;
+        return n;
+      } catch (e) {
+        if (!(e instanceof RdbError) || !/too much memory/.test(e.message)) throw e;
+        if (file) {
+          await r.close();
+          again = decodeAgain(file, delivered, counted, fallback);
+        } else if (delivered === 0 && counted.count === src.length) {
+          // libzstd stopped in the first frame's header: `src` is the stream from its start.
+          again = fallback(new PeekedReader([src], r), counted);
+        } else throw e;
+        return decodeFallback(dst);
+      }
+    },
+    close: async () => {
+      await again?.return(undefined);
+    },
+  };
+}
+
+/** A filler's output as chunks (two buffers in turn, each valid until the next chunk is asked for). */
+async function* filledChunks(fill: Filler, r: RawReader): AsyncGenerator<Uint8Array> {
+  const bufs = [new Uint8Array(READ_SIZE), new Uint8Array(READ_SIZE)];
+  let turn = 0;
+  try {
+    for (;;) {
+      const buf = bufs[(turn ^= 1)]!;
+      const n = await fill(buf);
+      if (n === 0) return;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    await r.close();
+  }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -99,7 +99,7 @@ export async function runJob(input: string, job: Omit<Job, 'path' | 'file'>, opt
   const young = split ? YOUNG_SPLIT_MB : YOUNG_MB;
   const worker = startWorker('worker', { job: full, port: ch?.port2 ?? null, control, ring }, ch ? [ch.port2] : [], young);
   const consumer = ring ? startWorker('consumer', { job: full, ring }, [], young, job.rows === 'parquet' ? PARQUET_OLD_MB : undefined) : null;
-  const pump = source && ch ? pumpToRing(source.chunks, control, ch.port1) : null;
+  const pump = source && ch ? pumpToRing(source.fill ?? source.chunks, control, ch.port1) : null;
   const timer = opts.onProgress
     ? setInterval(() => {
         const p = readProgress(control);
