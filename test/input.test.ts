@@ -145,6 +145,28 @@ function isRdbError(pattern: RegExp) {
 
 const hasCli = (cmd: string) => spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
 
+/** Runs `fn` with these environment variables set, then puts them back. */
+async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const old = Object.keys(vars).map((k) => [k, process.env[k]] as const);
+  Object.assign(process.env, vars);
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of old) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** A shell script standing in for a decoder command; every run appends a line to `log` first. */
+function fakeTool(log: string, name: string, body: string): string {
+  const p = file(name, new TextEncoder().encode(`#!/bin/sh\necho "$0" >> '${log}'\n${body}\n`));
+  chmodSync(p, 0o755);
+  return p;
+}
+const runsIn = (log: string) => readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+
 let dir: string;
 let payload: Uint8Array;
 const file = (name: string, data?: Uint8Array) => {
@@ -573,29 +595,13 @@ describe('zstd through the zstd tool (RDBSCOPE_ZSTD_TOOL), fzstd as the fallback
   let zst: Uint8Array;
   let want: string;
   let log: string;
-  /** A shell script standing in for zstd; every run appends a line to `log` first. */
-  const fakeZstd = (name: string, body: string) => {
-    const p = file(name, new TextEncoder().encode(`#!/bin/sh\necho "$0" >> '${log}'\n${body}\n`));
-    chmodSync(p, 0o755);
-    return p;
-  };
-  const runs = () => readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
-  async function withTool<T>(tool: string, fn: () => Promise<T>): Promise<T> {
-    const old = process.env.RDBSCOPE_ZSTD_TOOL;
-    process.env.RDBSCOPE_ZSTD_TOOL = tool;
-    try {
-      return await fn();
-    } finally {
-      if (old === undefined) delete process.env.RDBSCOPE_ZSTD_TOOL;
-      else process.env.RDBSCOPE_ZSTD_TOOL = old;
-    }
-  }
+  const fakeZstd = (name: string, body: string) => fakeTool(log, name, body);
+  const runs = () => runsIn(log);
+  // RDBSCOPE_ZSTD_LIB=none: with `none` for the tool, fzstd rather than libzstd.
+  const withTool = <T>(tool: string, fn: () => Promise<T>) => withEnv({ RDBSCOPE_ZSTD_TOOL: tool, RDBSCOPE_ZSTD_LIB: 'none' }, fn);
   const fromStream = async () => drain(await openStream(Readable.from([Buffer.from(zst)]), 'piped'));
-  // The tool is skipped for libzstd when that is installed and no tool is named: not here.
-  const lib = process.env.RDBSCOPE_ZSTD_LIB;
 
   before(() => {
-    process.env.RDBSCOPE_ZSTD_LIB = 'none';
     zst = spawnSync('zstd', ['-q', '-c', '-3', file('plain.rdb')], { maxBuffer: 64 << 20 }).stdout;
     file('tool.rdb.zst', zst);
     want = sha(payload);
@@ -661,30 +667,12 @@ describe('zstd through the zstd tool (RDBSCOPE_ZSTD_TOOL), fzstd as the fallback
       assert.match(errors[0]!, /: offset \d+: (corrupt zstd data|zstd data ends unexpectedly)/);
     }
   });
-
-  after(() => {
-    if (lib === undefined) delete process.env.RDBSCOPE_ZSTD_LIB;
-    else process.env.RDBSCOPE_ZSTD_LIB = lib;
-  });
 });
 
 describe('zstd through libzstd (zstd-napi), fzstd as the fallback', { skip: zstdLibraryVersion() === null && 'zstd-napi (an optional dependency) is not installed' }, () => {
   let zst: Uint8Array;
   let want: string;
-  async function without<T>(fn: () => Promise<T>): Promise<T> {
-    const old = process.env.RDBSCOPE_ZSTD_LIB;
-    const tool = process.env.RDBSCOPE_ZSTD_TOOL;
-    process.env.RDBSCOPE_ZSTD_LIB = 'none';
-    process.env.RDBSCOPE_ZSTD_TOOL = 'none';
-    try {
-      return await fn();
-    } finally {
-      if (old === undefined) delete process.env.RDBSCOPE_ZSTD_LIB;
-      else process.env.RDBSCOPE_ZSTD_LIB = old;
-      if (tool === undefined) delete process.env.RDBSCOPE_ZSTD_TOOL;
-      else process.env.RDBSCOPE_ZSTD_TOOL = tool;
-    }
-  }
+  const without = <T>(fn: () => Promise<T>) => withEnv({ RDBSCOPE_ZSTD_LIB: 'none', RDBSCOPE_ZSTD_TOOL: 'none' }, fn);
   /** The bytes, or the error message, of reading `p`; and whether libzstd was used. */
   const outcome = async (p: string): Promise<[string, boolean]> => {
     const input = await openInput(p);
@@ -787,17 +775,10 @@ describe('zstd through libzstd (zstd-napi), fzstd as the fallback', { skip: zstd
   });
 
   test('an explicit RDBSCOPE_ZSTD_TOOL or RDBSCOPE_ZSTD_LIB=none: not libzstd', async () => {
-    for (const [k, v] of [['RDBSCOPE_ZSTD_TOOL', 'zstd'], ['RDBSCOPE_ZSTD_LIB', 'none']] as const) {
-      const old = process.env[k];
-      process.env[k] = v;
-      try {
-        const input = await openInput(join(DATA, 'sample.rdb.zst'));
-        assert.equal(input.fill, null, k);
-        await input.close();
-      } finally {
-        if (old === undefined) delete process.env[k];
-        else process.env[k] = old;
-      }
+    for (const vars of [{ RDBSCOPE_ZSTD_TOOL: 'zstd' }, { RDBSCOPE_ZSTD_LIB: 'none' }] as Record<string, string>[]) {
+      const input = await withEnv(vars, () => openInput(join(DATA, 'sample.rdb.zst')));
+      assert.equal(input.fill, null, JSON.stringify(vars));
+      await input.close();
     }
     assert.match(zstdLibraryVersion() ?? '', /^1\.\d+\.\d+$/);
   });
@@ -807,23 +788,9 @@ describe('gzip through igzip (RDBSCOPE_GZIP_TOOL), node zlib as the fallback', {
   let gz: Uint8Array;
   let want: string;
   let log: string;
-  /** A shell script standing in for igzip; every run appends a line to `log` first. */
-  const fakeTool = (name: string, body: string) => {
-    const p = file(name, new TextEncoder().encode(`#!/bin/sh\necho "$0" >> '${log}'\n${body}\n`));
-    chmodSync(p, 0o755);
-    return p;
-  };
-  const runs = () => readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
-  async function withTool<T>(tool: string, fn: () => Promise<T>): Promise<T> {
-    const old = process.env.RDBSCOPE_GZIP_TOOL;
-    process.env.RDBSCOPE_GZIP_TOOL = tool;
-    try {
-      return await fn();
-    } finally {
-      if (old === undefined) delete process.env.RDBSCOPE_GZIP_TOOL;
-      else process.env.RDBSCOPE_GZIP_TOOL = old;
-    }
-  }
+  const fakeIgzip = (name: string, body: string) => fakeTool(log, name, body);
+  const runs = () => runsIn(log);
+  const withTool = <T>(tool: string, fn: () => Promise<T>) => withEnv({ RDBSCOPE_GZIP_TOOL: tool }, fn);
   /** The bytes, or the error message, of reading `p`. */
   const outcome = async (p: string) => {
     try {
@@ -844,7 +811,7 @@ describe('gzip through igzip (RDBSCOPE_GZIP_TOOL), node zlib as the fallback', {
   });
 
   test('the same bytes through the tool and through zlib; a stream never goes through the tool', async () => {
-    const real = fakeTool('logging-igzip', 'exec igzip "$@"');
+    const real = fakeIgzip('logging-igzip', 'exec igzip "$@"');
     const half = payload.length >> 1;
     const two = file('tool-two.rdb.gz', cat(gzipSync(payload.subarray(0, half)), gzipSync(payload.subarray(half))));
     const before = runs();
@@ -860,15 +827,15 @@ describe('gzip through igzip (RDBSCOPE_GZIP_TOOL), node zlib as the fallback', {
   });
 
   test('a missing tool, one that quits without output, or one that fails mid-stream: the same bytes through zlib', async () => {
-    const quits = fakeTool('quitting-igzip', 'echo "igzip: gave up" >&2; exit 3');
-    const fails = fakeTool('failing-igzip', 'igzip "$@" | head -c 1000000; exit 1');
+    const quits = fakeIgzip('quitting-igzip', 'echo "igzip: gave up" >&2; exit 3');
+    const fails = fakeIgzip('failing-igzip', 'igzip "$@" | head -c 1000000; exit 1');
     const before = runs();
     for (const tool of [join(dir, 'no-such-igzip'), quits, fails]) assert.equal(await withTool(tool, () => outcome(file('tool.rdb.gz'))), want, tool);
     assert.equal(runs(), before + 2);
   });
 
   test('bytes after the last member, zero padding, truncation and damage: the same outcome with and without the tool', async () => {
-    const real = fakeTool('logging-igzip', 'exec igzip "$@"');
+    const real = fakeIgzip('logging-igzip', 'exec igzip "$@"');
     const bad = Buffer.from(gz);
     for (let i = 1000; i < 1100; i++) bad[i] = 0xff;
     const cases: [string, Uint8Array, RegExp | null][] = [
