@@ -26,7 +26,6 @@
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { RdbError } from '../core/types.ts';
-import type { Filler } from './decompress.ts';
 import type { ChunkSource } from './source.ts';
 
 const HEADER_BYTES = 32;
@@ -105,15 +104,44 @@ function waitChange(ctl: Int32Array, index: number, value: number, timeoutMs: nu
   return r.async ? r.value : null;
 }
 
+/** Decodes the next bytes into `dst`, resolving with how many (0 at the end): Input.fill. */
+export type Filler = (dst: Uint8Array) => Promise<number>;
+
 /**
- * Main side: copies every chunk of `chunks` into the ring (or, given a filler, has it decode
- * straight into the ring), waiting (never blocking the event loop) while it is full, then marks
- * the end; if the iterable throws, posts the error on
- * `port` (RdbError fields included) and marks the channel failed, resolving with outcome
- * 'error' — it never rejects for errors of the iterable. Stops early, closing the iterable,
- * when the channel is cancelled (cancelChannel, or the worker's RingSource.close()).
+ * Chunks as a filler: each call copies as much of them as fits into `dst`, asking for the next
+ * chunk only once the last one is used up. `close()` ends the iteration early.
  */
-export async function pumpToRing(chunks: AsyncIterable<Uint8Array> | Filler, control: SharedArrayBuffer, port: MessagePort): Promise<PumpResult> {
+export function chunkFiller(chunks: AsyncIterable<Uint8Array>): { fill: Filler; close(): Promise<void> } {
+  const it = chunks[Symbol.asyncIterator]();
+  let left: Uint8Array = new Uint8Array(0);
+  return {
+    fill: async (dst) => {
+      while (left.length === 0) {
+        const c = await it.next();
+        if (c.done) return 0;
+        left = c.value;
+      }
+      const n = Math.min(dst.length, left.length);
+      dst.set(n === left.length ? left : left.subarray(0, n));
+      left = left.subarray(n);
+      return n;
+    },
+    close: async () => {
+      await it.return?.();
+    },
+  };
+}
+
+/**
+ * Main side: has `source` write into the ring (a filler decodes straight into it; chunks are
+ * copied in, chunkFiller), waiting (never blocking the event loop) while it is full, then marks
+ * the end; if the source throws, posts the error on `port` (RdbError fields included) and marks
+ * the channel failed, resolving with outcome 'error' — it never rejects for errors of the
+ * source. Stops early, closing an iterable, when the channel is cancelled (cancelChannel, or
+ * the worker's RingSource.close()).
+ */
+export async function pumpToRing(source: AsyncIterable<Uint8Array> | Filler, control: SharedArrayBuffer, port: MessagePort): Promise<PumpResult> {
+  const { fill, close } = typeof source === 'function' ? { fill: source, close: null } : chunkFiller(source);
   const ctl = new Int32Array(control, 0, 4);
   const ring = new Uint8Array(control, HEADER_BYTES);
   const cap = ring.length;
@@ -131,31 +159,18 @@ export async function pumpToRing(chunks: AsyncIterable<Uint8Array> | Filler, con
     }
   };
   try {
-    if (typeof chunks === 'function') {
-      // The decoder writes into the ring itself: no copy.
-      for (;;) {
-        const free = await room();
-        if (free < 0) return { outcome: 'cancelled', bytes };
-        const n = await chunks(ring.subarray(head, head + Math.min(free, cap - head)));
-        if (n === 0) break;
-        bytes += n;
-        head = head + n === cap ? 0 : head + n;
-        Atomics.store(ctl, HEAD, head);
-        Atomics.notify(ctl, HEAD);
+    for (;;) {
+      const free = await room();
+      if (free < 0) {
+        await close?.();
+        return { outcome: 'cancelled', bytes };
       }
-    } else for await (const chunk of chunks) {
-      let s = 0;
-      while (s < chunk.length) {
-        const free = await room();
-        if (free < 0) return { outcome: 'cancelled', bytes };
-        const n = Math.min(chunk.length - s, free, cap - head);
-        ring.set(chunk.subarray(s, s + n), head);
-        s += n;
-        bytes += n;
-        head = head + n === cap ? 0 : head + n;
-        Atomics.store(ctl, HEAD, head);
-        Atomics.notify(ctl, HEAD);
-      }
+      const n = await fill(ring.subarray(head, head + Math.min(free, cap - head)));
+      if (n === 0) break;
+      bytes += n;
+      head = head + n === cap ? 0 : head + n;
+      Atomics.store(ctl, HEAD, head);
+      Atomics.notify(ctl, HEAD);
     }
   } catch (e) {
     if (cancelled()) return { outcome: 'cancelled', bytes, error: e };

@@ -14,9 +14,7 @@ import { RdbError } from '../core/types.ts';
 import { MAGIC_BYTES, aofKind, aofMessage, detectFormat, type DetectedFormat } from './detect.ts';
 import { Xxh32, xxh32 } from './xxh32.ts';
 import { Lz4Block, LZ4_BAD_OFFSET, LZ4_OVERFLOW, LZ4_WINDOW } from './lz4-block.ts';
-
-/** Decodes the next bytes into `dst`, resolving with how many (0 at the end): Input.fill. */
-export type Filler = (dst: Uint8Array) => Promise<number>;
+import { chunkFiller, type Filler } from './channel.ts';
 
 export type InputFormat = Exclude<DetectedFormat, 'unknown'>;
 
@@ -339,11 +337,16 @@ async function* gunzipChunks(r: RawReader, name: string, counted: CountingReader
 // (inflates in about two thirds of zlib's time) in a child process. A file is read by the
 // tool itself; a stream is fed through its stdin (zstd only: node's own gzip is close enough)
 
-/** The command for `format`: RDBSCOPE_ZSTD_TOOL / RDBSCOPE_GZIP_TOOL when set (`none` or empty: never), else zstd / igzip. */
-function toolFor(format: 'zstd' | 'gzip'): string | null {
+/** What RDBSCOPE_ZSTD_TOOL / RDBSCOPE_GZIP_TOOL say: undefined when unset, null for `none` or empty, else the command. */
+function toolSetting(format: 'zstd' | 'gzip'): string | null | undefined {
   const v = process.env[format === 'zstd' ? 'RDBSCOPE_ZSTD_TOOL' : 'RDBSCOPE_GZIP_TOOL'];
-  if (v === undefined) return format === 'zstd' ? 'zstd' : 'igzip';
-  return v === '' || v === 'none' ? null : v;
+  return v === undefined ? undefined : v === '' || v === 'none' ? null : v;
+}
+
+/** The command for `format`: the one the environment names (toolSetting), else zstd / igzip. */
+function toolFor(format: 'zstd' | 'gzip'): string | null {
+  const v = toolSetting(format);
+  return v !== undefined ? v : format === 'zstd' ? 'zstd' : 'igzip';
 }
 
 /** Resolves once `w` can take more (or is closed, e.g. the tool quit). */
@@ -531,9 +534,7 @@ let library: ZstdLibrary | null | undefined;
 
 /** zstd-napi's binding, unless RDBSCOPE_ZSTD_LIB=none, an explicit RDBSCOPE_ZSTD_TOOL, or it is not installed. */
 function zstdLibrary(): ZstdLibrary | null {
-  if (process.env.RDBSCOPE_ZSTD_LIB === 'none') return null;
-  const tool = process.env.RDBSCOPE_ZSTD_TOOL;
-  if (tool !== undefined && tool !== '' && tool !== 'none') return null;
+  if (process.env.RDBSCOPE_ZSTD_LIB === 'none' || toolSetting('zstd')) return null;
   if (library === undefined) {
     try {
       library = createRequire(import.meta.url)('zstd-napi/binding') as ZstdLibrary;
@@ -571,8 +572,7 @@ function libzstdFiller(
   /** The last call filled its output: the context may hold decoded bytes still. */
   let full = false;
   let delivered = 0;
-  let again: AsyncGenerator<Uint8Array> | null = null;
-  let left: Uint8Array = EMPTY;
+  let again: { fill: Filler; close(): Promise<void> } | null = null;
 
   const decode = async (dst: Uint8Array): Promise<number> => {
     for (;;) {
@@ -602,21 +602,9 @@ function libzstdFiller(
       if (written) return written;
     }
   };
-  /** The fallback's chunks, copied into `dst` as far as they go. */
-  const decodeFallback = async (dst: Uint8Array): Promise<number> => {
-    while (left.length === 0) {
-      const c = await again!.next();
-      if (c.done) return 0;
-      left = c.value;
-    }
-    const n = Math.min(dst.length, left.length);
-    dst.set(left.subarray(0, n));
-    left = left.subarray(n);
-    return n;
-  };
   return {
     fill: async (dst) => {
-      if (again) return decodeFallback(dst);
+      if (again) return again.fill(dst);
       try {
         const n = await decode(dst);
         delivered += n;
@@ -625,19 +613,20 @@ function libzstdFiller(
         if (!(e instanceof RdbError) || !/too much memory/.test(e.message)) throw e;
         if (file) {
           await r.close();
-          again = decodeAgain(file, delivered, counted, fallback);
+          again = chunkFiller(decodeAgain(file, delivered, counted, fallback));
         } else if (delivered === 0 && counted.count === src.length) {
           // libzstd stopped in the first frame's header: `src` is the stream from its start.
-          again = fallback(new PeekedReader([src], r), counted);
+          again = chunkFiller(fallback(new PeekedReader([src], r), counted));
         } else throw e;
-        return decodeFallback(dst);
+        return again.fill(dst);
       }
     },
     close: async () => {
-      await again?.return(undefined);
+      await again?.close();
     },
   };
 }
+
 
 /** A filler's output as chunks (two buffers in turn, each valid until the next chunk is asked for). */
 async function* filledChunks(fill: Filler, r: RawReader): AsyncGenerator<Uint8Array> {
